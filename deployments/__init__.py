@@ -1,0 +1,1 @@
+"""Operations: prefect.yaml deployments, the CI webhook receiver, Kubernetes manifests."""

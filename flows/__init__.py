@@ -1,0 +1,1 @@
+"""Prefect flows: build, build-and-publish, stages sync."""

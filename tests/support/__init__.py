@@ -1,0 +1,1 @@
+"""Helpers for tests: real services (Docker engine, registry, Prefect server), temporary git repositories."""

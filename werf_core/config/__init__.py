@@ -1,0 +1,1 @@
+"""werf.yaml: the Go template engine, the typed schema, loading and validation."""

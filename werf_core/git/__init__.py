@@ -1,0 +1,1 @@
+"""Git: repositories (local and remote), mappings, path matching, archives, patches, dependency checksums."""

@@ -1,0 +1,1 @@
+"""Publishing final images to the images repo with tags."""

@@ -1,0 +1,1 @@
+"""A Docker/OCI registry client (Distribution API over httpx): tags, manifests, configs, deletes, auth, retries."""
