@@ -31,6 +31,12 @@ class ContainerInstructions:
     commands: list[str] = field(default_factory=list)
     # labels to put on the committed stage image
     labels: dict[str, str] = field(default_factory=dict)
+    # image config set by the stage (the docker: directive): Dockerfile-style changes for `docker commit`
+    # (ENV, EXPOSE, VOLUME, WORKDIR, HEALTHCHECK, LABEL) and overrides of the inherited ENTRYPOINT/CMD/USER
+    changes: list[str] = field(default_factory=list)
+    entrypoint: list[str] | None = None
+    cmd: list[str] | None = None
+    user: str | None = None
 
     def merge(self, other: "ContainerInstructions") -> "ContainerInstructions":
         return ContainerInstructions(
@@ -39,4 +45,8 @@ class ContainerInstructions:
             env={**self.env, **other.env},
             commands=[*self.commands, *other.commands],
             labels={**self.labels, **other.labels},
+            changes=[*self.changes, *other.changes],
+            entrypoint=other.entrypoint if other.entrypoint is not None else self.entrypoint,
+            cmd=other.cmd if other.cmd is not None else self.cmd,
+            user=other.user if other.user is not None else self.user,
         )
