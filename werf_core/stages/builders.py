@@ -1,0 +1,36 @@
+"""Dispatch to the image's builder (shell or ansible) for a user stage's checksum and container instructions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from werf_core.build.instructions import ContainerInstructions
+from werf_core.stages.spec import ImageSpec
+
+
+def _stage(spec: ImageSpec, stage: str):
+    from werf_core.stages.spec import UserStageSpec
+    return spec.user_stages.get(stage) or UserStageSpec()
+
+
+def checksum(spec: ImageSpec, stage: str) -> str:
+    user = _stage(spec, stage)
+    if spec.builder == "shell":
+        from werf_core.build.shell import shell_stage_checksum
+        return shell_stage_checksum(list(user.items), user.stage_cache_version, spec.cache_version)
+    if spec.builder == "ansible":
+        from werf_core.build.ansible import ansible_stage_checksum
+        return ansible_stage_checksum(list(user.items), user.stage_cache_version or None, spec.cache_version or None)
+    return ""
+
+
+def instructions(spec: ImageSpec, stage: str, work_dir: Path) -> ContainerInstructions:
+    user = _stage(spec, stage)
+    if spec.builder == "shell":
+        from werf_core.build.shell import shell_instructions
+        return shell_instructions(list(user.items))
+    if spec.builder == "ansible":
+        from werf_core.build.ansible import AnsibleBuilder
+        work_dir.mkdir(parents=True, exist_ok=True)
+        return AnsibleBuilder().instructions(stage, list(user.items), work_dir)
+    return ContainerInstructions()

@@ -1,0 +1,105 @@
+"""Import stages (importsBeforeInstall, importsAfterInstall, importsBeforeSetup, importsAfterSetup).
+
+Files are copied from another image's stage (its last stage, or the `stage:` one): the conveyor exports `add` from
+that stage image as a tar, which is filtered by include/exclude (the git path rules), rebased onto `to`, given the
+owner/group, and extracted in the build container. The digest follows the source's content digest.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+import tarfile
+from pathlib import Path
+
+from werf_core.hashing import sha256_hash
+from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
+from werf_core.stages.spec import ImageSpec, ImportSpec
+
+BIN = "/.werf/stapel/bin"
+
+
+def import_label(source: str) -> str:
+    slug = "".join(c if c.isalnum() or c in "-_." else "-" for c in source)[:42]
+    return f"werf-import-{slug}"
+
+
+class ImportsStage(PlainStage):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def imports(self, spec: ImageSpec) -> list[ImportSpec]:
+        return [i for i in spec.imports if i.placement == self.name]
+
+    def is_present(self, spec: ImageSpec) -> bool:
+        return bool(self.imports(spec))
+
+    @staticmethod
+    def _source(ctx: StageContext, imp: ImportSpec):
+        source = ctx.source_image(imp.source)
+        if imp.stage and imp.stage in source.stages:
+            return source.stages[imp.stage]
+        return source.content_digest, source.last_stage
+
+    def dependencies(self, ctx: StageContext) -> str:
+        args = []
+        for imp in self.imports(ctx.spec):
+            content_digest, _ = self._source(ctx, imp)
+            args += [content_digest, imp.add, imp.to, imp.group, imp.owner, *imp.include_paths, *imp.exclude_paths]
+            if imp.stage:
+                args.append(imp.stage)
+        return sha256_hash(*args)
+
+    def recipe(self, ctx: StageContext) -> BuildRecipe:
+        recipe = BuildRecipe()
+        work = Path(ctx.tmp_dir) / self.name
+        work.mkdir(parents=True, exist_ok=True)
+        for index, imp in enumerate(self.imports(ctx.spec)):
+            _, stage = self._source(ctx, imp)
+            exported = ctx.export_path(stage, imp.add)
+            rebased = work / f"import-{index}.tar"
+            is_dir = rebase_import(exported, rebased, imp)
+            name = f"imports/{self.name}-{index}.tar"
+            recipe.files[name] = str(rebased)
+            target_dir = imp.to if is_dir else posixpath.dirname(imp.to) or "/"
+            cmds = recipe.instructions.commands
+            cmds.append(f"{BIN}/mkdir -p {shlex.quote(target_dir)}")
+            cmds.append(f"{BIN}/tar -xf /.werf/build/{name} -C {shlex.quote(target_dir)}")
+            recipe.instructions.labels[import_label(imp.source)] = stage.image_id
+        return recipe
+
+
+def rebase_import(exported: Path, output: Path, imp: ImportSpec) -> bool:
+    """Rewrite Docker's export of `add` (rooted at basename(add)) to be rooted at `to`, filtered and owned.
+
+    Returns True when `add` is a directory (extract into `to`), False for a single file (extract into dirname(to)).
+    """
+    from werf_core.git.path_matcher import PathMatcher
+
+    matcher = PathMatcher(base_path="", include_paths=list(imp.include_paths), exclude_paths=list(imp.exclude_paths))
+    with tarfile.open(exported) as src, tarfile.open(output, "w") as dst:
+        members = src.getmembers()
+        if not members:
+            return True
+        root = members[0].name.rstrip("/").split("/")[0]
+        is_dir = members[0].isdir()
+        for member in members:
+            rel = member.name[len(root):].lstrip("/") if member.name.startswith(root) else member.name
+            if is_dir and not rel:
+                continue
+            if is_dir and not matcher.matches(rel) and not (member.isdir() and matcher.is_dir_relevant(rel)):
+                continue
+            member.name = rel if is_dir else posixpath.basename(imp.to)
+            if member.islnk():
+                link_rel = member.linkname[len(root):].lstrip("/")
+                member.linkname = link_rel if is_dir else posixpath.basename(imp.to)
+            if imp.owner:
+                member.uname, member.uid = (imp.owner, 0) if not imp.owner.isdigit() else ("", int(imp.owner))
+            if imp.group:
+                member.gname, member.gid = (imp.group, 0) if not imp.group.isdigit() else ("", int(imp.group))
+            dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+    return is_dir
+
+
+STAGES = {name: ImportsStage(name) for name in
+          ("importsBeforeInstall", "importsAfterInstall", "importsBeforeSetup", "importsAfterSetup")}

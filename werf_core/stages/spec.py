@@ -1,0 +1,86 @@
+"""What the stage kinds need to know about one image, independent of how werf.yaml spelled it.
+
+`werf_core.stages.from_config` turns the loaded werf.yaml models into these records; stage kinds read only these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+USER_STAGES = ("beforeInstall", "install", "beforeSetup", "setup")
+
+
+@dataclass(frozen=True)
+class MountSpec:
+    to: str
+    kind: str                 # "tmp_dir" | "build_dir" | "custom"
+    from_path: str = ""       # for kind == "custom"
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    source: str               # image or artifact name
+    source_is_artifact: bool
+    placement: str            # "importsBeforeInstall" | "importsAfterInstall" | "importsBeforeSetup" | "importsAfterSetup"
+    add: str
+    to: str
+    include_paths: tuple[str, ...] = ()
+    exclude_paths: tuple[str, ...] = ()
+    owner: str = ""
+    group: str = ""
+    stage: str = ""           # source stage name (beforeInstall|install|beforeSetup|setup) or "" for the last one
+
+
+@dataclass(frozen=True)
+class DockerSpec:
+    volume: tuple[str, ...] = ()
+    expose: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()      # config order
+    label: tuple[tuple[str, str], ...] = ()
+    cmd: str = ""                              # normalised string form, e.g. '["a", "b"]' or 'a b'
+    entrypoint: str = ""
+    workdir: str = ""
+    user: str = ""
+    healthcheck: str = ""
+    cmd_set: bool = False
+    entrypoint_set: bool = False
+
+
+@dataclass(frozen=True)
+class UserStageSpec:
+    """Commands (shell) or tasks (ansible) of one user stage, with its cache versions."""
+
+    items: tuple[Any, ...] = ()
+    stage_cache_version: str = ""
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str | None                           # None for the nameless image
+    is_artifact: bool = False
+    from_ref: str = ""                         # `from:` as written
+    from_image: str = ""                       # `fromImage` / `fromArtifact` / `fromImageArtifact` target
+    from_image_is_artifact: bool = False
+    from_latest: bool = False
+    from_cache_version: str = ""
+    mounts: tuple[MountSpec, ...] = ()
+    git: tuple[Any, ...] = ()                  # werf_core.git mapping specs (config values)
+    builder: str = ""                          # "shell" | "ansible" | ""
+    cache_version: str = ""
+    user_stages: dict[str, UserStageSpec] = field(default_factory=dict)
+    imports: tuple[ImportSpec, ...] = ()
+    docker: DockerSpec | None = None
+    source_path: str = ""                      # werf.yaml path, for messages
+    source_line: int = 0
+
+    @property
+    def display_name(self) -> str:
+        return self.name if self.name is not None else "~"
+
+    def dependencies(self) -> set[str]:
+        """Names of the images/artifacts this one is built from or imports from."""
+        deps = {i.source for i in self.imports}
+        if self.from_image:
+            deps.add(self.from_image)
+        return deps

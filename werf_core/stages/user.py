@@ -1,0 +1,53 @@
+"""User stages (beforeInstall, install, beforeSetup, setup): the user's shell commands or ansible tasks.
+
+install, beforeSetup and setup first bring git content up to the current commit with a patch when the previous stage
+image was built from an older commit, so the user's commands always see current sources; beforeInstall runs before
+any git content exists.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from werf_core.hashing import sha256_hash
+from werf_core.stages import builders
+from werf_core.stages.base import BuildRecipe, GitRelatedStage, PlainStage, StageContext, prev_commits_changed
+from werf_core.stages.git_apply import add_patch
+from werf_core.stages.spec import ImageSpec
+
+
+class UserStage(PlainStage):
+    """beforeInstall: the builder's checksum is the digest input; no git patch."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def is_present(self, spec: ImageSpec) -> bool:
+        return bool(spec.builder) and builders.checksum(spec, self.name) != ""
+
+    def dependencies(self, ctx: StageContext) -> str:
+        return builders.checksum(ctx.spec, self.name)
+
+    def recipe(self, ctx: StageContext) -> BuildRecipe:
+        recipe = BuildRecipe()
+        recipe.instructions = recipe.instructions.merge(
+            builders.instructions(ctx.spec, self.name, Path(ctx.tmp_dir) / f"{self.name}-builder"))
+        return recipe
+
+
+class UserWithGitPatchStage(GitRelatedStage, UserStage):
+    """install / beforeSetup / setup: digest = builder checksum + stageDependencies checksum."""
+
+    def dependencies(self, ctx: StageContext) -> str:
+        stage_deps = sha256_hash(*[m.stage_dependencies_checksum(self.name) for m in ctx.git])
+        return sha256_hash(builders.checksum(ctx.spec, self.name), stage_deps)
+
+    def recipe(self, ctx: StageContext) -> BuildRecipe:
+        recipe = BuildRecipe()
+        for mapping in prev_commits_changed(ctx):
+            base = ctx.prev_built.labels.get(f"werf-git-{mapping.paramshash}-commit", "") if ctx.prev_built else ""
+            add_patch(recipe, mapping, mapping.patch(base, str(Path(ctx.tmp_dir) / self.name)))
+        user = UserStage.recipe(self, ctx)
+        recipe.instructions = recipe.instructions.merge(user.instructions)
+        recipe.files.update(user.files)
+        return recipe

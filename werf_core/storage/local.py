@@ -1,0 +1,85 @@
+"""The local stages storage: stage images kept in the local Docker engine as werf-stages-storage/<project>:<tag>.
+
+Storing a stage is a `docker tag` of the built image, which is atomic: a stage is visible only once complete.
+Nothing is ever pulled; `fetch` is a no-op returning the stored name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
+from werf_core.storage.stage_id import StageID
+
+REPOSITORY_PREFIX = "werf-stages-storage"
+
+
+def _created_seconds(value: str) -> float:
+    # Docker gives RFC 3339 with nanoseconds, e.g. 2026-11-27T03:28:00.123456789Z
+    if not value:
+        return 0.0
+    head, _, frac = value.rstrip("Z").partition(".")
+    stamp = datetime.fromisoformat(head + "+00:00").timestamp()
+    return stamp + (float("0." + frac[:6]) if frac else 0.0)
+
+
+class LocalStagesStorage:
+    address = LOCAL_ADDRESS
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def is_local(self) -> bool:
+        return True
+
+    @staticmethod
+    def repository(project: str) -> str:
+        return f"{REPOSITORY_PREFIX}/{project}"
+
+    def stage_image_name(self, project: str, stage_id: StageID) -> str:
+        return f"{self.repository(project)}:{stage_id.tag}"
+
+    def list_stage_ids(self, project: str, digest: str | None = None) -> list[StageID]:
+        filters = {"reference": self.repository(project)}
+        if digest:
+            filters["label"] = f"werf-stage-signature={digest}"
+        ids = []
+        for image in self.client.api.images(filters=filters):
+            for ref in image.get("RepoTags") or []:
+                repo, _, tag = ref.rpartition(":")
+                if repo != self.repository(project):
+                    continue
+                stage_id = StageID.parse_tag(tag)
+                if stage_id and (digest is None or stage_id.digest == digest):
+                    ids.append(stage_id)
+        return sorted(ids)
+
+    def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
+        import docker.errors
+        name = self.stage_image_name(project, stage_id)
+        try:
+            info = self.client.api.inspect_image(name)
+        except docker.errors.ImageNotFound:
+            return None
+        return StageDescription(stage_id=stage_id, image_name=name, image_id=info["Id"],
+                                labels=dict((info.get("Config") or {}).get("Labels") or {}),
+                                size=int(info.get("Size") or 0), created_at=_created_seconds(info.get("Created", "")))
+
+    def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
+        self.client.api.tag(local_image_id, self.repository(project), stage_id.tag)
+        description = self.describe(project, stage_id)
+        assert description is not None, "a tag we just created must exist"
+        return description
+
+    def fetch(self, project: str, description: StageDescription) -> str:
+        return description.image_name
+
+    def delete(self, project: str, stage_id: StageID) -> None:
+        import docker.errors
+        try:
+            self.client.api.remove_image(self.stage_image_name(project, stage_id), noprune=False)
+        except docker.errors.ImageNotFound:
+            pass
+
+    def reject(self, project: str, stage_id: StageID) -> None:
+        """Local stages cannot be half-present: nothing to mark."""
