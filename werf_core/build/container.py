@@ -94,6 +94,16 @@ class ContainerRunner:
         self.project = project
         self.toolchain_container = toolchain_container
         self.on_output = on_output
+        self._active: set[str] = set()
+
+    def cancel_all(self) -> None:
+        """Kill and remove running build containers (called from another thread on Ctrl-C or a sibling failure)."""
+        import docker.errors
+        for container_id in list(self._active):
+            try:
+                self.client.api.remove_container(container_id, force=True, v=True)
+            except docker.errors.APIError:
+                pass
 
     def build(self, from_image: str, instructions: ContainerInstructions, *, stage: str,
               files: dict[str, bytes | Path] | None = None) -> str:
@@ -133,6 +143,7 @@ class ContainerRunner:
                 labels={"werf": self.project},
                 host_config=host_config, network_disabled=True)
             container_id = created["Id"]
+            self._active.add(container_id)
             self.client.api.start(container_id)
             tail = self._stream_output(container_id)
             exit_code = self.client.api.wait(container_id)["StatusCode"]
@@ -151,6 +162,7 @@ class ContainerRunner:
                              hint="check `docker info` and the daemon log") from None
         finally:
             if container_id is not None:
+                self._active.discard(container_id)
                 try:
                     self.client.api.remove_container(container_id, force=True, v=True)
                 except docker.errors.APIError:
