@@ -1,1 +1,32 @@
-"""Git: repositories (local and remote), mappings, path matching, archives, patches, dependency checksums."""
+"""Git: repositories (local and remote), mappings, path matching, archives, patches, dependency checksums.
+
+Importing this package is cheap: GitPython is imported only when a repository is opened.
+
+    repo = open_local_repository(project_dir)                 # or open_remote_repository(url)
+    mapping = GitMapping.from_config(git_entry_of_werf_yaml)
+    commit = repo.mapping_commit(mapping)
+    mapping.paramshash()                                      # label key / gitArchive digest input
+    repo.stage_dependencies_checksum(mapping, "install", commit)   # DependenciesChecksum(checksum, warnings)
+    archive = repo.archive(mapping, commit, uid=0, gid=0)     # GitArchive: type, is_empty, write(fileobj)
+    patch = repo.patch(mapping, old_commit, commit)           # GitPatch: is_empty, size(), text_digest(), write()
+"""
+
+from werf_core.git.archive import ARCHIVE_TYPE_DIRECTORY, ARCHIVE_TYPE_FILE, GitArchive, create_archive
+from werf_core.git.checksum import DependenciesChecksum, stage_dependencies_checksum, stage_dependencies_digest_input
+from werf_core.git.doublestar import DirState, GlobSyntaxError, compile_glob
+from werf_core.git.mapping import (LOCAL_MAPPING_NAME, STAGE_DEPENDENCY_STAGES, GitMapping, mappings_from_config,
+                                   repository_id_from_url)
+from werf_core.git.matcher import PathMatcher
+from werf_core.git.patch import GitPatch, create_patch
+from werf_core.git.remote import (RemoteGitRepository, open_mapping_repository, open_remote_repository,
+                                  remote_cache_directory)
+from werf_core.git.repository import GitRepository, open_local_repository
+from werf_core.git.tarball import extract_tar
+
+__all__ = [
+    "ARCHIVE_TYPE_DIRECTORY", "ARCHIVE_TYPE_FILE", "DependenciesChecksum", "DirState", "GitArchive", "GitMapping",
+    "GitPatch", "GitRepository", "GlobSyntaxError", "LOCAL_MAPPING_NAME", "PathMatcher", "RemoteGitRepository",
+    "STAGE_DEPENDENCY_STAGES", "compile_glob", "create_archive", "create_patch", "extract_tar", "mappings_from_config",
+    "open_local_repository", "open_mapping_repository", "open_remote_repository", "remote_cache_directory",
+    "repository_id_from_url", "stage_dependencies_checksum", "stage_dependencies_digest_input",
+]

@@ -1,0 +1,177 @@
+"""Remote git repositories (`git: - url: ...` mappings), kept as bare clones in the host cache.
+
+Each URL gets one bare clone under `$WERF_HOME/local_cache/git_repos/<repoID slug>-<sha256(url)[:16]>`. Cloning and
+fetching take an exclusive `flock` on `<that directory>.lock`, so any number of processes (parallel CI jobs on one
+host, Prefect workers) can open the same remote at once: one clones, the others wait and then reuse it. A clone is
+made in a temporary directory and renamed into place, so a half-finished clone is never used.
+
+A mapping's commit is `commit:` if set (fetched only if missing), else the tag, else the branch, else the remote's
+default branch — these are fetched once per process so a build sees the latest branch head.
+A local path or `file://` URL works like any other remote.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from werf_core.errors import GitError
+from werf_core.git.mapping import repository_id_from_url
+from werf_core.git.repository import NON_INTERACTIVE_ENV, GitRepository
+from werf_core.paths import werf_home
+
+if TYPE_CHECKING:  # pragma: no cover
+    from werf_core.git.mapping import GitMapping
+
+__all__ = ["RemoteGitRepository", "open_remote_repository", "remote_cache_directory"]
+
+UNREACHABLE_HINT = ("check the URL, the network and the credentials: a private repository needs an SSH key or a "
+                    "git credential helper that works without a prompt")
+
+_FETCH_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
+_fetched_in_this_process: set[str] = set()
+_fetched_lock = threading.Lock()
+
+
+def normalize_url(url: str) -> str:
+    """Local paths become absolute (so the cache key does not depend on the current directory)."""
+    if "://" not in url and not re.match(r"^[^/]+@[^/]+:", url) and Path(url).exists():
+        return str(Path(url).resolve())
+    return url
+
+
+def remote_cache_directory(url: str) -> Path:
+    url = normalize_url(url)
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", repository_id_from_url(url)).strip("-")[:60] or "repo"
+    key = hashlib.sha256(url.encode()).hexdigest()[:16]
+    return werf_home() / "local_cache" / "git_repos" / f"{slug}-{key}"
+
+
+@contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _git_env() -> dict[str, str]:
+    env = {**os.environ, **NON_INTERACTIVE_ENV, "LC_ALL": "C"}
+    if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
+        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+    return env
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"
+
+
+def _clone(url: str, destination: Path) -> None:
+    temporary = destination.with_name(f"{destination.name}.tmp-{os.getpid()}")
+    shutil.rmtree(temporary, ignore_errors=True)
+    result = subprocess.run(["git", "clone", "--bare", "--quiet", "--", url, str(temporary)],
+                            capture_output=True, text=True, env=_git_env())
+    if result.returncode != 0:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise GitError(f"cannot clone git repository {url}: {_last_line(result.stderr)}", hint=UNREACHABLE_HINT)
+    os.rename(temporary, destination)
+
+
+class RemoteGitRepository(GitRepository):
+    """A bare clone of a remote repository in the host cache."""
+
+    def __init__(self, repo, *, url: str, directory: Path) -> None:
+        super().__init__(repo, name=repository_id_from_url(url), description=url)
+        self.url = url
+        self.directory = directory
+
+    @property
+    def lock_path(self) -> Path:
+        return self.directory.with_name(self.directory.name + ".lock")
+
+    def fetch(self) -> None:
+        """Fetch all branches and tags (pruning deleted ones), under the cache entry's lock."""
+        with _exclusive_lock(self.lock_path):
+            result = subprocess.run(["git", "--git-dir", str(self.directory), "fetch", "--quiet", "--prune",
+                                     "--force", "--", self.url, *_FETCH_REFSPECS],
+                                    capture_output=True, text=True, env=_git_env())
+        if result.returncode != 0:
+            raise GitError(f"cannot fetch git repository {self.url}: {_last_line(result.stderr)}",
+                           hint=UNREACHABLE_HINT)
+        with _fetched_lock:
+            _fetched_in_this_process.add(str(self.directory))
+
+    def refresh(self) -> None:
+        """Fetch unless this process already did (a build resolves many mappings of one remote)."""
+        with _fetched_lock:
+            done = str(self.directory) in _fetched_in_this_process
+        if not done:
+            self.fetch()
+
+    def resolve(self, *, branch: str = "", tag: str = "", commit: str = "") -> str:
+        """The commit a remote mapping uses: `commit`, else `tag`, else `branch` (latest), else the default branch."""
+        if commit:
+            if not self.commit_exists(commit):
+                self.fetch()
+            if not self.commit_exists(commit):
+                raise GitError(f"commit {commit} does not exist in git repository {self.url}",
+                               hint="check the `commit:` of the git mapping in werf.yaml; it must be on a branch "
+                                    "or tag of that repository")
+            return self.run_git("rev-parse", "--verify", f"{commit}^{{commit}}")
+        self.refresh()
+        if tag:
+            return self._resolve_ref(f"refs/tags/{tag}", f"tag {tag!r}")
+        if branch:
+            return self._resolve_ref(f"refs/heads/{branch}", f"branch {branch!r}")
+        return self._resolve_ref("HEAD", "the default branch (HEAD)")
+
+    def _resolve_ref(self, ref: str, what: str) -> str:
+        if self._exit_code("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") != 0:
+            raise GitError(f"{what} does not exist in git repository {self.url}",
+                           hint="check the `branch:`/`tag:` of the git mapping in werf.yaml "
+                                f"(`git ls-remote {self.url}` lists what exists)")
+        return self.run_git("rev-parse", "--verify", f"{ref}^{{commit}}")
+
+    def mapping_commit(self, mapping: "GitMapping") -> str:
+        return self.resolve(branch=mapping.branch, tag=mapping.tag, commit=mapping.commit)
+
+
+def open_remote_repository(url: str) -> RemoteGitRepository:
+    """The cached bare clone of `url`, cloned now if this host has none yet (safe against concurrent processes)."""
+    import git as gitpython
+    url = normalize_url(url)
+    directory = remote_cache_directory(url)
+    if not (directory / "HEAD").exists():
+        with _exclusive_lock(directory.with_name(directory.name + ".lock")):
+            if not (directory / "HEAD").exists():
+                _clone(url, directory)
+                with _fetched_lock:
+                    _fetched_in_this_process.add(str(directory))  # a fresh clone is up to date
+    try:
+        repo = gitpython.Repo(directory)
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+        raise GitError(f"the cached clone of {url} at {directory} is damaged",
+                       hint=f"remove {directory} and run again") from None
+    return RemoteGitRepository(repo, url=url, directory=directory)
+
+
+def open_mapping_repository(mapping: "GitMapping", project_repository: GitRepository | None) -> GitRepository:
+    """The repository a mapping reads: the project's own for local mappings, the cached clone for remote ones."""
+    if mapping.is_remote:
+        return open_remote_repository(mapping.url)
+    if project_repository is None:
+        raise GitError("a git mapping without `url` needs the project to be in a git repository",
+                       hint="run werf inside a git repository, or give the mapping a `url`")
+    return project_repository

@@ -1,0 +1,290 @@
+"""Git repositories: the project's own (local) repository and the common operations every repository offers.
+
+Built on GitPython for discovery (a project directory inside a repository or a worktree) and on the `git` CLI through
+`repo.git.*` for the heavy listings (`ls-tree -r`, `diff-tree`, `diff`, `cat-file --batch`), which are much faster
+than walking objects in Python. GitPython itself is imported lazily so that importing `werf_core.git` stays cheap.
+
+Every failure a user can fix becomes a `GitError` naming the repository and the ref, with a hint.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from werf_core.errors import GitError
+from werf_core.git.tree import TreeListing, parse_ls_tree
+
+if TYPE_CHECKING:  # pragma: no cover
+    import git
+
+    from werf_core.git.archive import GitArchive
+    from werf_core.git.checksum import DependenciesChecksum
+    from werf_core.git.mapping import GitMapping
+    from werf_core.git.patch import GitPatch
+
+__all__ = ["GitRepository", "open_local_repository", "SHALLOW_HINT"]
+
+SHALLOW_HINT = ("fetch the full history with `git fetch --unshallow` (in CI: a clone depth of 0), "
+                "or accept a shallow clone with --allow-git-shallow-clone ($WERF_ALLOW_GIT_SHALLOW_CLONE=1); "
+                "stage reuse by git ancestry needs history")
+
+# git must never stop to ask for credentials in a build; it should fail and let us report it. Credential helpers and a
+# user's own GIT_ASKPASS keep working.
+NON_INTERACTIVE_ENV = {"GIT_TERMINAL_PROMPT": "0"}
+
+# Settings that would otherwise make diffs depend on the user's git config (and so change digests between machines).
+STABLE_DIFF_CONFIG = ("-c", "core.quotePath=true", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
+                      "-c", "diff.relative=false", "-c", "diff.suppressBlankEmpty=false")
+
+_TREE_CACHE_SIZE = 4
+
+
+class GitRepository:
+    """A repository whose objects can be listed, diffed and read. `name` is werf's repository name ("own" locally)."""
+
+    def __init__(self, repo: "git.Repo", *, name: str, description: str) -> None:
+        self._repo = repo
+        self.name = name
+        self.description = description  # how messages name it: a path or a URL
+        self._listings: OrderedDict[str, TreeListing] = OrderedDict()
+        self._listings_lock = threading.Lock()
+        env = dict(NON_INTERACTIVE_ENV)
+        if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
+            env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
+        self._env = env
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def git_dir(self) -> Path:
+        return Path(self._repo.git_dir)
+
+    @property
+    def common_dir(self) -> Path:
+        """The directory holding objects and refs (differs from git_dir in a worktree)."""
+        return Path(self._repo.common_dir)
+
+    @property
+    def work_tree(self) -> Path | None:
+        return Path(self._repo.working_tree_dir) if self._repo.working_tree_dir else None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} {self.description}>"
+
+    def run_git(self, *args: str, binary: bool = False, check: bool = True,
+                what: str | None = None) -> "str | bytes":
+        """Run `git <args>` in this repository; a failure becomes a GitError naming the repository."""
+        import git as gitpython
+        command = ["git", *args]
+        try:
+            return self._repo.git.execute(command, stdout_as_string=not binary, env=self._env,
+                                          strip_newline_in_stdout=not binary)
+        except gitpython.GitCommandError as err:
+            if not check:
+                raise
+            raise self._error_for(err, what or " ".join(args[:2])) from None
+
+    def _error_for(self, err, what: str) -> GitError:
+        stderr = _stderr_text(err)
+        if "dubious ownership" in stderr:
+            return GitError(f"git refuses to read repository {self.description}: it is owned by another user",
+                            hint=f"mark it safe: git config --global --add safe.directory {self.description}")
+        return GitError(f"git {what} failed in repository {self.description}: {stderr or err}",
+                        hint="check that the repository is readable and the revision exists (`git log` there)")
+
+    def _exit_code(self, *args: str) -> int:
+        """Exit code of a git command whose answer *is* its exit code (e.g. merge-base --is-ancestor)."""
+        import git as gitpython
+        try:
+            self._repo.git.execute(["git", *args], env=self._env)
+            return 0
+        except gitpython.GitCommandError as err:
+            if "dubious ownership" in _stderr_text(err):
+                raise self._error_for(err, args[0]) from None
+            return err.status if isinstance(err.status, int) else 128
+
+    # ------------------------------------------------------------------ commits
+    def head_commit(self) -> str:
+        """The commit HEAD points at (full SHA)."""
+        if self._exit_code("rev-parse", "--verify", "--quiet", "HEAD^{commit}") != 0:
+            raise GitError(f"git repository {self.description} has no commits (HEAD does not point at a commit)",
+                           hint="commit your files first (`git add -A && git commit`); werf builds from commits")
+        return self.run_git("rev-parse", "--verify", "HEAD^{commit}")
+
+    def resolve_commit(self, ref: str) -> str:
+        """A branch, tag, (abbreviated) SHA or any revision → the full SHA of the commit it names."""
+        if not ref or ref.startswith("-") or self._exit_code("rev-parse", "--verify", "--quiet",
+                                                               f"{ref}^{{commit}}") != 0:
+            raise GitError(f"cannot resolve {ref!r} to a commit in git repository {self.description}",
+                           hint="check the branch, tag or commit name (`git log --oneline --all` lists what exists); "
+                                "fetch it if it only exists on a remote")
+        return self.run_git("rev-parse", "--verify", f"{ref}^{{commit}}")
+
+    def commit_exists(self, commit: str) -> bool:
+        if not commit or commit.startswith("-"):
+            return False
+        return self._exit_code("cat-file", "-e", f"{commit}^{{commit}}") == 0
+
+    def require_commit(self, commit: str) -> str:
+        if not self.commit_exists(commit):
+            raise GitError(f"commit {commit!r} does not exist in git repository {self.description}",
+                           hint="the history may have been rewritten (force-push, rebase) or not fetched yet; "
+                                "fetch it, or rebuild the stages that recorded it")
+        return commit
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        """Whether `ancestor` is an ancestor of `descendant` or the same commit."""
+        self.require_commit(ancestor)
+        self.require_commit(descendant)
+        code = self._exit_code("merge-base", "--is-ancestor", ancestor, descendant)
+        if code in (0, 1):
+            return code == 0
+        raise GitError(f"cannot compare commits {ancestor} and {descendant} in git repository {self.description}",
+                       hint="check that both commits exist (`git cat-file -t <commit>`)")
+
+    def commit_timestamp(self, commit: str) -> int:
+        """Committer time (Unix seconds); archives use it as file mtime so they are reproducible."""
+        return int(self.run_git("show", "-s", "--format=%ct", commit, "--"))
+
+    # ------------------------------------------------------------------ history depth
+    def is_shallow(self) -> bool:
+        return (self.common_dir / "shallow").exists()
+
+    def ensure_not_shallow(self, *, allow_shallow: bool = False) -> None:
+        if self.is_shallow() and not allow_shallow:
+            raise GitError(f"git repository {self.description} is a shallow clone", hint=SHALLOW_HINT)
+
+    def unshallow(self) -> None:
+        """`git fetch --unshallow` (werf's --git-unshallow)."""
+        if self.is_shallow():
+            self.run_git("fetch", "--unshallow", what="fetch --unshallow")
+
+    # ------------------------------------------------------------------ trees and objects
+    def tree_listing(self, commit: str) -> TreeListing:
+        """Every entry of the commit's tree (trees included); the last few listings are kept in memory."""
+        with self._listings_lock:
+            if commit in self._listings:
+                self._listings.move_to_end(commit)
+                return self._listings[commit]
+        self.require_commit(commit)
+        output = self.run_git("ls-tree", "-r", "-t", "-z", "--full-tree", commit, binary=True, what="ls-tree")
+        listing = TreeListing(commit, parse_ls_tree(output))
+        with self._listings_lock:
+            self._listings[commit] = listing
+            while len(self._listings) > _TREE_CACHE_SIZE:
+                self._listings.popitem(last=False)
+        return listing
+
+    def stream_git(self, *args: str, what: str | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+        """Stdout of `git <args>` in chunks, without holding it all in memory; failure → GitError."""
+        process = self._repo.git.execute(["git", *args], as_process=True, env=self._env)
+        proc = process.proc
+        stderr_chunks: list[bytes] = []
+        drain = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
+        drain.start()
+        try:
+            while chunk := proc.stdout.read(chunk_size):
+                yield chunk
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+            drain.join(timeout=5)
+        if code != 0:
+            stderr = b"".join(stderr_chunks).decode(errors="replace").strip().splitlines()
+            raise GitError(f"git {what or args[0]} failed in repository {self.description}: "
+                           f"{stderr[-1] if stderr else f'exit code {code}'}",
+                           hint="check that the repository is readable and both revisions exist")
+
+    def read_blobs(self, shas: Iterable[str]) -> Iterator[bytes]:
+        """Contents of the given blobs, in order, through one `git cat-file --batch` process.
+
+        The request list is written from a helper thread while answers are read here, so neither pipe can fill up
+        and block the other.
+        """
+        shas = list(shas)
+        if not shas:
+            return
+        process = self._repo.git.execute(["git", "cat-file", "--batch"], as_process=True,
+                                         istream=subprocess.PIPE, env=self._env)
+        proc = process.proc
+
+        def feed() -> None:
+            try:
+                for sha in shas:
+                    proc.stdin.write(sha.encode() + b"\n")
+                proc.stdin.close()
+            except (BrokenPipeError, ValueError):
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        try:
+            for sha in shas:
+                header = proc.stdout.readline()
+                parts = header.split()
+                if len(parts) != 3 or parts[1] == b"missing":
+                    raise GitError(f"object {sha} is missing from git repository {self.description}",
+                                   hint="the repository is incomplete or damaged; run `git fsck` there")
+                size = int(parts[2])
+                data = proc.stdout.read(size)
+                proc.stdout.read(1)  # the newline after each object
+                yield data
+        finally:
+            writer.join(timeout=5)
+            proc.stdout.close()
+            proc.wait()
+
+    # ------------------------------------------------------------------ mapping operations
+    def mapping_commit(self, mapping: "GitMapping") -> str:
+        """The commit a mapping builds from: HEAD for the project repository (remote repositories override)."""
+        return self.head_commit()
+
+    def archive(self, mapping: "GitMapping", commit: str, *, uid: int = 0, gid: int = 0) -> "GitArchive":
+        from werf_core.git.archive import create_archive
+        return create_archive(self, mapping, commit, uid=uid, gid=gid)
+
+    def patch(self, mapping: "GitMapping", from_commit: str, to_commit: str, *, uid: int = 0, gid: int = 0,
+              archive_type: str | None = None) -> "GitPatch":
+        from werf_core.git.patch import create_patch
+        return create_patch(self, mapping, from_commit, to_commit, uid=uid, gid=gid, archive_type=archive_type)
+
+    def stage_dependencies_checksum(self, mapping: "GitMapping", stage: str, commit: str) -> "DependenciesChecksum":
+        from werf_core.git.checksum import stage_dependencies_checksum
+        return stage_dependencies_checksum(self, mapping, stage, commit)
+
+
+def _stderr_text(err) -> str:
+    stderr = err.stderr
+    if isinstance(stderr, bytes):
+        stderr = stderr.decode(errors="replace")
+    stderr = (stderr or "").strip()
+    if stderr.startswith("stderr:"):
+        stderr = stderr[len("stderr:"):].strip()
+    stderr = stderr.strip("'").strip()
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def open_local_repository(path: str | os.PathLike, *, allow_shallow: bool = False) -> GitRepository:
+    """The git repository containing `path` (the project directory or any parent; worktrees work).
+
+    A shallow clone is refused unless `allow_shallow` (werf's --allow-git-shallow-clone).
+    """
+    import git as gitpython
+    path = Path(path)
+    if not path.exists():
+        raise GitError(f"project directory {path} does not exist", hint="check --dir ($WERF_DIR)")
+    try:
+        repo = gitpython.Repo(path, search_parent_directories=True)
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+        raise GitError(f"{path} is not inside a git repository",
+                       hint="werf builds from git commits: run `git init && git add -A && git commit` in the project, "
+                            "or point --dir at a directory inside a repository") from None
+    location = repo.working_tree_dir or repo.git_dir
+    repository = GitRepository(repo, name="own", description=str(location))
+    repository.ensure_not_shallow(allow_shallow=allow_shallow)
+    return repository
