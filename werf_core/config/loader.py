@@ -1,0 +1,131 @@
+"""`load_werf_config`: find werf.yaml → render the Go template → split → validate each section → cross-checks."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from werf_core.errors import ConfigError
+
+DEFAULT_CONFIG_NAMES = ("werf.yaml", "werf.yml")
+
+
+def find_config_file(project_dir: Path, config: str | None = None) -> Path:
+    """`config` (relative to the project dir, or absolute), else werf.yaml, else werf.yml."""
+    project_dir = Path(project_dir)
+    if not project_dir.is_dir():
+        raise ConfigError(f"project directory {project_dir} does not exist",
+                          hint="fix --dir / $WERF_DIR")
+    if config:
+        path = Path(config) if os.path.isabs(config) else project_dir / config
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist", hint="fix --config / $WERF_CONFIG")
+        return path
+    for name in DEFAULT_CONFIG_NAMES:
+        if (project_dir / name).is_file():
+            return project_dir / name
+    raise ConfigError(f"no werf.yaml or werf.yml in {project_dir}",
+                      hint="create werf.yaml in the project directory, or point --dir / --config at it")
+
+
+def display_path(project_dir: Path, config_path: Path) -> str:
+    try:
+        return str(config_path.resolve().relative_to(Path(project_dir).resolve()))
+    except ValueError:
+        return str(config_path)
+
+
+def read_config_source(config_path: Path) -> str:
+    try:
+        return config_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{config_path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read {config_path}: {err.strerror}") from None
+
+
+def render_config(project_dir: Path, config_path: Path, templates_dir: str | None = None,
+                  env: Mapping[str, str] | None = None) -> str:
+    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`)."""
+    from werf_core.config.gotemplate import render_werf_config
+    templates = None
+    if templates_dir:
+        templates = Path(templates_dir) if os.path.isabs(templates_dir) else Path(project_dir) / templates_dir
+    return render_werf_config(Path(project_dir), Path(config_path), templates, env)
+
+
+def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
+                     env: Mapping[str, str] | None = None, project_name_override: str | None = None,
+                     render_dump_path: Path | None = None):
+    """Load and validate the project's werf.yaml; every mistake raises a ConfigError naming file and line.
+
+    `render_dump_path`, when given, receives the rendered text (handy for diffing non-deterministic renders).
+    """
+    project_dir = Path(project_dir)
+    config_path = find_config_file(project_dir, config)
+    source = read_config_source(config_path)
+    rendered = render_config(project_dir, config_path, templates_dir, env)
+    if render_dump_path is not None:
+        Path(render_dump_path).write_text(rendered)
+    return parse_werf_config(rendered, source_text=source, config_path=display_path(project_dir, config_path),
+                             project_dir=project_dir, project_name_override=project_name_override)
+
+
+def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",
+                      project_dir: Path | None = None, project_name_override: str | None = None):
+    """Validate already rendered config text. `source_text` (the template) lets errors name the lines written."""
+    from werf_core.config.cross_checks import check_sections
+    from werf_core.config.documents import parse_document
+    from werf_core.config.schema import project_name_problem
+    from werf_core.config.source_map import ErrorReporter
+    from werf_core.config.werf_config import WerfConfig
+    from werf_core.config.yaml_documents import split_documents
+
+    reporter = ErrorReporter(config_path, source_text, rendered)
+    sections = []
+    for document in split_documents(rendered):
+        sections.extend(parse_document(document, reporter))
+    checked = check_sections(sections, reporter,
+                             suggested_project=suggest_project_name(project_dir) if project_dir else "<name>")
+    meta = checked.meta
+    if project_name_override:
+        problem = project_name_problem(project_name_override)
+        if problem:
+            raise ConfigError(f'bad project name "{project_name_override}" given by --project-name / '
+                              f"$WERF_PROJECT_NAME: {problem}")
+        meta = meta.model_copy(update={"project": project_name_override})
+    return WerfConfig.from_sections(meta, checked.sections, config_path=config_path, rendered=rendered)
+
+
+def suggest_project_name(project_dir: Path) -> str:
+    """What werf proposes for `project:`: the git origin's repository name, else the directory name, slugified."""
+    name = Path(project_dir).resolve().name
+    try:
+        url = subprocess.run(["git", "-C", str(project_dir), "config", "--get", "remote.origin.url"],
+                             capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        url = ""
+    if url:
+        name = _origin_repository_path(url)
+    return slugify_project_name(name)
+
+
+def _origin_repository_path(url: str) -> str:
+    """"https://host/group/app.git" and "git@host:group/app.git" → "group/app" (werf slugs the whole path)."""
+    if "://" in url:
+        from urllib.parse import urlparse
+        path = urlparse(url).path
+    elif ":" in url:
+        path = url.split(":", 1)[1]
+    else:
+        path = url
+    path = path.strip("/")
+    return path[:-4] if path.endswith(".git") else path
+
+
+def slugify_project_name(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50].strip("-")
+    return slug or "project"
