@@ -89,7 +89,8 @@ def _plan(options: CiEnvOptions, environ: Mapping[str, str]) -> CiEnvPlan:
         def load_project():
             return read_project_images(
                 options.project_dir, config=options.config, templates_dir=options.templates_dir,
-                project_name_override=options.project_name or environ.get("WERF_PROJECT_NAME") or None)
+                project_name_override=options.project_name or environ.get("WERF_PROJECT_NAME") or None,
+                env=environ)
         return plan_github(environ, options.tagging_strategy, policies, load_project=load_project,
                            registry=options.github_registry)
     raise CiEnvError(f"provided CI system {options.ci_system!r} is not supported",

@@ -10,6 +10,7 @@ of the top-level `project:` and `image:` keys answers the question for configs w
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ class ProjectImages:
 def find_config_file(project_dir: Path, config: str | None = None) -> Path | None:
     """The werf.yaml to read; None when the project has none (ci-env works without one)."""
     if config:
-        path = project_dir / config
+        path = Path(config) if Path(config).is_absolute() else project_dir / config
         if not path.is_file():
             raise ConfigError(f"the config file {path} does not exist",
                               hint="fix --config / $WERF_CONFIG, or --dir / $WERF_DIR")
@@ -39,19 +40,28 @@ def find_config_file(project_dir: Path, config: str | None = None) -> Path | Non
 
 
 def read_project_images(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
-                        project_name_override: str | None = None) -> ProjectImages | None:
+                        project_name_override: str | None = None,
+                        env: Mapping[str, str] | None = None) -> ProjectImages | None:
     path = find_config_file(project_dir, config)
     if path is None:
         return None
+    load_werf_config = _full_config_loader()
+    if load_werf_config is None:
+        return scan_project_images(path, project_name_override=project_name_override)
+    loaded = load_werf_config(project_dir, config=str(path), templates_dir=templates_dir, env=env,
+                              project_name_override=project_name_override)
+    return ProjectImages(project=loaded.meta.project,
+                         has_nameless_image=any(name is None for name in loaded.image_names()))
+
+
+def _full_config_loader():
+    """`werf_core.config.load_werf_config` once both it and the template engine it renders with are in place."""
     try:
         from werf_core.config import load_werf_config
+        from werf_core.config.gotemplate import render_werf_config  # noqa: F401 - needed by the loader
     except ImportError:
-        return scan_project_images(path, project_name_override=project_name_override)
-    loaded = load_werf_config(project_dir, config=str(path.relative_to(project_dir)), templates_dir=templates_dir,
-                              project_name_override=project_name_override)
-    names = list(loaded.image_names())
-    return ProjectImages(project=loaded.meta.project,
-                         has_nameless_image=any(name is None or name == "~" for name in names))
+        return None
+    return load_werf_config
 
 
 _TOP_LEVEL_KEY = re.compile(r"^(project|image):(?:\s+(.*?))?\s*$")
