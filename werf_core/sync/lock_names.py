@@ -1,0 +1,26 @@
+"""Lock names, exactly as werf v1.1 spells them, so werf and werf-prefect runners contend for the same locks.
+
+| purpose                                 | file locks (`:local`)         | Kubernetes (per-project ConfigMap) |
+|-----------------------------------------|-------------------------------|------------------------------------|
+| publishing a stage                      | `<project>.<digest>`          | `stage/<digest>`                   |
+| updating the stages-storage cache entry | `<project>.<digest>.cache`    | `stage-cache/<digest>`             |
+| publishing an image tag                 | `<image>.image`               | `image/<image>`                    |
+
+Kubernetes names carry no project because each project has its own ConfigMap. Prefer the methods of
+`Synchronization` (`sync.stage_lock_name(digest)`), which pick the right column.
+"""
+
+from __future__ import annotations
+
+
+def stage_lock_name(project: str, digest: str, *, kubernetes: bool = False) -> str:
+    return f"stage/{digest}" if kubernetes else f"{project}.{digest}"
+
+
+def stage_cache_lock_name(project: str, digest: str, *, kubernetes: bool = False) -> str:
+    return f"stage-cache/{digest}" if kubernetes else f"{project}.{digest}.cache"
+
+
+def image_lock_name(image: str, *, kubernetes: bool = False) -> str:
+    """`image` is the full image name with tag (`registry/repo:tag`)."""
+    return f"image/{image}" if kubernetes else f"{image}.image"

@@ -1,0 +1,104 @@
+"""Opening a project's synchronization: the locker for stage/cache/image locks and the stages-storage cache.
+
+    sync = open_synchronization(args.synchronization, project, stages_storage=args.stages_storage)
+    with sync.locker.locked(sync.stage_lock_name(digest), on_wait=print_waiting) as lock:
+        ...                   # re-check the storage
+        lock.ensure_held()    # right before publishing
+        ...                   # publish, then sync.cache.store_stages(project, digest, ids)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from werf_core.paths import locks_dir
+from werf_core.sync import lock_names
+from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, \
+    with_kube_environment
+from werf_core.sync.file_locker import FileLocker
+from werf_core.sync.lease import LeaseTimings
+from werf_core.sync.locker import Locker
+from werf_core.sync.stages_cache import FileStagesStorageCache, StagesStorageCache
+
+
+@dataclass
+class Synchronization:
+    address: str
+    project: str
+    locker: Locker
+    cache: StagesStorageCache
+    is_kubernetes: bool = False
+    _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def stage_lock_name(self, digest: str) -> str:
+        return lock_names.stage_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
+
+    def stage_cache_lock_name(self, digest: str) -> str:
+        return lock_names.stage_cache_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
+
+    def image_lock_name(self, image: str) -> str:
+        return lock_names.image_lock_name(image, kubernetes=self.is_kubernetes)
+
+    def close(self) -> None:
+        """Stop background lease renewal (held distributed locks then expire after their TTL)."""
+        for close in self._on_close:
+            close()
+        self._on_close.clear()
+
+
+def default_warn(message: str) -> None:
+    sys.stderr.write(f"Warning: {message}\n")
+
+
+def open_synchronization(address: str | None, project: str, *, stages_storage: str,
+                         warn: Callable[[str], None] = default_warn,
+                         env: Mapping[str, str] | None = None,
+                         timings: LeaseTimings = LeaseTimings(),
+                         cache_budget: int | None = None,
+                         request_timeout: float | tuple[float, float] | None = None) -> Synchronization:
+    """The synchronization named by `address`, else `$WERF_SYNCHRONIZATION`, else `:local`.
+
+    Unset with a non-local stages storage still means `:local` (werf would use its public server, which we do not
+    run) — with a warning, because runners on other machines are then not coordinated.
+    `timings`, `cache_budget` and `request_timeout` exist for tests and unusual clusters; keep the defaults so
+    werf runners sharing the locks agree on lease lengths.
+    """
+    env = os.environ if env is None else env
+    text = (address or env.get("WERF_SYNCHRONIZATION") or "").strip()
+    if not text:
+        if stages_storage.strip() != LOCAL:
+            warn(f"no --synchronization (WERF_SYNCHRONIZATION) given: using {LOCAL}. Runners on other machines "
+                 f"that use the stages storage {stages_storage} will not be coordinated with this one; give "
+                 f"every runner --synchronization=kubernetes://NAMESPACE to coordinate them.")
+        text = LOCAL
+    parsed = parse_synchronization_address(text)
+    if parsed.is_local:
+        return Synchronization(LOCAL, project, FileLocker(locks_dir()), FileStagesStorageCache())
+    return _open_kubernetes(with_kube_environment(parsed, env), project, timings=timings,
+                            cache_budget=cache_budget, request_timeout=request_timeout)
+
+
+def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: LeaseTimings,
+                     cache_budget: int | None, request_timeout) -> Synchronization:
+    from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
+    from werf_core.sync.distributed_locker import DistributedLocker
+    from werf_core.sync.kube_api import KubeApi
+    from werf_core.sync.kube_stages_cache import KubernetesStagesStorageCache, config_map_name
+    from werf_core.sync.stages_cache import check_path_component
+
+    check_path_component("project", project)
+    options = {} if request_timeout is None else {"request_timeout": request_timeout}
+    api = KubeApi.connect(address.kube, **options)
+    store = ConfigMapAnnotationsStore(api, address.namespace, config_map_name(project))
+    locker = DistributedLocker(store, timings=timings)
+    cache_options = {} if cache_budget is None else {"budget": cache_budget}
+    cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
+    return Synchronization(address.text, project, locker, cache, is_kubernetes=True, _on_close=[locker.close])
+
+
+def host_locker() -> FileLocker:
+    """Host locks (`image.<name>`, `container.<name>`, ...) — always file locks under the werf home."""
+    return FileLocker(locks_dir())
