@@ -1,8 +1,11 @@
 """Container commands that apply git archives and patches with the toolchain only (no git in the image).
 
-Ownership: tar entries carry the mapping's owner/group names, which busybox tar resolves in the image's own
-/etc/passwd and /etc/group; the commands check first that those names exist there, so a missing user is a clear
-error instead of files silently owned by a numeric ID.
+The steps mirror the reference semantics of werf_core.git (see werf_core/git/patch.py): remove changed and deleted
+files (never directories), remove directories that became empty, then extract the tar as root.
+
+Ownership: tars carry numeric IDs (root); when the mapping has an owner/group, the extracted entries (exactly the
+tar's members, listed in a NUL-separated file) are chown'ed by name inside the image, so names resolve against the
+image's own /etc/passwd and /etc/group — and a missing user is one clear error.
 """
 
 from __future__ import annotations
@@ -14,6 +17,12 @@ from werf_core.stages.git_runtime import ArchiveData, GitMappingRuntime, PatchDa
 
 BIN = "/.werf/stapel/bin"
 IN_CONTAINER = "/.werf/build"
+
+
+def _owner_spec(mapping: GitMappingRuntime) -> str:
+    if not (mapping.owner or mapping.group):
+        return ""
+    return f"{mapping.owner}{':' + mapping.group if mapping.group else ''}"
 
 
 def _owner_checks(mapping: GitMappingRuntime) -> list[str]:
@@ -29,12 +38,20 @@ def _owner_checks(mapping: GitMappingRuntime) -> list[str]:
     return checks
 
 
-def _ensure_dir(mapping: GitMappingRuntime, directory: str) -> str:
+def _prepare_dir(mapping: GitMappingRuntime, directory: str) -> str:
     q = shlex.quote(directory)
-    owner = ""
-    if mapping.owner or mapping.group:
-        owner = f" && {BIN}/chown {shlex.quote(mapping.owner)}{':' + shlex.quote(mapping.group) if mapping.group else ''} {q}"
-    return f"[ -d {q} ] || {{ {BIN}/mkdir -p {q}{owner}; }}"
+    owner = _owner_spec(mapping)
+    chown = f" && {BIN}/chown {shlex.quote(owner)} {q}" if owner and directory == mapping.to else ""
+    return f"if [ ! -d {q} ]; then {BIN}/mkdir -p {q}{chown}; fi"
+
+
+def _extract(mapping: GitMappingRuntime, tar: str, names: str, directory: str) -> list[str]:
+    q = shlex.quote(directory)
+    commands = [f"{BIN}/tar -xf {tar} -C {q}"]
+    owner = _owner_spec(mapping)
+    if owner:
+        commands.append(f"cd {q} && {BIN}/xargs -0 -r {BIN}/chown -h {shlex.quote(owner)} -- < {names}; cd /")
+    return commands
 
 
 def add_archive(recipe: BuildRecipe, mapping: GitMappingRuntime, archive: ArchiveData) -> None:
@@ -42,12 +59,13 @@ def add_archive(recipe: BuildRecipe, mapping: GitMappingRuntime, archive: Archiv
     recipe.instructions.labels[type_label(mapping.paramshash)] = archive.type
     if archive.empty:
         return
-    name = f"git/{mapping.paramshash}.archive.tar"
-    recipe.files[name] = archive.tar_path
+    base = f"git/{mapping.paramshash}.archive"
+    recipe.files[f"{base}.tar"] = archive.tar_path
+    recipe.files[f"{base}.names"] = archive.names_path
     commands = recipe.instructions.commands
     commands += _owner_checks(mapping)
-    commands.append(_ensure_dir(mapping, archive.extract_dir))
-    commands.append(f"{BIN}/tar -xf {IN_CONTAINER}/{name} -C {shlex.quote(archive.extract_dir)}")
+    commands.append(_prepare_dir(mapping, archive.extract_dir))
+    commands += _extract(mapping, f"{IN_CONTAINER}/{base}.tar", f"{IN_CONTAINER}/{base}.names", archive.extract_dir)
 
 
 def add_patch(recipe: BuildRecipe, mapping: GitMappingRuntime, patch: PatchData) -> None:
@@ -55,15 +73,15 @@ def add_patch(recipe: BuildRecipe, mapping: GitMappingRuntime, patch: PatchData)
     if patch.empty:
         return
     base = f"git/{mapping.paramshash}.patch"
-    recipe.files[f"{base}.tar"] = patch.tar_path
-    recipe.files[f"{base}.deleted"] = patch.deleted_list_path
-    recipe.files[f"{base}.prune"] = patch.prune_dirs_path
+    for suffix, path in (("tar", patch.tar_path), ("names", patch.names_path), ("removals", patch.removals_path),
+                         ("emptied", patch.emptied_dirs_path)):
+        recipe.files[f"{base}.{suffix}"] = path
     d = shlex.quote(patch.extract_dir)
+    inside = f"{IN_CONTAINER}/{base}"
     commands = recipe.instructions.commands
     commands += _owner_checks(mapping)
-    commands.append(_ensure_dir(mapping, patch.extract_dir))
-    # deleted paths first (a file may turn into a directory or a symlink), then new content, then empty dirs
-    commands.append(f"cd {d} && {BIN}/xargs -0 -r {BIN}/rm -rf -- < {IN_CONTAINER}/{base}.deleted; cd /")
-    commands.append(f"{BIN}/tar -xf {IN_CONTAINER}/{base}.tar -C {d}")
-    commands.append(f"cd {d} && {BIN}/xargs -0 -r {BIN}/rmdir -- < {IN_CONTAINER}/{base}.prune 2>/dev/null "
-                    f"|| true; cd /")
+    commands.append(_prepare_dir(mapping, patch.extract_dir))
+    # rm -f refuses directories, as the reference semantics want (a build may have put a directory there)
+    commands.append(f"cd {d} && {{ {BIN}/xargs -0 -r {BIN}/rm -f -- < {inside}.removals 2>/dev/null || true; }}; cd /")
+    commands.append(f"cd {d} && {{ {BIN}/xargs -0 -r {BIN}/rmdir -- < {inside}.emptied 2>/dev/null || true; }}; cd /")
+    commands += _extract(mapping, f"{inside}.tar", f"{inside}.names", patch.extract_dir)

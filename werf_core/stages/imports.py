@@ -74,9 +74,11 @@ def rebase_import(exported: Path, output: Path, imp: ImportSpec) -> bool:
 
     Returns True when `add` is a directory (extract into `to`), False for a single file (extract into dirname(to)).
     """
-    from werf_core.git.path_matcher import PathMatcher
+    from werf_core.git.doublestar import DirState
+    from werf_core.git.matcher import PathMatcher
 
-    matcher = PathMatcher(base_path="", include_paths=list(imp.include_paths), exclude_paths=list(imp.exclude_paths))
+    # the same path rules as git mappings, relative to `add`
+    matcher = PathMatcher("", tuple(imp.include_paths), tuple(imp.exclude_paths))
     with tarfile.open(exported) as src, tarfile.open(output, "w") as dst:
         members = src.getmembers()
         if not members:
@@ -87,7 +89,10 @@ def rebase_import(exported: Path, output: Path, imp: ImportSpec) -> bool:
             rel = member.name[len(root):].lstrip("/") if member.name.startswith(root) else member.name
             if is_dir and not rel:
                 continue
-            if is_dir and not matcher.matches(rel) and not (member.isdir() and matcher.is_dir_relevant(rel)):
+            if is_dir and member.isdir():
+                if matcher.directory_state(rel) == DirState.NONE:
+                    continue
+            elif is_dir and not matcher.matches(rel):
                 continue
             member.name = rel if is_dir else posixpath.basename(imp.to)
             if member.islnk():
