@@ -101,17 +101,17 @@ def _references_exist(sections: list[Section], reporter: ErrorReporter) -> None:
             found_image, found_artifact = ref.name in images, ref.name in artifacts
             if ref.kind == "image" and not found_image:
                 hint = "use `fromArtifact` / `artifact:` for an artifact" if found_artifact else \
-                    _did_you_mean(ref.name, [n for n in images if n is not None])
+                    _did_you_mean(ref.name, [n for n in images if n is not None and n != own])
                 raise reporter.error(f'no such image "{ref.name}" ({ref.directive} of {section.label})', first, last,
                                      hint=hint)
             if ref.kind == "artifact" and not found_artifact:
                 hint = "use `fromImage` / `image:` for an image" if found_image else \
-                    _did_you_mean(ref.name, list(artifacts))
+                    _did_you_mean(ref.name, [n for n in artifacts if n != own])
                 raise reporter.error(f'no such artifact "{ref.name}" ({ref.directive} of {section.label})', first,
                                      last, hint=hint)
             if ref.kind == "image-or-artifact" and not (found_image or found_artifact):
                 raise reporter.error(f'no such image "{ref.name}" ({ref.directive} of {section.label})', first, last,
-                                     hint=_did_you_mean(ref.name, [n for n in [*images, *artifacts] if n]))
+                                     hint=_did_you_mean(ref.name, [n for n in [*images, *artifacts] if n and n != own]))
 
 
 def _did_you_mean(name: str, candidates: list[str]) -> str:

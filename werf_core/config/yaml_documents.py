@@ -173,8 +173,9 @@ def load_document(document: YamlDocument) -> YamlDocument:
         problem = err.problem or "invalid YAML"
         if err.context:
             problem = f"{err.context}, {problem}"
-        raise YamlLocationError(f"YAML syntax error: {problem}", line,
-                                hint=_yaml_hint(problem)) from None
+        lines = document.text.split("\n")
+        text = lines[mark.line] if mark and mark.line < len(lines) else ""
+        raise YamlLocationError(f"YAML syntax error: {problem}", line, hint=_yaml_hint(problem, text)) from None
     except yaml.YAMLError as err:
         raise YamlLocationError(f"YAML error: {err}", document.first_line) from None
     builder = _DataBuilder(document.first_line)
@@ -185,14 +186,29 @@ def load_document(document: YamlDocument) -> YamlDocument:
     return document
 
 
-def _yaml_hint(problem: str) -> str | None:
-    if "tab" in problem:
+def _yaml_hint(problem: str, line: str) -> str | None:
+    if "\t" in line[:len(line) - len(line.lstrip())] or "tab" in problem:
         return "YAML indentation must use spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted, or a key is indented wrongly"
     if "could not find expected ':'" in problem or "found character that cannot start any token" in problem:
         return "check indentation and quoting on this line; values containing '{', '}', '*', '&' or ': ' need quotes"
     return None
+
+
+def _last_line(node: yaml.Node) -> int:
+    """Document line (from 0) of the last character of a node's value, ignoring blank lines that follow it."""
+    seen: set[int] = set()  # a recursive alias would otherwise lead here forever
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.value and not node.flow_style \
+            and id(node) not in seen:
+        seen.add(id(node))
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    end = node.end_mark
+    # an end mark at the start of a line (block scalars keep their newline) belongs to the line before
+    if end.column == 0 and end.line > node.start_mark.line:
+        return end.line - 1
+    return end.line
 
 
 class _DataBuilder:
@@ -207,12 +223,7 @@ class _DataBuilder:
 
     def _span(self, start: yaml.Node, end: yaml.Node) -> Span:
         first = self.first_line + start.start_mark.line
-        end_mark = end.end_mark
-        last_offset = end_mark.line
-        # a block value's end mark sits at the start of the next line; that line does not belong to the value
-        if end_mark.column == 0 and end_mark.line > start.start_mark.line:
-            last_offset -= 1
-        return Span(first, max(first, self.first_line + last_offset))
+        return Span(first, max(first, self.first_line + _last_line(end)))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.count += 1

@@ -26,7 +26,8 @@ def werf_error(message: str, *, key: str | None = None, hint: str | None = None)
 
 
 class WerfModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, alias_generator=to_camel,
+    # only werf's keys are accepted in werf.yaml: `fromImage`, never the Python name `from_image`
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False, alias_generator=to_camel,
                               hide_input_in_errors=True, defer_build=True)
 
 

@@ -23,7 +23,7 @@ class Import(WerfModel):
     after: Annotated[str | None, one_of(IMPORT_STAGES, "import stage `after`")] = None
     stage: Annotated[str | None, one_of(IMPORT_SOURCE_STAGES, "source `stage`")] = None
     add: AbsPath
-    to: AbsPath
+    to: AbsPath | None = None     # defaults to `add`; never None once validated
     include_paths: RelPathList = ()
     exclude_paths: RelPathList = ()
     owner: YamlStr | None = None
@@ -32,7 +32,9 @@ class Import(WerfModel):
     @model_validator(mode="before")
     @classmethod
     def _to_defaults_to_add(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("to") is None and "add" in data:
+        # only a usable `add` is copied: a bad one is reported once, as `add`, not a second time as `to`
+        if isinstance(data, dict) and data.get("to") is None and isinstance(data.get("add"), str) \
+                and data["add"].startswith("/"):
             return {**data, "to": data["add"]}
         return data
 
