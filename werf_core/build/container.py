@@ -106,7 +106,7 @@ class ContainerRunner:
                 pass
 
     def build(self, from_image: str, instructions: ContainerInstructions, *, stage: str,
-              files: dict[str, bytes | Path] | None = None) -> str:
+              files: dict[str, bytes | str | Path] | None = None) -> str:
         """Run `instructions` on top of `from_image`; return the committed image ID.
 
         `files` are placed (read-only) under /.werf/build/<name> for the commands to use: archives, patches, lists.
@@ -121,13 +121,13 @@ class ContainerRunner:
             for name, content in (files or {}).items():
                 target = work / name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                if isinstance(content, Path):
-                    try:
-                        target.hardlink_to(content)
-                    except OSError:
-                        shutil.copyfile(content, target)
-                else:
+                if isinstance(content, bytes):
                     target.write_bytes(content)
+                    continue
+                try:  # files are paths on the host: link them into the build dir when on the same filesystem
+                    target.hardlink_to(content)
+                except OSError:
+                    shutil.copyfile(content, target)
             binds = {str(work): {"bind": BUILD_DIR_IN_CONTAINER, "mode": "ro"}}
             for bind in instructions.binds:
                 binds[bind.host_path] = {"bind": bind.container_path, "mode": "ro" if bind.read_only else "rw"}

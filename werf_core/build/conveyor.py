@@ -282,8 +282,7 @@ class Conveyor:
 
     def publish_stage(self, job: StageJob, image_id: str) -> tuple[StageDescription, str]:
         """Lock the digest, look again, then publish the new stage or use the one published meanwhile."""
-        names = self.sync.names
-        with self.sync.locker.locked(names.stage(self.project, job.digest),
+        with self.sync.locker.locked(self.sync.stage_lock_name(job.digest),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")) \
                 as handle:
             known = self.manager.stages_by_digest(job.digest)

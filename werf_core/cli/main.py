@@ -17,6 +17,7 @@ from werf_core.errors import WerfError
 # name -> "module:attribute" of a click command or group
 COMMANDS: dict[str, str] = {
     "version": "werf_core.cli.main:version_command",
+    "build": "werf_core.cli.build:build_command",
     "ci-env": "werf_core.cli.ci_env:ci_env_command",
 }
 

@@ -90,7 +90,7 @@ class GitRepository:
 
     def _error_for(self, err, what: str) -> GitError:
         stderr = _stderr_text(err)
-        if "dubious ownership" in stderr:
+        if _is_dubious_ownership(err):
             return GitError(f"git refuses to read repository {self.description}: it is owned by another user",
                             hint=f"mark it safe: git config --global --add safe.directory {self.description}")
         return GitError(f"git {what} failed in repository {self.description}: {stderr or err}",
@@ -103,7 +103,7 @@ class GitRepository:
             self._repo.git.execute(["git", *args], env=self._env)
             return 0
         except gitpython.GitCommandError as err:
-            if "dubious ownership" in _stderr_text(err):
+            if _is_dubious_ownership(err):
                 raise self._error_for(err, args[0]) from None
             return err.status if isinstance(err.status, int) else 128
 
@@ -257,6 +257,11 @@ class GitRepository:
         return stage_dependencies_checksum(self, mapping, stage, commit)
 
 
+def _is_dubious_ownership(err) -> bool:
+    stderr = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else str(err.stderr or "")
+    return "dubious ownership" in stderr
+
+
 def _stderr_text(err) -> str:
     stderr = err.stderr
     if isinstance(stderr, bytes):
@@ -286,5 +291,6 @@ def open_local_repository(path: str | os.PathLike, *, allow_shallow: bool = Fals
                             "or point --dir at a directory inside a repository") from None
     location = repo.working_tree_dir or repo.git_dir
     repository = GitRepository(repo, name="own", description=str(location))
+    repository.run_git("rev-parse", "--git-dir", what="rev-parse")  # fails early on unreadable/foreign repositories
     repository.ensure_not_shallow(allow_shallow=allow_shallow)
     return repository

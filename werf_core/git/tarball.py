@@ -9,7 +9,8 @@ Archives and patches are plain tar streams (GNU format: long names, numeric uid/
 
 `extract_tar` is the reference extraction: what `tar -xf <stream> -C <dir>` does when run as root (GNU tar or
 busybox tar): an existing non-directory at a member's path is replaced (never written through, even when it is a
-symlink), directories are created or re-used, modes are applied exactly, and ownership is applied when running as root.
+symlink), directories are created or re-used, modes are applied exactly, and ownership is applied when running as root
+(symlink ownership is not part of the contract: it has no effect, and busybox tar leaves links owned by root).
 """
 
 from __future__ import annotations

@@ -88,6 +88,9 @@ def rebase_import(exported: Path, output: Path, imp: ImportSpec) -> bool:
         for member in members:
             rel = member.name[len(root):].lstrip("/") if member.name.startswith(root) else member.name
             if is_dir and not rel:
+                member.name = "."  # the `to` directory itself: gets the import's owner/group, as rsync --chown gives
+                _own(member, imp)
+                dst.addfile(member)
                 continue
             if is_dir and member.isdir():
                 if matcher.directory_state(rel) == DirState.NONE:
@@ -98,12 +101,17 @@ def rebase_import(exported: Path, output: Path, imp: ImportSpec) -> bool:
             if member.islnk():
                 link_rel = member.linkname[len(root):].lstrip("/")
                 member.linkname = link_rel if is_dir else posixpath.basename(imp.to)
-            if imp.owner:
-                member.uname, member.uid = (imp.owner, 0) if not imp.owner.isdigit() else ("", int(imp.owner))
-            if imp.group:
-                member.gname, member.gid = (imp.group, 0) if not imp.group.isdigit() else ("", int(imp.group))
+            _own(member, imp)
             dst.addfile(member, src.extractfile(member) if member.isfile() else None)
     return is_dir
+
+
+def _own(member: tarfile.TarInfo, imp: ImportSpec) -> None:
+    """Names go into the tar header: busybox tar resolves them in the image's own /etc/passwd and /etc/group."""
+    if imp.owner:
+        member.uname, member.uid = (imp.owner, 0) if not imp.owner.isdigit() else ("", int(imp.owner))
+    if imp.group:
+        member.gname, member.gid = (imp.group, 0) if not imp.group.isdigit() else ("", int(imp.group))
 
 
 STAGES = {name: ImportsStage(name) for name in

@@ -57,7 +57,7 @@ class StagesStorageManager:
         cached = self.sync.cache.get_stages(self.project, digest)
         if cached is not None:
             return [self.describe(stage_id, must_exist=True) for stage_id in cached]
-        with self.sync.locker.locked(self.sync.names.stage_cache(self.project, digest)):
+        with self.sync.locker.locked(self.sync.stage_cache_lock_name(digest)):
             ids = self.storage.list_stage_ids(self.project, digest)
             described = [self.describe(stage_id, must_exist=False) for stage_id in ids]
             valid = [d for d in described if d is not None]
@@ -67,7 +67,7 @@ class StagesStorageManager:
     def record_new_stage(self, digest: str, known: list[StageDescription], new: StageDescription) -> None:
         """After publishing: the cache lists the stages seen at the re-check plus the new one."""
         self.remember(new)
-        with self.sync.locker.locked(self.sync.names.stage_cache(self.project, digest)):
+        with self.sync.locker.locked(self.sync.stage_cache_lock_name(digest)):
             ids = [d.stage_id for d in known]
             if new.stage_id not in ids:
                 ids.append(new.stage_id)

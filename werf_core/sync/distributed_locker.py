@@ -149,7 +149,7 @@ class DistributedLocker(Locker):
                 # a synchronous renewal is a read plus a compare-and-swap: success proves nobody took over
                 self._renew(handle.name, handle.uuid)
             except _LeaseLost as lost:
-                self._lose(handle.uuid, str(lost))
+                self._lose(handle.uuid, str(lost), also=handle)
             except WerfError as err:
                 raise LockError(f'Cannot confirm that lock "{handle.name}" is still held: {err.message}',
                                 hint=err.hint) from None
@@ -204,12 +204,15 @@ class DistributedLocker(Locker):
             del self._workers[handle.uuid]
             worker.stopped.set()
 
-    def _lose(self, uuid: str, reason: str) -> None:
+    def _lose(self, uuid: str, reason: str, also: LockHandle | None = None) -> None:
+        """Mark every handle of lease `uuid` lost (plus `also`, which a stopped worker may no longer list)."""
         with self._mutex:
             worker = self._workers.pop(uuid, None)
             handles = list(worker.handles) if worker else []
             if worker:
                 worker.stopped.set()
+        if also is not None and also not in handles:
+            handles.append(also)
         for handle in handles:
             if handle.released or not handle._mark_lost(reason):
                 continue
