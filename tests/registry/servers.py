@@ -34,7 +34,8 @@ ISSUER = "werf-test-token-issuer"
 
 
 # ---------------------------------------------------------------------------------------------- docker-registry
-def write_config(directory: Path, address: str, *, auth: str = "", tls: tuple[Path, Path] | None = None) -> Path:
+def write_config(directory: Path, address: str, *, auth: str = "", tls: tuple[Path, Path] | None = None,
+                 deletes: bool = True) -> Path:
     tls_section = f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n" if tls else ""
     config = directory / "config.yml"
     config.write_text(
@@ -42,7 +43,7 @@ def write_config(directory: Path, address: str, *, auth: str = "", tls: tuple[Pa
         "log:\n  level: info\n  formatter: text\n"
         "storage:\n"
         f"  filesystem:\n    rootdirectory: {directory / 'data'}\n"
-        "  delete:\n    enabled: true\n"
+        f"  delete:\n    enabled: {'true' if deletes else 'false'}\n"
         "  maintenance:\n    uploadpurging:\n      enabled: false\n"
         f"http:\n  addr: {address}\n{tls_section}"
         + auth)
@@ -50,13 +51,13 @@ def write_config(directory: Path, address: str, *, auth: str = "", tls: tuple[Pa
 
 
 def start_registry(*, auth: str = "", tls: Identity | None = None, directory: Path | None = None,
-                   address: str | None = None) -> Registry:
+                   address: str | None = None, deletes: bool = True) -> Registry:
     """A docker-registry with the given `auth:` section (YAML text) and/or TLS; reuses `directory` if given."""
     directory = directory or Path(tempfile.mkdtemp(prefix="werf-test-registry-"))
     directory.mkdir(parents=True, exist_ok=True)
     address = address or f"127.0.0.1:{free_port()}"
     tls_files = tls.write(directory, "tls") if tls else None
-    config = write_config(directory, address, auth=auth, tls=tls_files)
+    config = write_config(directory, address, auth=auth, tls=tls_files, deletes=deletes)
     with open(directory / "registry.log", "ab") as log:
         process = subprocess.Popen([shutil.which("docker-registry"), "serve", str(config)], stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -235,6 +236,75 @@ class ScriptedServer:
                     self.wfile.write(body)
 
             do_GET = do_HEAD = do_PUT = do_POST = do_DELETE = _serve
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+# ---------------------------------------------------------------------------------------------- paginating proxy
+class PaginatingProxy:
+    """Forwards to a real registry but pages `tags/list` by `n`/`last` with `Link` headers.
+
+    Debian's docker-registry 2.8 returns every tag at once; distribution v3, Docker Hub, Harbor and GitLab page them.
+    This proxy gives the real registry's data that paging, so the client's page-following is tested on real tags.
+    """
+
+    def __init__(self, upstream_url: str) -> None:
+        self.upstream_url = upstream_url
+        self.pages_served = 0
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                if not url.path.endswith("/tags/list"):
+                    return self._forward()
+                query = parse_qs(url.query)
+                upstream = httpx.get(owner.upstream_url + url.path, timeout=10)
+                if upstream.status_code != 200:
+                    return self._reply(upstream.status_code, upstream.content, {})
+                tags = sorted(upstream.json().get("tags") or [])
+                last = (query.get("last") or [""])[0]
+                n = int((query.get("n") or ["100"])[0])
+                remaining = [t for t in tags if t > last]
+                page, more = remaining[:n], len(remaining) > n
+                headers = {}
+                if more:
+                    headers["Link"] = f'<{url.path}?last={page[-1]}&n={n}>; rel="next"'
+                owner.pages_served += 1
+                self._reply(200, json.dumps({"name": url.path[4:-10], "tags": page}).encode(), headers)
+
+            def _forward(self):
+                upstream = httpx.request(self.command, owner.upstream_url + self.path, timeout=10,
+                                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+                self._reply(upstream.status_code, upstream.content,
+                            {k: v for k, v in upstream.headers.items()
+                             if k.lower() not in ("content-length", "transfer-encoding", "connection")})
+
+            do_HEAD = _forward
+
+            def _reply(self, status, body, headers):
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
