@@ -1,0 +1,101 @@
+"""A separate runner process for the cross-process tests: `python -m tests.sync.child COMMAND ARGS...`.
+
+It reports on stdout, one line per event, and takes orders on stdin, so a test can hold it at any point, kill it
+(-9) or freeze it (SIGSTOP) while it holds a lock.
+
+    hold-lease KUBECONFIG NAMESPACE PROJECT LOCK TTL RENEW POLL   acquire a distributed lock; then on stdin:
+                                                                  "check" → ensure_held(), "release", "exit"
+    hold-file LOCKS_DIR LOCK shared|exclusive                     acquire a file lock; "release", "exit"
+    fill-cache KUBECONFIG NAMESPACE PROJECT WORKER COUNT          wait for "go", then store COUNT own digests and
+                                                                  append one stage to a shared digest per round
+"""
+
+from __future__ import annotations
+
+import sys
+
+from werf_core.errors import WerfError
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def orders():
+    for line in sys.stdin:
+        yield line.strip()
+
+
+def hold_lease(kubeconfig, namespace, project, lock, ttl, renew, poll) -> None:
+    from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
+    from werf_core.sync.distributed_locker import DistributedLocker
+    from werf_core.sync.kube_api import KubeApi, KubeConfigSource
+    from werf_core.sync.lease import LeaseTimings
+
+    api = KubeApi.connect(KubeConfigSource(config_path=kubeconfig))
+    timings = LeaseTimings(ttl=float(ttl), renew_period=float(renew), poll_period=float(poll),
+                           optimistic_retry=0.05)
+    locker = DistributedLocker(ConfigMapAnnotationsStore(api, namespace, f"werf-{project}"), timings=timings)
+    handle = locker.acquire(lock, on_lost_lease=lambda h: say(f"lost-lease {h.name}"))
+    say(f"acquired {handle.uuid}")
+    for order in orders():
+        if order == "check":
+            try:
+                handle.ensure_held()
+                say("held")
+            except WerfError as err:
+                say("LockError " + err.message.replace("\n", " "))
+        elif order == "release":
+            handle.release()
+            say("released")
+        elif order == "exit":
+            return
+
+
+def hold_file(locks_dir, lock, mode) -> None:
+    from werf_core.sync.file_locker import FileLocker
+
+    locker = FileLocker(locks_dir, poll_interval=0.05)
+    handle = locker.acquire(lock, shared=mode == "shared", on_wait=lambda name: say(f"waiting {name}"))
+    say("acquired")
+    for order in orders():
+        if order == "release":
+            handle.release()
+            say("released")
+        elif order == "exit":
+            return
+
+
+def fill_cache(kubeconfig, namespace, project, worker, count) -> None:
+    from werf_core.storage.stage_id import StageID
+    from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
+    from werf_core.sync.distributed_locker import DistributedLocker
+    from werf_core.sync.kube_api import KubeApi, KubeConfigSource
+    from werf_core.sync.kube_stages_cache import KubernetesStagesStorageCache
+    from werf_core.sync.lease import LeaseTimings
+    from werf_core.sync.lock_names import stage_cache_lock_name
+
+    api = KubeApi.connect(KubeConfigSource(config_path=kubeconfig))
+    cache = KubernetesStagesStorageCache(api, namespace)
+    locker = DistributedLocker(ConfigMapAnnotationsStore(api, namespace, f"werf-{project}"),
+                               timings=LeaseTimings(ttl=10, renew_period=2, poll_period=0.05,
+                                                    optimistic_retry=0.02))
+    say("ready")
+    if next(orders(), None) != "go":
+        return
+    worker, count = int(worker), int(count)
+    for i in range(count):
+        digest = f"w{worker}d{i}"
+        cache.store_stages(project, digest, [StageID(digest, 1_000 * worker + i)])
+        # the builder's pattern for a digest many runners publish to: read-modify-write under the cache lock
+        with locker.locked(stage_cache_lock_name(project, "shared", kubernetes=True)):
+            ids = cache.get_stages(project, "shared") or []
+            cache.store_stages(project, "shared", ids + [StageID("shared", 1_000 * worker + i)])
+    say("done")
+
+
+COMMANDS = {"hold-lease": hold_lease, "hold-file": hold_file, "fill-cache": fill_cache}
+
+if __name__ == "__main__":
+    COMMANDS[sys.argv[1]](*sys.argv[2:])
