@@ -20,7 +20,8 @@ Examples:
   . $(werf ci-env gitlab --as-file)
 \b
   # powershell
-  . (werf ci-env gitlab --as-file --shell powershell)
+  $WERF_CI_ENV_SCRIPT_PATH = werf ci-env gitlab --as-file --shell powershell | Out-String
+  . $WERF_CI_ENV_SCRIPT_PATH.Trim()
 \b
   # cmd.exe
   FOR /F "tokens=*" %g IN ('werf ci-env gitlab --as-file --shell cmdexe') do (SET WERF_CI_ENV_SCRIPT_PATH=%g)
