@@ -177,6 +177,10 @@ def test_distributed_script_gives_build_and_publish_a_distributed_environment(na
     assert done.returncode == 0, done.stderr
     recorded = dict(item.split("=", 1) for item in (tmp_path / "env").read_text().split("\0") if "=" in item)
     assert recorded["WERF_SYNCHRONIZATION"] == f"kubernetes://werf-synchronization@base64:{kubeconfig}"
+    from werf_core.sync.address import parse_synchronization_address
+    address = parse_synchronization_address(recorded["WERF_SYNCHRONIZATION"])  # what --synchronization accepts
+    assert address.namespace == "werf-synchronization"
+    assert address.kube.config_data_base64 == kubeconfig
     assert recorded["WERF_TAG_BY_STAGES_SIGNATURE"] == "true"
     if DISTRIBUTED[name] == "gitlab":
         assert recorded["WERF_STAGES_STORAGE"] == "registry.example.com/acme/shop-api/stages"
