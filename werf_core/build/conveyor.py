@@ -199,6 +199,7 @@ class Conveyor:
         image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
         prev: StageResult | None = None
         stages: list[StageResult] = []
+        provisional = False  # dry run: an earlier git stage's image (and so the commits it records) is only predicted
         for kind in STAGE_KINDS:
             if not kind.is_present(spec):
                 continue
@@ -213,8 +214,9 @@ class Conveyor:
             job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=self.project,
                            stages_storage=self.storage.address)
             result = self.stage_runner.run_stage(self, job)
-            if prev is not None and not prev.final:
+            if provisional:
                 result = replace(result, final=False)
+            provisional = provisional or (result.status == PLANNED and kind.git_related)
             stages.append(result)
             prev = result
         if not stages:
@@ -243,7 +245,7 @@ class Conveyor:
             if chosen is not None:
                 return self._finish(job, chosen, REUSED, started)
             if self.dry_run:
-                return self._finish(job, self._predicted(job), PLANNED, started, final=False)
+                return self._finish(job, self._predicted(job), PLANNED, started)
             if self.should_be_built:
                 raise StorageError(
                     f"stage {job.image}/{job.stage} ({job.digest}) is not in {self.storage.address}",
@@ -321,13 +323,12 @@ class Conveyor:
                 labels[commit_label(mapping.paramshash)] = mapping.current_commit
         return StageDescription(StageID(job.digest, 0), "", "", labels)
 
-    def _finish(self, job: StageJob, description: StageDescription, status: str, started: float,
-                final: bool = True) -> StageResult:
+    def _finish(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
         next_deps = job.kind.next_stage_dependencies(job.ctx, description)
         result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=status,
                              description=description, next_deps=next_deps,
                              content_digest=stage_content_digest(job.stage, job.digest, next_deps),
-                             seconds=time.monotonic() - started, final=final)
+                             seconds=time.monotonic() - started)
         self.progress.stage_done(result)
         return result
 

@@ -128,9 +128,10 @@ class CmdExeFormat(ScriptFormat):
 
 
 class EnvFileFormat(ScriptFormat):
-    """`K=V` lines (docker --env-file, systemd EnvironmentFile, GitHub's $GITHUB_ENV): values are taken literally.
+    """`K=V` lines as `docker run --env-file` reads them: values are taken literally, `#` lines are comments.
 
-    Not meant to be sourced by a shell. A value cannot span lines in this format.
+    Not meant to be sourced by a shell, nor for GitHub's $GITHUB_ENV (which rejects comment lines). A value cannot
+    span lines in this format.
     """
 
     name = "env-file"

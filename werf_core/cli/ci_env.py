@@ -1,7 +1,7 @@
 """`werf ci-env gitlab|github`: print (or write to a file) the `WERF_*` variables for a CI job.
 
     . $(werf ci-env gitlab --as-file)                       # bash/sh job
-    werf ci-env github --as-env-file >> "$GITHUB_ENV"       # K=V lines
+    werf ci-env gitlab --as-env-file > ci.env               # K=V lines for docker run --env-file
 """
 
 from __future__ import annotations

@@ -12,10 +12,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from werf_core.config.schema import DockerfileImage, Meta, StapelArtifact, StapelImage
+from werf_core.config.exports import Export, ExportConflict, resolve_overlaps
+from werf_core.config.schema import DockerfileImage, Meta, StapelArtifact, StapelBase, StapelImage
 from werf_core.config.schema.base import SourceAware, describe_value
 from werf_core.config.source_map import ErrorReporter
-from werf_core.config.validation_errors import config_error_from_validation
+from werf_core.config.validation_errors import config_error_from_validation, format_path
 from werf_core.config.yaml_documents import YamlDocument, YamlLocationError, load_document
 
 SECTION_HINT = ("a section needs `configVersion: 1` (the meta section), `image: NAME` or `artifact: NAME` (stapel), or "
@@ -116,5 +117,35 @@ def _validate(model: type, data: dict[str, Any], document: YamlDocument, label: 
         instance = model.model_validate(data)
     except ValidationError as err:
         raise config_error_from_validation(err, model, document, label, reporter) from None
+    if isinstance(instance, StapelBase):
+        instance = _with_overlaps_resolved(instance, document, label, reporter)
     instance._source = reporter.location(document.content_line)
     return Section(instance, document, label)
+
+
+def _with_overlaps_resolved(model: StapelBase, document: YamlDocument, label: str,
+                            reporter: ErrorReporter) -> StapelBase:
+    """Apply werf's automatic excludes between overlapping git mappings and imports (see exports.py)."""
+    # werf's order: local git mappings, then remote ones, then imports; the order decides which excludes are added
+    git = sorted(enumerate(model.git), key=lambda item: item[1].is_remote)
+    exports = [Export(m.to, list(m.include_paths), list(m.exclude_paths), ("git", i)) for i, m in git]
+    exports += [Export(imp.to, list(imp.include_paths), list(imp.exclude_paths), ("import", i))
+                for i, imp in enumerate(model.imports)]
+    try:
+        resolve_overlaps(exports)
+    except ExportConflict as conflict:
+        span = document.span(conflict.second.path)
+        first, second = conflict.first, conflict.second
+        raise reporter.error(
+            f'conflict between exports of {label}: {format_path(first.path)} (to "{first.to}") and '
+            f'{format_path(second.path)} (to "{second.to}") would write the same files', span.first, span.last,
+            hint="narrow one of them with includePaths, or put them into different directories") from None
+    if not any(export.added for export in exports):
+        return model
+    updated = {export.path: tuple(export.exclude_paths) for export in exports if export.added}
+    return model.model_copy(update={
+        "git": tuple(m.model_copy(update={"exclude_paths": updated[("git", i)]}) if ("git", i) in updated else m
+                     for i, m in enumerate(model.git)),
+        "imports": tuple(imp.model_copy(update={"exclude_paths": updated[("import", i)]})
+                         if ("import", i) in updated else imp for i, imp in enumerate(model.imports)),
+    })

@@ -5,8 +5,7 @@
 
 from werf_core.registry.client import RegistryClient
 from werf_core.registry.counter import RequestCounter
-from werf_core.registry.errors import (BrokenImageError, ImageNotFoundError, RegistryAuthError,
-                                       RegistryUnreachableError)
+from werf_core.registry.errors import BrokenImageError, ImageNotFoundError, RegistryAuthError, RegistryUnreachableError
 from werf_core.registry.image_info import ImageInfo
 from werf_core.registry.manifest import Descriptor, Manifest, ManifestIndex, Platform
 from werf_core.registry.record_image import RECORD_NAME_LABEL

@@ -24,9 +24,20 @@ from werf_core.registry.counter import RequestCounter
 from werf_core.registry.credentials import DockerConfigCredentials
 from werf_core.registry.errors import BrokenImageError, ImageNotFoundError, describe_error_body, error_codes
 from werf_core.registry.image_info import ImageInfo
-from werf_core.registry.manifest import (ACCEPT_MANIFESTS, DEFAULT_PLATFORM, DOCKER_CONFIG, DOCKER_MANIFEST,
-                                         Descriptor, Manifest, ManifestIndex, Platform, UnsupportedManifestError,
-                                         manifest_document, parse_manifest_document, sha256_digest)
+from werf_core.registry.manifest import (
+    ACCEPT_MANIFESTS,
+    DEFAULT_PLATFORM,
+    DOCKER_CONFIG,
+    DOCKER_MANIFEST,
+    Descriptor,
+    Manifest,
+    ManifestIndex,
+    Platform,
+    UnsupportedManifestError,
+    manifest_document,
+    parse_manifest_document,
+    sha256_digest,
+)
 from werf_core.registry.record_image import record_image_config, record_labels
 from werf_core.registry.reference import ImageReference, as_reference
 from werf_core.registry.retry import RetryPolicy
@@ -167,7 +178,7 @@ class RegistryClient:
         manifest = self.get_manifest(ref, platform)
         if manifest is None:
             raise ImageNotFoundError(f"image {ref} not found in registry {ref.registry}",
-                                     hint=f"check the name and tag; `werf` can only use images that were pushed")
+                                     hint="check the name and tag; `werf` can only use images that were pushed")
         return self._read_config(ref, manifest)
 
     def image_info(self, ref: ImageReference | str, *, platform: Platform | str | None = None,

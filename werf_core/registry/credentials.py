@@ -134,7 +134,8 @@ class DockerConfigCredentials:
             try:
                 decoded = base64.b64decode(entry["auth"]).decode()
             except (ValueError, UnicodeDecodeError):
-                raise RegistryError(f"the `auth` value for {entry_key} in {self.config_path} is not base64 user:password",
+                raise RegistryError(f"the `auth` value for {entry_key} in {self.config_path} is not base64 "
+                                    "user:password",
                                     hint=f"run `docker login {entry_key}` again") from None
             username, sep, password = decoded.partition(":")
             if not sep:

@@ -93,7 +93,8 @@ class ImageReference:
         for component in path.split("/"):
             if not _COMPONENT.fullmatch(component):
                 reason = ("repository names must be lower-case" if component.lower() != component
-                          else f"path component {component!r} may hold only [a-z0-9] separated by '.', '_', '__' or '-'")
+                          else f"path component {component!r} may hold only [a-z0-9] separated by "
+                               "'.', '_', '__' or '-'")
                 raise InvalidReferenceError(text, reason)
         if len(domain) + 1 + len(path) > NAME_MAX_LENGTH:
             raise InvalidReferenceError(text, f"the name is longer than {NAME_MAX_LENGTH} characters")

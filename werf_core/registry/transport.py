@@ -73,8 +73,9 @@ def unreachable_error(registry: str, url: str, err: Exception, *, timeout: float
     import httpx
     text = str(err) or type(err).__name__
     lowered = text.lower()
-    if "wrong_version_number" in lowered or "wrong version number" in lowered or "record layer failure" in lowered \
-            or "packet length too long" in lowered or "unexpected eof" in lowered and "ssl" in lowered:
+    plain_server_signs = ("wrong_version_number", "wrong version number", "record layer failure",
+                          "packet length too long")
+    if any(sign in lowered for sign in plain_server_signs):
         return RegistryUnreachableError(
             f"cannot talk TLS to registry {registry} ({url}): it answers, but apparently in plain HTTP ({text})",
             hint=f"if {registry} is a plain-HTTP registry, pass --insecure-registry (WERF_INSECURE_REGISTRY=1)")
@@ -87,10 +88,10 @@ def unreachable_error(registry: str, url: str, err: Exception, *, timeout: float
         return RegistryUnreachableError(
             f"registry {registry} did not answer within {timeout:g}s ({url})",
             hint="check the network path to the registry (proxy, firewall) and that it is not overloaded")
-    return RegistryUnreachableError(
-        f"registry {registry} is unreachable at {url}: {text}",
-        hint=f"check the address and that the registry is running; for a plain-HTTP registry pass "
-             f"--insecure-registry (WERF_INSECURE_REGISTRY=1)")
+    hint = "check the address and that the registry is running"
+    if url.startswith("https://"):
+        hint += "; for a plain-HTTP registry pass --insecure-registry (WERF_INSECURE_REGISTRY=1)"
+    return RegistryUnreachableError(f"registry {registry} is unreachable at {url}: {text}", hint=hint)
 
 
 def _retryable_transport_error(err: Exception) -> bool:

@@ -25,15 +25,16 @@ def _owner_spec(mapping: GitMappingRuntime) -> str:
     return f"{mapping.owner}{':' + mapping.group if mapping.group else ''}"
 
 
-def _owner_checks(mapping: GitMappingRuntime) -> list[str]:
+def owner_checks(mapping) -> list[str]:
+    """Fail clearly when the owner/group a mapping or import names does not exist in the image."""
     checks = []
     if mapping.owner and not mapping.owner.isdigit():
         checks.append(f"{BIN}/id -u {shlex.quote(mapping.owner)} >/dev/null 2>&1 || "
-                      f"{{ echo 'git mapping to {mapping.to}: user {mapping.owner} does not exist in the image "
+                      f"{{ echo 'files for {mapping.to}: user {mapping.owner} does not exist in the image "
                       f"(create it in beforeInstall)' >&2; exit 1; }}")
     if mapping.group and not mapping.group.isdigit():
         checks.append(f"{BIN}/grep -q '^{mapping.group}:' /etc/group 2>/dev/null || "
-                      f"{{ echo 'git mapping to {mapping.to}: group {mapping.group} does not exist in the image "
+                      f"{{ echo 'files for {mapping.to}: group {mapping.group} does not exist in the image "
                       f"(create it in beforeInstall)' >&2; exit 1; }}")
     return checks
 
@@ -63,7 +64,7 @@ def add_archive(recipe: BuildRecipe, mapping: GitMappingRuntime, archive: Archiv
     recipe.files[f"{base}.tar"] = archive.tar_path
     recipe.files[f"{base}.names"] = archive.names_path
     commands = recipe.instructions.commands
-    commands += _owner_checks(mapping)
+    commands += owner_checks(mapping)
     commands.append(_prepare_dir(mapping, archive.extract_dir))
     commands += _extract(mapping, f"{IN_CONTAINER}/{base}.tar", f"{IN_CONTAINER}/{base}.names", archive.extract_dir)
 
@@ -79,7 +80,7 @@ def add_patch(recipe: BuildRecipe, mapping: GitMappingRuntime, patch: PatchData)
     d = shlex.quote(patch.extract_dir)
     inside = f"{IN_CONTAINER}/{base}"
     commands = recipe.instructions.commands
-    commands += _owner_checks(mapping)
+    commands += owner_checks(mapping)
     commands.append(_prepare_dir(mapping, patch.extract_dir))
     # rm -f refuses directories, as the reference semantics want (a build may have put a directory there)
     commands.append(f"cd {d} && {{ {BIN}/xargs -0 -r {BIN}/rm -f -- < {inside}.removals 2>/dev/null || true; }}; cd /")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from werf_core.hashing import sha256_hash
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
+from werf_core.stages.git_apply import owner_checks
 from werf_core.stages.spec import ImageSpec, ImportSpec
 
 BIN = "/.werf/stapel/bin"
@@ -63,6 +64,7 @@ class ImportsStage(PlainStage):
             recipe.files[name] = str(rebased)
             target_dir = imp.to if is_dir else posixpath.dirname(imp.to) or "/"
             cmds = recipe.instructions.commands
+            cmds += owner_checks(imp)
             cmds.append(f"{BIN}/mkdir -p {shlex.quote(target_dir)}")
             cmds.append(f"{BIN}/tar -xf /.werf/build/{name} -C {shlex.quote(target_dir)}")
             recipe.instructions.labels[import_label(imp.source)] = stage.image_id

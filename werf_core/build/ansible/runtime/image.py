@@ -52,10 +52,12 @@ def runtime_version(sources: HostSources) -> str:
         h.update(_file_fingerprint(path).encode() + b"\n")
     for requirement in sources.requirements:
         h.update(requirement.encode() + b"\n")
+    # our scripts and plugins, and the code that assembles the runtime (prune rules, layout)
     code = Path(__file__).resolve().parent
-    for path in sorted([*RUNTIME_FILES.rglob("*"), *code.glob("*.py")]):
-        if path.is_file() and "__pycache__" not in path.parts:
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    for group, files in (("files", RUNTIME_FILES.rglob("*")), ("code", code.glob("*.py"))):
+        base = RUNTIME_FILES if group == "files" else code
+        for path in sorted(p for p in files if p.is_file() and "__pycache__" not in p.parts):
+            h.update(f"{group}/{path.relative_to(base)}".encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 
