@@ -25,9 +25,9 @@ try:  # libyaml makes composing a 2,000-line config several times faster; the pu
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader
 
-# A config that expands to more nodes than this is an alias bomb, not a real werf.yaml (the 2,000-line benchmark
-# config has about 20,000 nodes).
-MAX_NODES = 500_000
+# A document that expands to more values than this is an alias bomb, not a real werf.yaml section (an image section
+# of the 2,000-line benchmark config has about 150 values; the limit is per document).
+MAX_NODES = 100_000
 
 Path = tuple  # a location inside a document: mapping keys (str) and list indices (int)
 
