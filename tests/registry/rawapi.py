@@ -77,7 +77,7 @@ class RawRegistryAPI:
                     "config": {"mediaType": OCI_CONFIG if oci else DOCKER_CONFIG, "digest": config_digest,
                                "size": len(config_bytes)},
                     "layers": [{"mediaType": OCI_LAYER if oci else DOCKER_LAYER, "digest": d, "size": len(b)}
-                               for d, b in zip(layer_digests, layer_blobs)]}
+                               for d, b in zip(layer_digests, layer_blobs, strict=True)]}
         if not oci:
             document["mediaType"] = media_type   # OCI manifests may omit it; Docker's always carry it
         reference = tag or digest_of(json.dumps(document, indent=3).encode())

@@ -7,9 +7,16 @@ import pytest
 from werf_core.errors import RegistryError
 from werf_core.registry import ImageInfo, ImageReference, Manifest, ManifestIndex, Platform
 from werf_core.registry.image_info import format_go_time, parse_go_time_ns
-from werf_core.registry.manifest import (DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, Descriptor,
-                                         UnsupportedManifestError, manifest_document, parse_manifest_document,
-                                         sha256_digest)
+from werf_core.registry.manifest import (
+    DOCKER_MANIFEST,
+    OCI_INDEX,
+    OCI_MANIFEST,
+    Descriptor,
+    UnsupportedManifestError,
+    manifest_document,
+    parse_manifest_document,
+    sha256_digest,
+)
 from werf_core.registry.record_image import RECORD_NAME_LABEL, record_image_config, record_labels
 
 D = lambda n: "sha256:" + f"{n:064x}"  # noqa: E731
@@ -26,7 +33,7 @@ def test_docker_manifest_parses_config_layers_size_and_digest_of_exact_bytes():
     m = parse_manifest_document(raw, "application/json", digest=None, where="x")
     assert isinstance(m, Manifest)
     assert m.digest == sha256_digest(raw)
-    assert m.config.digest == D(1) and [l.digest for l in m.layers] == [D(2), D(3)]
+    assert m.config.digest == D(1) and [layer.digest for layer in m.layers] == [D(2), D(3)]
     assert m.size == 120 and len(m.blobs) == 3
 
 

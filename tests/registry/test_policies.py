@@ -1,8 +1,8 @@
 """Pure policy: which statuses are retried and how long we wait, which registries get plain HTTP, request counting."""
 
 import random
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 
 import pytest
 

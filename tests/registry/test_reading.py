@@ -2,8 +2,8 @@
 
 import pytest
 
-from tests.registry.servers import PaginatingProxy
 from tests.registry.rawapi import DOCKER_LIST, DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from tests.registry.servers import PaginatingProxy
 from werf_core.registry import ImageNotFoundError, ImageReference, Manifest
 
 pytestmark = pytest.mark.registry
