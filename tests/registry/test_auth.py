@@ -185,3 +185,17 @@ def test_a_rejected_cached_token_is_refreshed_once(tmp_path):
     finally:
         stop_process(registry.process)
         tokens.stop()
+
+
+def test_concurrent_requests_share_one_token(token_setup, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    tokens, registry = token_setup
+    name = f"{registry.address}/concurrent/app"
+    with _client_for(tmp_path, registry, "alice", "wonderland") as writer:
+        writer.push_manifest_only_image(f"{name}:t", {"n": "1"})
+    with _client_for(tmp_path, registry, "alice", "wonderland") as client:
+        before = len(tokens.requests)
+        with ThreadPoolExecutor(8) as pool:
+            infos = list(pool.map(lambda _: client.image_info(f"{name}:t"), range(16)))
+    assert {info.digest for info in infos} == {infos[0].digest} and infos[0].labels["n"] == "1"
+    assert len(tokens.requests) - before == 1

@@ -102,8 +102,13 @@ class Authenticator:
                 if header == sent:
                     raise self.denied(registry, scopes, None, what=what)
                 return header
-            if sent is not None:
-                self._tokens.pop((registry, _scope_key(scopes)), None)
+            key = (registry, _scope_key(scopes))
+            current = self._tokens.get(key)
+            if current and current.header != sent and current.expires_at > time.monotonic():
+                # Another thread fetched (or refreshed) this token while our request was in flight: reuse it
+                # instead of sending the token server one request per thread.
+                return current.header
+            self._tokens.pop(key, None)
             return self._fetch_token(registry, challenge, scopes).header
 
     def denied(self, registry: str, scopes: tuple[Scope, ...], body: bytes | None, *, what: str,
