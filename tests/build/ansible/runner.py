@@ -59,26 +59,35 @@ class ImageFile:
     is_dir: bool
     content: bytes | None
 
+    @property
+    def text(self) -> str | None:
+        return None if self.content is None else self.content.decode()
 
-def read_from_image(client, image_id: str, path: str, *, project: str) -> ImageFile | None:
-    """`path` in the image (None when absent), read without running the image."""
-    import docker.errors
 
-    container = client.containers.create(image_id, labels={"werf": project})
-    try:
+class ImageFiles:
+    """Reads files of an image without running it: one created container, `docker cp`-style archives."""
+
+    def __init__(self, client, image_id: str, *, project: str) -> None:
+        self.container = client.containers.create(image_id, labels={"werf": project})
+
+    def __enter__(self) -> "ImageFiles":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.container.remove(force=True)
+
+    def get(self, path: str) -> ImageFile | None:
+        import docker.errors
+
         try:
-            stream, _ = container.get_archive(path)
+            stream, _ = self.container.get_archive(path)
         except docker.errors.NotFound:
             return None
-        data = io.BytesIO(b"".join(stream))
-        with tarfile.open(fileobj=data) as tar:
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
             member = tar.getmembers()[0]
             content = tar.extractfile(member).read() if member.isfile() else None
             return ImageFile(member.uid, member.gid, member.mode, member.isdir(), content)
-    finally:
-        container.remove(force=True)
 
-
-def file_text(client, image_id: str, path: str, *, project: str) -> str | None:
-    member = read_from_image(client, image_id, path, project=project)
-    return None if member is None or member.content is None else member.content.decode()
+    def text(self, path: str) -> str | None:
+        found = self.get(path)
+        return None if found is None else found.text
