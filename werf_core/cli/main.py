@@ -18,6 +18,7 @@ from werf_core.errors import WerfError
 COMMANDS: dict[str, str] = {
     "version": "werf_core.cli.main:version_command",
     "build": "werf_core.cli.build:build_command",
+    "stages": "werf_core.cli.stages:stages_group",
     "ci-env": "werf_core.cli.ci_env:ci_env_command",
 }
 
