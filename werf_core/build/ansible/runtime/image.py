@@ -15,6 +15,7 @@ import shutil
 import tarfile
 import tempfile
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,10 +85,11 @@ def _runtime_tar(root: Path, tar_path: Path) -> None:
 class AnsibleRuntime:
     """Finds or builds the runtime for one Docker engine."""
 
-    def __init__(self, client, *, assembler=None, version: str | None = None) -> None:
+    def __init__(self, client, *, assembler=None, version: str | None = None, remove_stale: bool = True) -> None:
         self.client = client
         # (root, sources, version) -> None; tests of the life cycle pass a small one with their own version
         self.assembler = assembler
+        self.remove_stale = remove_stale  # after building, remove runtimes of other versions
         self._sources: HostSources | None = None
         self._version = version  # normally the content hash of the inputs
 
@@ -151,10 +153,15 @@ class AnsibleRuntime:
                 assemble(root, self.sources, self.version)
                 tar_path = work / "runtime.tar"
                 _runtime_tar(root, tar_path)
-                self.client.api.import_image_from_file(
-                    str(tar_path), repository=IMAGE_REPOSITORY, tag=self.version,
-                    changes=[f"VOLUME {RUNTIME_MOUNT}", f'CMD ["{RUNTIME_MOUNT}/bin/sh"]',
-                             f"LABEL {VERSION_LABEL}={self.version}"])
+                try:
+                    self.client.api.import_image_from_file(
+                        str(tar_path), repository=IMAGE_REPOSITORY, tag=self.version,
+                        changes=[f"VOLUME {RUNTIME_MOUNT}", f'CMD ["{RUNTIME_MOUNT}/bin/sh"]',
+                                 f"LABEL {VERSION_LABEL}={self.version}"])
+                except docker.errors.APIError as err:
+                    raise DockerEngineError(f"the Docker engine refused to import the ansible runtime image "
+                                            f"{self.image}: {err.explanation}",
+                                            hint="check free disk space, `docker info` and the daemon log") from None
             finally:
                 shutil.rmtree(work, ignore_errors=True)
             if not self._image_exists():
@@ -168,7 +175,8 @@ class AnsibleRuntime:
                 raise DockerEngineError(f"cannot create the ansible runtime container {self.container}: "
                                         f"{err.explanation}", hint="check `docker info` and the daemon log") from None
         size = self.client.api.inspect_image(self.image).get("Size")
-        self._remove_stale()
+        if self.remove_stale:
+            remove_stale_runtimes(self.client, keep={self.version})
         return RuntimeInfo(self.version, self.image, self.container, built=True,
                            build_seconds=time.monotonic() - started, size_bytes=size)
 
@@ -181,18 +189,16 @@ class AnsibleRuntime:
         except docker.errors.ImageNotFound:
             return False
 
-    def _remove_stale(self) -> None:
-        """Remove runtimes of other versions; one still mounted by a running build is left for next time."""
-        remove_stale_runtimes(self.client, keep=self.version)
 
+def remove_stale_runtimes(client, keep: Collection[str]) -> list[str]:
+    """Remove runtime containers (with their volume) and images whose version is not in `keep`; return their IDs.
 
-def remove_stale_runtimes(client, keep: str) -> list[str]:
-    """Remove runtime containers (with their volume) and images whose version is not `keep`; return what went."""
+    An image still used by a container (e.g. a build that mounts it right now) stays, for a later clean-up."""
     import docker.errors
 
     removed = []
     for container in client.api.containers(all=True, filters={"label": VERSION_LABEL}):
-        if (container.get("Labels") or {}).get(VERSION_LABEL) == keep:
+        if (container.get("Labels") or {}).get(VERSION_LABEL) in keep:
             continue
         try:
             client.api.remove_container(container["Id"], v=True)
@@ -200,7 +206,7 @@ def remove_stale_runtimes(client, keep: str) -> list[str]:
         except docker.errors.APIError:
             pass
     for image in client.api.images(filters={"label": VERSION_LABEL}):
-        if (image.get("Labels") or {}).get(VERSION_LABEL) == keep:
+        if (image.get("Labels") or {}).get(VERSION_LABEL) in keep:
             continue
         try:
             client.api.remove_image(image["Id"])
