@@ -305,5 +305,11 @@ def create_patch(repository: "GitRepository", mapping: "GitMapping", from_commit
                 continue
         if archive_type == ARCHIVE_TYPE_FILE and change.path != matcher.add:
             continue
+        if archive_type == ARCHIVE_TYPE_DIRECTORY and matcher.add and change.path == matcher.add:
+            # `add` itself turned from a directory into a file (or back): its content would have to replace the
+            # extraction directory `to` itself, which a patch cannot express
+            warnings.append(f"git mapping {mapping.describe()}: {mapping.add} changed between a directory and a "
+                            f"file; that change is not patched (rebuild the stages to pick it up)")
+            continue
         changes.append(change)
     return GitPatch(repository, mapping, from_commit, to_commit, archive_type, changes, uid, gid, warnings)
