@@ -6,7 +6,9 @@ host, Prefect workers) can open the same remote at once: one clones, the others 
 made in a temporary directory and renamed into place, so a half-finished clone is never used.
 
 A mapping's commit is `commit:` if set (fetched only if missing), else the tag, else the branch, else the remote's
-default branch — these are fetched once per process so a build sees the latest branch head.
+default branch. Those are fetched first, at most once per `FETCH_MAX_AGE_SECONDS` per process, so the mappings of one
+build share one fetch and a long-lived worker still sees new branch heads. Resolve each mapping's commit once per
+build and pass it along: a branch may move during a build.
 A local path or `file://` URL works like any other remote.
 """
 
@@ -19,6 +21,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -37,7 +40,8 @@ UNREACHABLE_HINT = ("check the URL, the network and the credentials: a private r
                     "git credential helper that works without a prompt")
 
 _FETCH_REFSPECS = ("+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*")
-_fetched_in_this_process: set[str] = set()
+FETCH_MAX_AGE_SECONDS = 30.0
+_last_fetch: dict[str, float] = {}   # cache directory → monotonic time of this process's last fetch or clone
 _fetched_lock = threading.Lock()
 
 
@@ -89,6 +93,11 @@ def _clone(url: str, destination: Path) -> None:
     os.rename(temporary, destination)
 
 
+def _remember_fetch(directory: Path) -> None:
+    with _fetched_lock:
+        _last_fetch[str(directory)] = time.monotonic()
+
+
 class RemoteGitRepository(GitRepository):
     """A bare clone of a remote repository in the host cache."""
 
@@ -110,14 +119,13 @@ class RemoteGitRepository(GitRepository):
         if result.returncode != 0:
             raise GitError(f"cannot fetch git repository {self.url}: {_last_line(result.stderr)}",
                            hint=UNREACHABLE_HINT)
-        with _fetched_lock:
-            _fetched_in_this_process.add(str(self.directory))
+        _remember_fetch(self.directory)
 
-    def refresh(self) -> None:
-        """Fetch unless this process already did (a build resolves many mappings of one remote)."""
+    def refresh(self, max_age: float = FETCH_MAX_AGE_SECONDS) -> None:
+        """Fetch unless this process fetched (or cloned) within `max_age` seconds."""
         with _fetched_lock:
-            done = str(self.directory) in _fetched_in_this_process
-        if not done:
+            last = _last_fetch.get(str(self.directory))
+        if last is None or time.monotonic() - last > max_age:
             self.fetch()
 
     def resolve(self, *, branch: str = "", tag: str = "", commit: str = "") -> str:
@@ -157,8 +165,7 @@ def open_remote_repository(url: str) -> RemoteGitRepository:
         with _exclusive_lock(directory.with_name(directory.name + ".lock")):
             if not (directory / "HEAD").exists():
                 _clone(url, directory)
-                with _fetched_lock:
-                    _fetched_in_this_process.add(str(directory))  # a fresh clone is up to date
+                _remember_fetch(directory)  # a fresh clone is up to date
     try:
         repo = gitpython.Repo(directory)
     except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
