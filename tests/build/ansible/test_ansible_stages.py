@@ -174,3 +174,31 @@ def test_image_with_nothing_at_all(docker_client, empty_image, ansible_builder, 
         assert files.text("/srv/www/index.html") == "<h1>hi</h1>\n"
         assert files.text("/srv/www/lines").strip() == "1"
         assert files.get("/srv/data").is_dir
+
+
+def test_through_the_project_build_runner(docker_client, busybox_image, ansible_builder, tmp_path, project_name):
+    """The contract with werf_core.build.container: its runner takes our instructions as they are."""
+    from werf_core.build.container import ContainerRunner
+    from werf_core.build.toolchain import ensure_toolchain
+    from werf_core.errors import BuildError
+
+    runner = ContainerRunner(docker_client, project=project_name, toolchain_container=ensure_toolchain(docker_client))
+    tasks = [{"name": "marker", "copy": {"content": "built by ansible\n", "dest": "/built"}}]
+    image = runner.build(busybox_image, ansible_builder.instructions("install", tasks, tmp_path / "ok"),
+                         stage="install")
+    try:
+        with ImageFiles(docker_client, image, project=project_name) as files:
+            assert files.text("/built") == "built by ansible\n"
+        # the build-time environment (ANSIBLE_CONFIG) is not baked into the image's config
+        env = docker_client.api.inspect_image(image)["Config"].get("Env") or []
+        assert not [e for e in env if e.startswith("ANSIBLE_")]
+    finally:
+        docker_client.api.remove_image(image)
+
+    failing = [*tasks, {"name": "boom", "shell": "echo 'no space left' >&2; exit 4"}]
+    with pytest.raises(BuildError) as info:
+        runner.build(busybox_image, ansible_builder.instructions("install", failing, tmp_path / "fail"),
+                     stage="install")
+    message = describe_ansible_failure(info.value.message)
+    assert message.startswith('ansible task 1 "boom" (shell) failed: non-zero return code (exit code 4)')
+    assert "no space left" in message
