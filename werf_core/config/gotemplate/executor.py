@@ -320,11 +320,16 @@ class State:
             return MISSING
         if receiver is None:
             self.errorf(f"nil pointer evaluating interface {{}}.{field_name}")
+        has_args = (args is not None and len(args) > 1) or final is not NO_FINAL
         if isinstance(receiver, GoObject):
             method = receiver.go_methods.get(field_name)
             if method is not None:
                 return self.eval_call(dot, method, False, node, field_name, args, final, receiver)
-        has_args = (args is not None and len(args) > 1) or final is not NO_FINAL
+            fields = getattr(receiver, "go_fields", None)
+            if fields is not None and field_name in fields:
+                if has_args:
+                    self.errorf(f"{field_name} has arguments but cannot be invoked as function")
+                return fields[field_name]
         if isinstance(receiver, dict):
             if has_args:
                 self.errorf(f"{field_name} is not a method but has arguments")
@@ -344,7 +349,7 @@ class State:
                   final: Any, receiver: Any = NO_FINAL) -> Any:
         args = args[1:] if args else []
         num_in = len(args) + (0 if final is NO_FINAL else 1)
-        params = fn.params
+        params = fn.params if receiver is NO_FINAL else fn.params[1:]  # a method's receiver is bound already
         variadic = fn.variadic
         num_fixed = len(params)
         if variadic is not None:

@@ -251,6 +251,8 @@ def _format(v: Any, verb: str, spec: _Spec) -> str:
         return _fmt_string(v, verb, spec)
     if t is bool:
         return _fmt_bool(v, verb, spec)
+    if getattr(t, "is_stringer", False) and verb in "vsqxX" and not spec.sharp_v:
+        return _fmt_string(v.go_string(), "s" if verb == "v" else verb, spec)
     if is_int(v):
         return _fmt_int(int(v), verb, spec, go_type_of(v))
     if t is float:
