@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import platform
 import shutil
 import tarfile
 from dataclasses import replace
@@ -12,6 +13,7 @@ import pytest
 
 from werf_core.build.ansible.runtime import image as runtime_image
 from werf_core.build.ansible.runtime import sources as runtime_sources
+from werf_core.build.ansible.runtime.assemble import wheel_selection_args
 from werf_core.build.ansible.runtime.image import _runtime_tar, runtime_version
 from werf_core.build.ansible.runtime.prune import prune_site_packages, stdlib_ignore
 from werf_core.build.ansible.runtime.sources import find_host_sources, pinned_requirements
@@ -96,3 +98,14 @@ def test_tar_puts_everything_under_werf_ansible_owned_by_root_and_readable(tmp_p
     assert members[".werf/ansible/bin/tool"].mode == 0o755
     assert members[".werf/ansible/data.txt"].mode == 0o644
     assert members[".werf/ansible/bin/sh"].issym() and members[".werf/ansible/bin/sh"].linkname == "tool"
+
+
+def test_wheels_are_chosen_for_the_runtime_interpreter_not_the_running_one():
+    args = wheel_selection_args("2.17")
+    pairs = dict(zip(args[::2], args[1::2]))
+    assert pairs["--python-version"] == "3.11" and pairs["--abi"] == "cp311" and pairs["--implementation"] == "cp"
+    platforms = args[args.index("--platform"):][1::2]
+    assert platforms[0] == f"manylinux_2_17_{platform.machine()}" and f"manylinux_2_5_{platform.machine()}" in platforms
+    assert f"manylinux2014_{platform.machine()}" in platforms  # the legacy alias of 2_17
+    assert not [p for p in platforms if p.startswith("manylinux_2_18")]  # never newer than the host's glibc
+    assert f"manylinux2014_{platform.machine()}" not in wheel_selection_args("2.12")[1::2]

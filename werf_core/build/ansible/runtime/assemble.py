@@ -16,6 +16,7 @@ Layout (all paths relative to /.werf/ansible):
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -48,12 +49,29 @@ def _install_python(root: Path, sources: HostSources) -> None:
                     ignore_dangling_symlinks=True)
 
 
+def wheel_selection_args(glibc_version: str | None = None) -> list[str]:
+    """pip arguments that pick wheels for the runtime's interpreter (CPython 3.11 on this host's glibc), whatever
+    Python runs werf-prefect itself: a werf-prefect on Python 3.12 must still fetch cp311 extension modules."""
+    version = glibc_version or os.confstr("CS_GNU_LIBC_VERSION").split()[-1]  # "glibc 2.36" -> "2.36"
+    major, minor = (int(x) for x in version.split(".")[:2])
+    machine = platform.machine()
+    platforms = [f"manylinux_{major}_{m}_{machine}" for m in range(minor, 4, -1)]
+    platforms += [f"manylinux{alias}_{machine}" for alias, needs in (("2014", 17), ("2010", 12), ("1", 5))
+                  if minor >= needs]
+    python = PYTHON_NAME.removeprefix("python")  # "3.11"
+    args = ["--python-version", python, "--implementation", "cp", "--abi", "cp" + python.replace(".", "")]
+    for name in platforms:
+        args += ["--platform", name]
+    return args
+
+
 def _install_packages(root: Path, sources: HostSources) -> None:
     site = root / "site-packages"
     site.mkdir(parents=True, exist_ok=True)
     # --no-deps with exact pins: the dependency set is decided by sources.pinned_requirements, not by pip.
     cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
-           "--no-deps", "--no-compile", "--only-binary=:all:", "--target", str(site), *sources.requirements]
+           "--no-deps", "--no-compile", "--only-binary=:all:", *wheel_selection_args(), "--target", str(site),
+           *sources.requirements]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
