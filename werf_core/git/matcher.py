@@ -16,6 +16,7 @@ use it to skip directories and to take whole trees at once.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from werf_core.git.doublestar import DirState, compile_glob
@@ -44,10 +45,23 @@ def _is_under(path: str, base: str) -> bool:
     return base == "" or path == base or path.startswith(base + "/")
 
 
-def _pattern_matches(relative: str, pattern: str) -> bool:
-    if pattern == "" or _is_under(relative, pattern):
-        return True
-    return compile_glob(pattern).matches(relative)
+_MATCH_EVERYTHING = re.compile(".*", re.DOTALL)
+
+
+def _compile_pattern_list(patterns: tuple[str, ...]) -> re.Pattern | None:
+    """One regex answering "does some pattern of the list match" (None for an empty list).
+
+    Each pattern contributes its glob regex and its literal spelling, both followed by "or anything below".
+    """
+    if not patterns:
+        return None
+    if "" in patterns:
+        return _MATCH_EVERYTHING
+    parts = []
+    for pattern in patterns:
+        parts.append(compile_glob(pattern).regex.pattern)
+        parts.append(re.escape(pattern) + "(?:/.+)?")
+    return re.compile("|".join(f"(?:{part})" for part in parts), re.DOTALL)
 
 
 def _pattern_directory_state(relative_dir: str, pattern: str) -> str:
@@ -82,8 +96,9 @@ class PathMatcher:
         object.__setattr__(self, "add", normalize_pattern(self.add))
         object.__setattr__(self, "include_paths", tuple(normalize_pattern(p) for p in self.include_paths))
         object.__setattr__(self, "exclude_paths", tuple(normalize_pattern(p) for p in self.exclude_paths))
-        for pattern in (*self.include_paths, *self.exclude_paths):
-            compile_glob(pattern)  # reject broken patterns early (GlobSyntaxError)
+        # compiled once (and broken patterns rejected early with GlobSyntaxError): matching runs per file
+        object.__setattr__(self, "_include_regex", _compile_pattern_list(self.include_paths))
+        object.__setattr__(self, "_exclude_regex", _compile_pattern_list(self.exclude_paths))
 
     @property
     def is_everything_under_add(self) -> bool:
@@ -92,7 +107,9 @@ class PathMatcher:
 
     def relative(self, path: str) -> str | None:
         """`path` relative to `add` ("." when it *is* `add`), or None when it lies outside `add`."""
-        path = normalize_pattern(path)
+        return self._relative_clean(normalize_pattern(path))
+
+    def _relative_clean(self, path: str) -> str | None:
         if self.add == "":
             return path or "."
         if path == self.add:
@@ -103,12 +120,16 @@ class PathMatcher:
 
     def matches(self, path: str) -> bool:
         """Whether the file (blob, symlink or submodule) at repository path `path` belongs to the mapping."""
-        relative = self.relative(path)
+        return self.matches_clean(normalize_pattern(path))
+
+    def matches_clean(self, path: str) -> bool:
+        """`matches` for a path already in git's form (as ls-tree/diff-tree print it): no normalisation cost."""
+        relative = self._relative_clean(path)
         if relative is None:
             return False
-        if self.include_paths and not any(_pattern_matches(relative, p) for p in self.include_paths):
+        if self._include_regex is not None and self._include_regex.fullmatch(relative) is None:
             return False
-        if self.exclude_paths and any(_pattern_matches(relative, p) for p in self.exclude_paths):
+        if self._exclude_regex is not None and self._exclude_regex.fullmatch(relative) is not None:
             return False
         return True
 
@@ -118,7 +139,10 @@ class PathMatcher:
         NONE: no file below can match (skip it); ALL: every file below matches (take the whole tree);
         PARTIAL: look inside. The answer is always safe: NONE and ALL are only given when certain.
         """
-        directory = normalize_pattern(directory)
+        return self.directory_state_clean(normalize_pattern(directory))
+
+    def directory_state_clean(self, directory: str) -> str:
+        """`directory_state` for a directory path already in git's form."""
         if self.add and not _is_under(directory, self.add):
             return DirState.PARTIAL if _is_under(self.add, directory) else DirState.NONE
         if not self.add:
@@ -136,11 +160,14 @@ class PathMatcher:
         return DirState.PARTIAL
 
 
-def all_of_directory_state(matchers: list[PathMatcher] | tuple[PathMatcher, ...], directory: str) -> str:
-    """DirState of "every matcher matches" for a directory."""
-    states = [m.directory_state(directory) for m in matchers]
-    if DirState.NONE in states:
-        return DirState.NONE
-    if all(s == DirState.ALL for s in states):
-        return DirState.ALL
-    return DirState.PARTIAL
+def narrow_for_directory(matchers: tuple[PathMatcher, ...], directory: str) -> tuple[PathMatcher, ...] | None:
+    """The matchers still worth asking below `directory` (git form): None if one of them rules the directory out,
+    without those that take everything below it (an empty tuple: everything below matches)."""
+    remaining = []
+    for matcher in matchers:
+        state = matcher.directory_state_clean(directory)
+        if state == DirState.NONE:
+            return None
+        if state == DirState.PARTIAL:
+            remaining.append(matcher)
+    return tuple(remaining)

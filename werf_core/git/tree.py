@@ -8,12 +8,9 @@ stageDependencies checksums stay fast on big repositories.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import Iterator, NamedTuple, Sequence
 
-from werf_core.git.doublestar import DirState
-from werf_core.git.matcher import PathMatcher, all_of_directory_state
+from werf_core.git.matcher import PathMatcher, narrow_for_directory
 
 MODE_TREE = "040000"
 MODE_FILE = "100644"
@@ -22,8 +19,7 @@ MODE_SYMLINK = "120000"
 MODE_SUBMODULE = "160000"
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     path: str   # repository-relative, forward slashes (undecodable bytes kept via surrogateescape)
     mode: str   # git's octal mode string: 100644, 100755, 120000, 160000, 040000
     sha: str    # object ID (blob, tree, or the submodule's commit)
@@ -47,21 +43,20 @@ class TreeEntry:
     @property
     def is_file(self) -> bool:
         """A regular file (executable or not)."""
-        return self.mode in (MODE_FILE, MODE_EXECUTABLE) or self.mode.startswith("100")
+        return self.mode.startswith("100")
 
 
 def parse_ls_tree(output: bytes) -> list[TreeEntry]:
     """Parse `git ls-tree -z` output: `<mode> SP <type> SP <sha> TAB <path> NUL`."""
     entries = []
-    for record in output.split(b"\0"):
+    append = entries.append
+    # one decode for the whole listing: paths are bytes in git; surrogateescape keeps any of them round-trippable
+    for record in output.decode("utf-8", "surrogateescape").split("\0"):
         if not record:
             continue
-        meta, _, path = record.partition(b"\t")
-        mode, _type, sha = meta.split(b" ")
-        mode_text = mode.decode()
-        if mode_text == "40000":
-            mode_text = MODE_TREE
-        entries.append(TreeEntry(os.fsdecode(path), mode_text, sha.decode()))
+        meta, path = record.split("\t", 1)
+        mode, _type, sha = meta.split(" ")
+        append(TreeEntry(path, MODE_TREE if mode == "40000" else mode, sha))
     return entries
 
 
@@ -98,26 +93,36 @@ class TreeListing:
         With `whole_trees`, a directory below which everything matches is yielded as its tree entry instead of
         its contents (its tree hash covers names, modes and contents of everything inside).
         """
+        matchers = tuple(matchers)
         if start and not self.is_directory(start):
             entry = self.by_path.get(start)
-            if entry is not None and all(m.matches(entry.path) for m in matchers):
+            if entry is not None and all(m.matches_clean(entry.path) for m in matchers):
                 yield entry
             return
-        yield from self._walk_directory(start, matchers, whole_trees, DirState.PARTIAL)
+        yield from self._walk_directory(start, matchers, whole_trees)
 
-    def _walk_directory(self, directory: str, matchers: Sequence[PathMatcher], whole_trees: bool,
-                        parent_state: str) -> Iterator[TreeEntry]:
-        for entry in self.children.get(directory, ()):
-            if entry.is_tree:
-                state = DirState.ALL if parent_state == DirState.ALL else all_of_directory_state(matchers, entry.path)
-                if state == DirState.NONE:
-                    continue
-                if state == DirState.ALL and whole_trees:
+    def _walk_directory(self, directory: str, matchers: tuple[PathMatcher, ...],
+                        whole_trees: bool) -> Iterator[TreeEntry]:
+        # Depth-first, in tree order, with an explicit stack (one generator, however deep the tree). Each level keeps
+        # only the matchers still undecided for it; the others already take everything below.
+        children = self.children
+        stack = [(iter(children.get(directory, ())), _file_check(matchers), matchers)]
+        while stack:
+            entries, check, level_matchers = stack[-1]
+            for entry in entries:
+                if entry.mode == MODE_TREE:
+                    remaining = narrow_for_directory(level_matchers, entry.path) if level_matchers else ()
+                    if remaining is None:
+                        continue
+                    if not remaining and whole_trees:
+                        yield entry
+                        continue
+                    stack.append((iter(children.get(entry.path, ())), _file_check(remaining), remaining))
+                    break
+                if check is None or check(entry.path):
                     yield entry
-                    continue
-                yield from self._walk_directory(entry.path, matchers, whole_trees, state)
-            elif parent_state == DirState.ALL or all(m.matches(entry.path) for m in matchers):
-                yield entry
+            else:
+                stack.pop()
 
     def has_match_under(self, directory: str, matchers: Sequence[PathMatcher]) -> bool:
         """Whether a matched file or symlink lies below `directory`, i.e. whether an archive would create it.
@@ -126,7 +131,19 @@ class TreeListing:
         """
         if not self.is_directory(directory):
             return False
-        for entry in self._walk_directory(directory, matchers, False, DirState.PARTIAL):
+        remaining = narrow_for_directory(tuple(matchers), directory)
+        if remaining is None:
+            return False
+        for entry in self._walk_directory(directory, remaining, False):
             if not entry.is_submodule:
                 return True
         return False
+
+
+def _file_check(matchers: tuple[PathMatcher, ...]):
+    """The cheapest callable answering "do all these matchers take this file" (None: all files are taken)."""
+    if not matchers:
+        return None
+    if len(matchers) == 1:
+        return matchers[0].matches_clean
+    return lambda path: all(m.matches_clean(path) for m in matchers)
