@@ -84,7 +84,8 @@ def main() -> None:
         rows.append(("runtime: first build (pip, prune, bytecode, import)", f"{seconds:.1f} s", f"{size / 1e6:.1f} MB"))
     rows.append(("runtime: reuse check (ensure, existing)", f"{reuse_check(client) * 1000:.0f} ms", ""))
 
-    runner = ContainerRunner(client, project=f"bench-{uuid.uuid4().hex[:6]}", toolchain_container=ensure_toolchain(client))
+    runner = ContainerRunner(client, project=f"bench-{uuid.uuid4().hex[:6]}",
+                             toolchain_container=ensure_toolchain(client))
     builder = AnsibleBuilder.for_engine(client)
     cases = [
         ("shell stage: `true`", lambda work: shell_instructions(["true"])),

@@ -44,7 +44,8 @@ def run_stage(client, base_image: str, instructions: ContainerInstructions, *, p
         changed = [c["Path"] for c in container.diff() or []]
         image_id = None
         if exit_code == 0:
-            image_id = container.commit(repository=f"werf-stages-storage/{project}", tag=f"ansible-{int(time.time() * 1000)}",
+            image_id = container.commit(repository=f"werf-stages-storage/{project}",
+                                        tag=f"ansible-{int(time.time() * 1000)}",
                                         conf={"Labels": {"werf": project}}).id
         return StageRun(exit_code, output, image_id, changed, seconds)
     finally:

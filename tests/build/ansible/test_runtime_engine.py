@@ -57,8 +57,8 @@ def test_runtime_holds_what_ansible_needs_and_nothing_it_does_not(docker_client,
     # bytecode is compiled ahead (the mount is read-only) and never checked against source times
     pycs = [name for name in files if name.endswith(".pyc")]
     assert len(pycs) > 1000
-    stream, _ = docker_client.api.get_archive(ansible_runtime.container,
-                                              "/.werf/ansible/site-packages/ansible/__pycache__/__init__.cpython-311.pyc")
+    pyc = "/.werf/ansible/site-packages/ansible/__pycache__/__init__.cpython-311.pyc"
+    stream, _ = docker_client.api.get_archive(ansible_runtime.container, pyc)
     with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
         header = tar.extractfile(tar.getmembers()[0]).read(8)
     assert int.from_bytes(header[4:8], "little") == 0b01  # hash-based, unchecked

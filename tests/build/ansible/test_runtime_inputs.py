@@ -7,7 +7,6 @@ import platform
 import shutil
 import tarfile
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 

@@ -81,8 +81,8 @@ def _validate_task(task: Any, *, image: str, stage: str, where: str) -> None:
     moved_to = runtime_availability(module)
     if moved_to is not None:
         where_now = "was removed from Ansible" if moved_to == "removed" else f"now lives in {moved_to}"
-        raise ConfigError(f"{_describe(image, stage, where, task)}: module \"{key}\" is on werf's list, but werf-prefect's "
-                          f"ansible runtime ships ansible-core only and the module {where_now}",
+        raise ConfigError(f"{_describe(image, stage, where, task)}: module \"{key}\" is on werf's list, but "
+                          f"werf-prefect's ansible runtime ships ansible-core only and the module {where_now}",
                           hint="do the same with `shell:`/`command:` (e.g. call the package manager directly)")
 
 
