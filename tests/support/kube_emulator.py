@@ -130,7 +130,8 @@ class KubeEmulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self._address = self._server.server_address[:2]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="kube-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="kube-emulator", daemon=True)
         self._thread.start()
         return self
 

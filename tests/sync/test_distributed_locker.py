@@ -177,3 +177,13 @@ def test_releasing_twice_is_harmless_and_a_released_handle_is_not_held(lock_stor
     handle.release()
     with pytest.raises(LockError, match="already released"):
         handle.ensure_held()
+
+
+def test_zero_timeout_fails_at_once_without_announcing_a_wait(lock_store):
+    holder = DistributedLocker(lock_store, timings=FAST).acquire("stage/now")
+    waits: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(LockError):
+        DistributedLocker(lock_store, timings=FAST).acquire("stage/now", timeout=0, on_wait=waits.append)
+    assert waits == [] and time.monotonic() - started < 1
+    holder.release()

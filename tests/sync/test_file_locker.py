@@ -127,3 +127,12 @@ def test_shared_across_processes_and_an_exclusive_waiter_in_another(spawn, tmp_p
     reader.expect("released")
     writer.expect("acquired", timeout=5)
     assert locker.acquire("image.x", shared=True, non_blocking=True) is None
+
+
+def test_zero_timeout_fails_at_once_without_announcing_a_wait(locker):
+    holder = locker.acquire("proj.abc")
+    waits: list[str] = []
+    with pytest.raises(LockError):
+        locker.acquire("proj.abc", timeout=0, on_wait=waits.append)
+    assert waits == []
+    holder.release()

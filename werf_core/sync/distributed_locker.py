@@ -81,16 +81,16 @@ class DistributedLocker(Locker):
                 return self._register(lease, name, shared, on_lost_lease)
             if non_blocking:
                 return None
-            if not waiting:
-                waiting = True
-                if on_wait is not None:
-                    on_wait(name)
             delay = self.timings.poll_period
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise self._timeout_error(name, time.monotonic() - started)
                 delay = min(delay, remaining)
+            if not waiting:
+                waiting = True
+                if on_wait is not None:
+                    on_wait(name)
             time.sleep(delay)
 
     def _try_acquire(self, name: str, shared: bool, deadline: float | None) -> LeaseRecord | None:

@@ -66,16 +66,16 @@ class FileLocker(Locker):
                 if non_blocking:
                     os.close(fd)
                     return None
-                if not waiting:
-                    waiting = True
-                    if on_wait is not None:
-                        on_wait(name)
                 delay = self.poll_interval
                 if timeout is not None:
                     remaining = timeout - (time.monotonic() - started)
                     if remaining <= 0:
                         raise self._timeout_error(name, time.monotonic() - started)
                     delay = min(delay, remaining)
+                if not waiting:
+                    waiting = True
+                    if on_wait is not None:
+                        on_wait(name)
                 time.sleep(delay)
         except BaseException:
             # on timeout, Ctrl-C or a failing on_wait the descriptor must not leak (it would keep nothing locked,
