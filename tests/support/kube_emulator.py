@@ -287,7 +287,7 @@ class KubeEmulator:
                 return 200, self._patch_config_map(namespace, name, headers.get("Content-Type") or "", body)
             if verb == "delete":
                 return 200, self._delete_config_map(namespace, name, body)
-        raise ApiError(405, "MethodNotAllowed", f"the server does not allow this method on the requested resource")
+        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
 
     # -------- namespaces
     def _store_namespace(self, name: str, meta: dict | None = None) -> dict:
@@ -383,10 +383,10 @@ class KubeEmulator:
         elif kind == "application/json-patch+json":
             patched = _json_patch(document, patch)
         else:
-            raise ApiError(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                                                        f"accepted media types include: application/json-patch+json, "
-                                                        f"application/merge-patch+json, "
-                                                        f"application/strategic-merge-patch+json")
+            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - "
+                                                        "accepted media types include: application/json-patch+json, "
+                                                        "application/merge-patch+json, "
+                                                        "application/strategic-merge-patch+json")
         if not isinstance(patched, dict):
             raise ApiError(422, "Invalid", f'ConfigMap "{name}" is invalid: the patch produced no object')
         meta = patched.get("metadata") or {}

@@ -12,7 +12,6 @@ import pytest
 from tests.sync.conftest import FAST
 from werf_core.errors import LockError, WerfError
 from werf_core.storage.stage_id import StageID
-from werf_core.sync.distributed_locker import DistributedLocker
 from werf_core.sync.errors import SynchronizationAccessDenied, SynchronizationError, SynchronizationUnreachable
 from werf_core.sync.synchronization import open_synchronization
 from tests.support.kube_emulator import rules_from_manifests
