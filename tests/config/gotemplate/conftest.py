@@ -1,0 +1,33 @@
+"""Fixtures for the Go template engine tests: render a template with Go's builtins only, or with Sprig and
+werf's functions (what werf.yaml gets)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pytest
+
+from werf_core.config.gotemplate import TemplateSet, werf_functions
+
+
+def make_renderer(funcs: dict | None) -> Callable[..., str]:
+    def render(text: str, data: Any = None, *, defs: tuple[str, ...] = (), name: str = "t") -> str:
+        ts = TemplateSet(funcs)
+        for i, d in enumerate(defs):
+            ts.parse(f"d{i}", d)
+        ts.parse(name, text)
+        return ts.execute(name, data)
+
+    return render
+
+
+@pytest.fixture(scope="session")
+def render_core() -> Callable[..., str]:
+    """Go's text/template with its builtin functions only."""
+    return make_renderer(None)
+
+
+@pytest.fixture(scope="session")
+def render() -> Callable[..., str]:
+    """Go's text/template with Sprig and werf's functions; env is fixed so results do not depend on the host."""
+    return make_renderer(werf_functions({"HOME": "/home/werf", "EMPTY": "", "APP_ENV": "production"}))
