@@ -11,6 +11,8 @@ Rows (median of --runs runs):
 - `plan: …` — everything a build plan asks git for, from a fresh repository object each run: open the repository,
   HEAD, paramshash, the install/beforeSetup/setup checksums of one mapping, and the size and text digest of the
   patch from the previous commit (gitCache/gitLatestPatch inputs). Target: under 2 s.
+- `archive` / `patch tar` — for scale: the gitArchive tar of the whole repository and the patch tar of the last
+  commit, streamed to /dev/null (only needed when those stages are actually built).
 """
 
 from __future__ import annotations
@@ -148,6 +150,15 @@ def main() -> None:
     plan_time = median_time(args.runs, lambda: plan_git_part(path))
     rows.append(("plan: 3 stage checksums + patch size/digest (cold)",
                  f"patch {plan['patch size']} B", plan_time))
+
+    whole = GitMapping(to="/app")
+    previous = repo.resolve_commit("HEAD~1")
+    with open(os.devnull, "wb") as sink:
+        archive_time = median_time(args.runs, lambda: repo.archive(whole, head).write(sink))
+        patch = repo.patch(whole, previous, head)
+        patch_time = median_time(args.runs, lambda: repo.patch(whole, previous, head).write(sink))
+    rows.append(("archive: whole repository, tar to /dev/null", f"{files} files", archive_time))
+    rows.append(("patch tar: HEAD~1 → HEAD, to /dev/null", f"{len(patch.changed_paths)} files", patch_time))
 
     print(f"\nrepository: {path} — {files} files, {args.runs} runs, median\n")
     width = max(len(r[0]) for r in rows)

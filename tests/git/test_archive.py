@@ -133,3 +133,31 @@ def test_system_tar_extracts_what_the_reference_extraction_does(project, tmp_pat
     assert snapshot(reference)["src/run.sh"][:2] == ("file", 0o755)
     assert snapshot(reference)["src/current"] == ("symlink", "lib/util.py")
     assert snapshot(reference)["src/lib/util.py"][3:] == (1234, 4321)
+
+
+def test_long_names_and_link_targets_survive_every_tar_reader(git_repo, tmp_path):
+    long_dir = "/".join(["a-rather-long-directory-name"] * 6)
+    git_repo.write(f"{long_dir}/file-with-a-long-name.txt", "deep\n")
+    git_repo.symlink("link", f"{long_dir}/file-with-a-long-name.txt")
+    git_repo.write("ünïcødé name.txt", "unicode\n")
+    git_repo.commit("long names")
+    a = archive(git_repo, GitMapping(to="/app"))
+    data = a.write_file(tmp_path / "a.tar")
+    m = members(data.read_bytes())
+    assert f"{long_dir}/file-with-a-long-name.txt" in m and "ünïcødé name.txt" in m
+    assert m["link"].linkname == f"{long_dir}/file-with-a-long-name.txt"
+    reference = tmp_path / "reference"
+    a.extract_to(reference)
+    for command in (["tar"], ["busybox", "tar"]):
+        target = tmp_path / command[0]
+        target.mkdir()
+        subprocess.run([*command, "-xf", str(data), "-C", str(target)], check=True)
+        assert snapshot(target) == snapshot(reference), command
+
+
+def test_ids_too_big_for_octal_fields_still_work(project, tmp_path):
+    a = archive(project, GitMapping(to="/app", add="/src/lib"), uid=3_000_000, gid=4_000_000)
+    m = members(a.to_bytes())
+    assert {(i.uid, i.gid) for i in m.values()} == {(3_000_000, 4_000_000)}
+    subprocess.run(["tar", "-xf", "-", "-C", str(tmp_path)], input=a.to_bytes(), check=True)
+    assert (tmp_path / "util.py").read_text() == "def util(): pass\n"

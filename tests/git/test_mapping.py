@@ -123,3 +123,21 @@ def test_from_config_with_a_pydantic_model():
 def test_matcher_uses_add_and_patterns():
     m = GitMapping(to="/app", add="/src", include_paths=["lib"]).matcher()
     assert m.matches("src/lib/x.py") and not m.matches("src/main.py") and not m.matches("lib/x.py")
+
+
+def test_from_config_with_the_werf_yaml_schema_model():
+    schema = pytest.importorskip("werf_core.config.schema.git")
+    entry = schema.GitMapping.model_validate({
+        "url": "https://github.com/werf/werf.git", "tag": "v1.1.0", "add": "/docs", "to": "/docs",
+        "includePaths": ["pages"], "excludePaths": "pages/drafts", "owner": "www",
+        "stageDependencies": {"install": "Gemfile", "beforeSetup": ["pages/**/*.md"]}})
+    m = GitMapping.from_config(entry)
+    assert (m.url, m.tag, m.add, m.to, m.owner) == ("https://github.com/werf/werf.git", "v1.1.0", "/docs", "/docs",
+                                                   "www")
+    assert (m.include_paths, m.exclude_paths) == (("pages",), ("pages/drafts",))
+    assert m.stage_dependency_globs("install") == ("Gemfile",)
+    assert m.stage_dependency_globs("beforeSetup") == ("pages/**/*.md",)
+    assert m.stage_dependency_globs("setup") == ()
+    assert m.paramshash() == GitMapping(to="/docs", add="/docs", url="https://github.com/werf/werf.git",
+                                        tag="v1.1.0", include_paths=["pages"], exclude_paths=["pages/drafts"],
+                                        owner="www").paramshash()

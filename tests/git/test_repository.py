@@ -48,6 +48,21 @@ def test_not_a_repository_is_a_clear_error(tmp_path):
     assert "git init" in err.value.hint
 
 
+@pytest.mark.parametrize("damage", ["bad HEAD", "dangling worktree link"])
+def test_damaged_repository_is_named_as_unreadable(tmp_path, damage):
+    project = tmp_path / "project"
+    project.mkdir()
+    if damage == "bad HEAD":
+        subprocess.run(["git", "init", "-q", str(project)], check=True)
+        (project / ".git" / "HEAD").write_text("garbage\n")
+    else:
+        (project / ".git").write_text("gitdir: /nonexistent/worktree\n")
+    with pytest.raises(GitError) as err:
+        open_local_repository(project)
+    assert f"cannot read the git repository at {project}" in err.value.message
+    assert "git status" in err.value.hint
+
+
 def test_missing_project_directory(tmp_path):
     with pytest.raises(GitError, match="does not exist"):
         open_local_repository(tmp_path / "nope")

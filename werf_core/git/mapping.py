@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from werf_core.git.matcher import PathMatcher, clean_path
@@ -151,6 +152,11 @@ class GitMapping:
 
     # ------------------------------------------------------------------ paths
     def matcher(self) -> PathMatcher:
+        return self._matcher
+
+    @cached_property
+    def _matcher(self) -> PathMatcher:
+        # built once per mapping: archives and patches ask for it per file
         return PathMatcher(self.add_param, self.include_paths, self.exclude_paths)
 
     def stage_dependency_globs(self, stage: str) -> tuple[str, ...]:

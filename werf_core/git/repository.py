@@ -285,7 +285,12 @@ def open_local_repository(path: str | os.PathLike, *, allow_shallow: bool = Fals
         raise GitError(f"project directory {path} does not exist", hint="check --dir ($WERF_DIR)")
     try:
         repo = gitpython.Repo(path, search_parent_directories=True)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as err:
+        damaged = next((p for p in (path.resolve(), *path.resolve().parents) if (p / ".git").exists()), None)
+        if damaged is not None:
+            raise GitError(f"cannot read the git repository at {damaged}: {err or 'invalid .git'}",
+                           hint="run `git status` there to see what is wrong: .git may be damaged or point to a "
+                                "worktree that no longer exists") from None
         raise GitError(f"{path} is not inside a git repository",
                        hint="werf builds from git commits: run `git init && git add -A && git commit` in the project, "
                             "or point --dir at a directory inside a repository") from None

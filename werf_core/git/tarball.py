@@ -47,33 +47,99 @@ def git_mode_to_file_mode(git_mode: str) -> int:
     return 0o755 if git_mode == "100755" else 0o644
 
 
+BLOCK = 512
+RECORD = 20 * BLOCK
+_OCTAL_LIMITS = {8: 8 ** 7, 12: 8 ** 11}  # field width → first value that no longer fits in octal digits
+_TYPE_FLAGS = {KIND_DIRECTORY: b"5", KIND_SYMLINK: b"2", KIND_FILE: b"0"}
+
+
+def _octal(value: int, width: int) -> bytes:
+    return b"%0*o\0" % (width - 1, value)
+
+
+def _header(name: bytes, mode: int, uid: int, gid: int, size: int, mtime: int, type_flag: bytes,
+            linkname: bytes) -> bytes:
+    """One GNU tar header block (names already at most 100 bytes, numbers already known to fit)."""
+    header = b"".join([
+        name.ljust(100, b"\0"), _octal(mode, 8), _octal(uid, 8), _octal(gid, 8), _octal(size, 12),
+        _octal(mtime, 12), b" " * 8, type_flag, linkname.ljust(100, b"\0"), b"ustar  \0",
+        b"\0" * 32, b"\0" * 32, _octal(0, 8), _octal(0, 8),
+    ]).ljust(BLOCK, b"\0")
+    checksum = b"%06o\0 " % sum(header)
+    return header[:148] + checksum + header[156:]
+
+
+class TarStreamWriter:
+    """Writes GNU tar members straight to a stream — several times faster than `tarfile.addfile` for many small
+    files, which matters for archives of big repositories. Long names use GNU `././@LongLink` members; numbers too big
+    for octal fields (huge uids, files over 8 GiB) fall back to `tarfile`'s own header encoding."""
+
+    def __init__(self, fileobj: BinaryIO, *, uid: int, gid: int, mtime: int) -> None:
+        self._out = fileobj
+        self._uid, self._gid, self._mtime = uid, gid, mtime
+        self._written = 0
+
+    def _write(self, data: bytes) -> None:
+        self._out.write(data)
+        self._written += len(data)
+
+    def _pad(self, size: int) -> None:
+        if size % BLOCK:
+            self._write(b"\0" * (BLOCK - size % BLOCK))
+
+    def _long_name(self, type_flag: bytes, value: bytes) -> None:
+        data = value + b"\0"
+        self._write(_header(b"././@LongLink", 0o644, 0, 0, len(data), 0, type_flag, b""))
+        self._write(data)
+        self._pad(len(data))
+
+    def add(self, name: str, kind: str, mode: int, data: bytes = b"", linkname: str = "") -> None:
+        if kind == KIND_DIRECTORY and not name.endswith("/"):
+            name += "/"
+        size = len(data) if kind == KIND_FILE else 0
+        if any(v >= _OCTAL_LIMITS[8] for v in (self._uid, self._gid)) or size >= _OCTAL_LIMITS[12]:
+            self._write(self._tarfile_header(name, kind, mode, size, linkname))
+        else:
+            name_bytes = name.encode("utf-8", "surrogateescape")
+            link_bytes = linkname.encode("utf-8", "surrogateescape")
+            if len(link_bytes) > 100:
+                self._long_name(b"K", link_bytes)
+            if len(name_bytes) > 100:
+                self._long_name(b"L", name_bytes)
+            self._write(_header(name_bytes[:100], mode, self._uid, self._gid, size, self._mtime,
+                                _TYPE_FLAGS[kind], link_bytes[:100]))
+        if size:
+            self._write(data)
+            self._pad(size)
+
+    def _tarfile_header(self, name: str, kind: str, mode: int, size: int, linkname: str) -> bytes:
+        info = tarfile.TarInfo(name)
+        info.uid, info.gid, info.uname, info.gname, info.mtime = self._uid, self._gid, "", "", self._mtime
+        info.mode, info.size, info.linkname = mode, size, linkname
+        info.type = {KIND_DIRECTORY: tarfile.DIRTYPE, KIND_SYMLINK: tarfile.SYMTYPE}.get(kind, tarfile.REGTYPE)
+        return info.tobuf(tarfile.GNU_FORMAT, "utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        """End-of-archive marker (two zero blocks), padded to a whole 10 KiB record as tar tools expect."""
+        self._write(b"\0" * (2 * BLOCK))
+        if self._written % RECORD:
+            self._write(b"\0" * (RECORD - self._written % RECORD))
+
+
 def write_tar(repository: "GitRepository", members: Iterable[TarMember], fileobj: BinaryIO, *,
               uid: int, gid: int, mtime: int) -> None:
     """Write the members as a tar stream to `fileobj` (which may be a pipe: nothing is seeked)."""
     members = list(members)
-    blob_shas = [m.sha for m in members if m.kind in (KIND_FILE, KIND_SYMLINK)]
-    contents = repository.read_blobs(blob_shas)
-    with tarfile.open(fileobj=fileobj, mode="w|", format=tarfile.GNU_FORMAT, encoding="utf-8",
-                      errors="surrogateescape") as tar:
-        for member in members:
-            info = tarfile.TarInfo(member.name)
-            info.uid, info.gid, info.uname, info.gname = uid, gid, "", ""
-            info.mtime = mtime
-            if member.kind == KIND_DIRECTORY:
-                info.type = tarfile.DIRTYPE
-                info.mode = member.mode
-                tar.addfile(info)
-            elif member.kind == KIND_SYMLINK:
-                info.type = tarfile.SYMTYPE
-                info.mode = 0o777
-                info.linkname = os.fsdecode(next(contents))
-                tar.addfile(info)
-            else:
-                data = next(contents)
-                info.type = tarfile.REGTYPE
-                info.mode = member.mode
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
+    contents = repository.read_blobs(m.sha for m in members if m.kind in (KIND_FILE, KIND_SYMLINK))
+    writer = TarStreamWriter(fileobj, uid=uid, gid=gid, mtime=mtime)
+    for member in members:
+        if member.kind == KIND_DIRECTORY:
+            writer.add(member.name, KIND_DIRECTORY, member.mode)
+        elif member.kind == KIND_SYMLINK:
+            writer.add(member.name, KIND_SYMLINK, 0o777, linkname=next(contents).decode("utf-8", "surrogateescape"))
+        else:
+            writer.add(member.name, KIND_FILE, member.mode, next(contents))
+    writer.close()
     for _ in contents:  # let the reader finish and reap its git process
         pass
 
