@@ -1,0 +1,139 @@
+"""The `werf-build` flow: build a project's stages, every stage a (cached) task run.
+
+One flow run = one conveyor with the Prefect stage runner. The conveyor keeps werf's order (dependency sets, sources
+first) and runs the images of one set in parallel threads; each stage is a task run named
+`<image>/<stage> <digest[:12]>`, `Cached` when its digest was already answered. The run is named
+`build-<project>-<ref>` and leaves a stages table per image and a summary (see `artifacts`).
+
+User mistakes (bad parameters, werf.yaml errors, a failing build command) end the run `Failed` with werf's one-line
+message and hint, not a traceback.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator
+
+from prefect import flow, get_run_logger
+from prefect.states import Failed
+
+from flows.artifacts import publish_build_artifacts
+from flows.console import CONSOLE
+from flows.params import BuildParameters, short_ref, validate_build_parameters
+from flows.progress import PrefectProgress
+from flows.source import checked_out
+from werf_core.errors import WerfError
+
+
+def build_run_name() -> str:
+    """Before werf.yaml is read: `build-<repository name>-<ref>`; renamed to the werf project once known."""
+    from prefect.runtime import flow_run
+    parameters = flow_run.parameters
+    repository = str(parameters.get("repository") or "project").rstrip("/").removesuffix(".git")
+    name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
+    ref = parameters.get("ref")
+    label = short_ref(ref) if ref else (str(parameters.get("commit") or "")[:12] or "head")
+    return f"build-{name}-{label}"
+
+
+@dataclass
+class BuildSettings:
+    """How to build, as opposed to what (BuildParameters)."""
+
+    dry_run: bool = False
+    parallel: bool = True
+    parallel_tasks_limit: int = 5
+    insecure_registry: bool = False
+
+
+@flow(name="werf-build", flow_run_name=build_run_name, validate_parameters=True)
+def build(repository: str, ref: str | None = None, commit: str | None = None, project_dir: str = ".",
+          config: str | None = None, images: list[str] | None = None, stages_storage: str | None = ":local",
+          synchronization: str | None = None,
+          project_name: str | None = None, parallel: bool = True, parallel_tasks_limit: int = 5,
+          insecure_registry: bool = False, dry_run: bool = False):
+    """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT.
+
+    repository: https/ssh/git URL, user@host:path, or an absolute path on the worker (without ref and commit a
+    local path is built as it is). stages_storage: `:local` or a registry repository. synchronization:
+    `:local` or `kubernetes://NAMESPACE` (default: the worker's WERF_SYNCHRONIZATION, else `:local`).
+    """
+    return guarded(lambda: run_build(
+        validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
+                                  config=config, images=images, stages_storage=stages_storage, synchronization=synchronization,
+                                  project_name=project_name),
+        BuildSettings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
+                      insecure_registry=insecure_registry)).to_json())
+
+
+def guarded(body: Callable[[], object]):
+    """Run a flow body; a WerfError fails the run with its message (and reaches the CLI as itself)."""
+    try:
+        return body()
+    except WerfError as err:
+        get_run_logger().error(err.render())
+        bridge = CONSOLE.get()
+        if bridge is not None:
+            bridge.error = err
+        return Failed(message=err.render())
+
+
+def run_build(params: BuildParameters, settings: BuildSettings, *, after_build: Callable | None = None):
+    """Check out, build, publish the artifacts; `after_build(project, report)` runs while the project is open and
+    returns what the summary lists as published."""
+    with opened_project(params, settings) as (project, source, progress):
+        from tasks.cache_storage import stage_cache_storage
+        from tasks.runner import PrefectStageRunner
+        from werf_core.build.project import image_sets, make_conveyor
+
+        runner = PrefectStageRunner(stage_cache_storage(project.sync))
+        conveyor = make_conveyor(project, progress=progress, stage_runner=runner)
+        try:
+            report = conveyor.build(list(params.images) or None, image_sets(project), dry_run=settings.dry_run)
+        except KeyboardInterrupt:
+            conveyor.cancel()
+            raise
+        published = after_build(project, report) if after_build is not None else None
+    publish_build_artifacts(report, label=source.label, commit=source.commit, published=published)
+    bridge = CONSOLE.get()
+    if bridge is not None:
+        bridge.report = report
+    return report
+
+
+@contextmanager
+def opened_project(params: BuildParameters, settings: BuildSettings) -> Iterator[tuple]:
+    """(BuildProject, Source, PrefectProgress) for the checked-out sources; closed (and cleaned up) afterwards."""
+    from werf_core.build.project import BuildOptions, open_project
+
+    with checked_out(params) as source:
+        options = BuildOptions(dir=str(source.project_dir), config=params.config,
+                               stages_storage=params.stages_storage, synchronization=params.synchronization,
+                               project_name=params.project_name, images=list(params.images),
+                               parallel=settings.parallel, parallel_tasks_limit=settings.parallel_tasks_limit,
+                               insecure_registry=settings.insecure_registry)
+        bridge = CONSOLE.get()
+        if bridge is not None:
+            options = replace(options, **bridge.option_overrides)
+        progress = PrefectProgress(console=bridge.progress if bridge is not None else None)
+        project = open_project(options, warn=progress.warning)
+        try:
+            rename_flow_run(f"build-{project.project}-{source.label}")
+            yield project, source, progress
+        finally:
+            project.close()
+
+
+def rename_flow_run(name: str) -> None:
+    """Give the run its final name once the werf project is known (best effort: a name is not worth a failure)."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+    run_id = flow_run.id
+    if not run_id or flow_run.name == name:
+        return
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run(run_id, name=name)
+    except Exception as err:   # noqa: BLE001 - the build goes on under the first name
+        get_run_logger().warning(f"could not rename the flow run to {name}: {err}")

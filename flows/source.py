@@ -1,0 +1,146 @@
+"""The project sources a build flow works on: a local working tree, or a revision of a (remote) repository.
+
+- A local path without ref or commit is built as it is, like `werf build --dir PATH`.
+- Otherwise the repository is cloned once into werf's host cache (`$WERF_HOME/local_cache/git_repos/…`, shared with
+  remote git mappings and safe against concurrent processes — `werf_core.git.remote`), fetched, and the wanted
+  commit is checked out into a temporary `git worktree` that is removed when the build ends. The full history stays
+  in the cached clone, which werf's git-ancestry stage selection needs.
+
+A commit wins over a ref; a ref that only exists outside branches and tags (`refs/pull/7/head`,
+`refs/merge-requests/7/head`) is fetched explicitly.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from flows.params import BuildParameters
+from werf_core.errors import GitError
+from werf_core.paths import tmp_dir
+
+
+@dataclass(frozen=True)
+class Source:
+    project_dir: Path          # where werf.yaml is
+    commit: str                # the commit built ("" for a working tree outside git: werf_core reports that)
+    label: str                 # how run names call the revision: branch or tag name, else the short commit
+    temporary: bool            # a worktree removed after the build
+
+
+@contextmanager
+def checked_out(params: BuildParameters) -> Iterator[Source]:
+    if params.builds_in_place:
+        root = Path(params.repository)
+        if not root.is_dir():
+            raise GitError(f"repository {root} is not a directory on this host",
+                           hint="give a path that exists where the flow runs, or a repository URL")
+        commit = _head_or_empty(root)
+        yield Source(project_dir=root / params.project_dir, commit=commit,
+                     label=_branch(root) or commit[:12] or "worktree", temporary=False)
+        return
+    from werf_core.git.remote import open_remote_repository
+    remote = open_remote_repository(params.repository)
+    commit = resolve_revision(remote, ref=params.ref, commit=params.commit)
+    worktree = Path(tmp_dir()) / f"werf-source-{uuid.uuid4().hex[:12]}"
+    with _locked(remote.lock_path):
+        _git(remote.directory, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
+    try:
+        yield Source(project_dir=worktree / params.project_dir, commit=commit,
+                     label=params.label if params.ref else commit[:12], temporary=True)
+    finally:
+        with _locked(remote.lock_path):
+            _git(remote.directory, "worktree", "remove", "--force", str(worktree), check=False)
+            _git(remote.directory, "worktree", "prune", check=False)
+        shutil.rmtree(worktree, ignore_errors=True)
+
+
+def resolve_revision(remote, *, ref: str | None, commit: str | None) -> str:
+    """The full commit SHA to build, fetching what is missing from the remote."""
+    if commit:
+        if not remote.commit_exists(commit):
+            remote.fetch()
+        if not remote.commit_exists(commit) and ref and not _is_branch_or_tag(ref):
+            fetch_ref(remote, ref)
+        if not remote.commit_exists(commit):
+            raise GitError(f"commit {commit} does not exist in {remote.url}",
+                           hint="push it first, or check the commit given to the flow (a force-push may have "
+                                "removed it)")
+        return remote.resolve_commit(commit)
+    remote.fetch()        # a branch moves: always ask the remote (a given commit above may need no fetch at all)
+    if not ref:
+        return remote.resolve()                       # the default branch
+    if ref.startswith("refs/heads/"):
+        return remote.resolve(branch=ref[len("refs/heads/"):])
+    if ref.startswith("refs/tags/"):
+        return remote.resolve(tag=ref[len("refs/tags/"):])
+    if ref.startswith("refs/"):
+        return fetch_ref(remote, ref)
+    try:
+        return remote.resolve(branch=ref)
+    except GitError:
+        pass
+    try:
+        return remote.resolve(tag=ref)
+    except GitError:
+        raise GitError(f"{ref!r} is neither a branch nor a tag of {remote.url}",
+                       hint=f"`git ls-remote {remote.url}` lists what exists") from None
+
+
+def fetch_ref(remote, ref: str) -> str:
+    """Fetch one ref that the cached clone does not mirror (pull/merge-request heads) and return its commit."""
+    local = f"refs/werf-prefect/{ref.removeprefix('refs/')}"
+    with _locked(remote.lock_path):
+        result = _git(remote.directory, "fetch", "--quiet", "--force", "--", remote.url, f"+{ref}:{local}",
+                      check=False)
+    if result.returncode != 0:
+        raise GitError(f"cannot fetch {ref} from {remote.url}: {result.stderr.strip().splitlines()[-1:] or ''}",
+                       hint=f"check that the ref exists (`git ls-remote {remote.url} {ref}`)")
+    return remote.resolve_commit(local)
+
+
+def _is_branch_or_tag(ref: str) -> bool:
+    return not ref.startswith("refs/") or ref.startswith(("refs/heads/", "refs/tags/"))
+
+
+def _head_or_empty(path: Path) -> str:
+    result = subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+                            capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _branch(path: Path) -> str:
+    result = subprocess.run(["git", "-C", str(path), "symbolic-ref", "--quiet", "--short", "HEAD"],
+                            capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def _git(git_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    from werf_core.git.repository import NON_INTERACTIVE_ENV
+    env = {**os.environ, **NON_INTERACTIVE_ENV, "LC_ALL": "C"}
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    result = subprocess.run(["git", "--git-dir", str(git_dir), *args], capture_output=True, text=True, env=env)
+    if check and result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise GitError(f"git {args[0]} {args[1] if len(args) > 1 else ''} failed in {git_dir}: {last}",
+                       hint="check that the cached clone is readable; removing it makes the next build clone again")
+    return result
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """The cached clone's own lock file (the one `werf_core.git.remote` takes to clone and fetch)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
