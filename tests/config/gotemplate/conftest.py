@@ -31,3 +31,20 @@ def render_core() -> Callable[..., str]:
 def render() -> Callable[..., str]:
     """Go's text/template with Sprig and werf's functions; env is fixed so results do not depend on the host."""
     return make_renderer(werf_functions({"HOME": "/home/werf", "EMPTY": "", "APP_ENV": "production"}))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _utc_local_time():
+    """Dates format in the machine's zone ("Local"); pin it to UTC so expected outputs hold anywhere."""
+    import os
+    import time
+
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+    yield
+    if old is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = old
+    time.tzset()

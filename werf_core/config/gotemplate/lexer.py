@@ -262,10 +262,10 @@ class Lexer:
                 self.paren_depth += 1
                 self._emit(LEFT_PAREN)
             elif ch == ")":
+                self._emit(RIGHT_PAREN)
                 self.paren_depth -= 1
                 if self.paren_depth < 0:
                     self._error("unexpected right paren")
-                self._emit(RIGHT_PAREN)
             elif ord(ch) < 0x80 and ch.isprintable():
                 self._emit(CHAR)
             else:

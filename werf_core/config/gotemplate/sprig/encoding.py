@@ -38,9 +38,8 @@ def _std_decode(text: str, alphabet: set, quantum: int, decoder) -> str:
         if clean[i] != ord("="):
             return f"illegal {'base64' if quantum == 4 else 'base32'} data at input byte {offsets[i]}"
     if len(clean) % quantum != 0:
-        at = offsets[-1] + 1 if offsets else 0
-        if pad_start < len(clean):
-            at = offsets[pad_start]
+        # Go reports the start of the incomplete last quantum (or the first padding character)
+        at = offsets[min(pad_start, (len(clean) // quantum) * quantum)]
         return f"illegal {'base64' if quantum == 4 else 'base32'} data at input byte {at}"
     try:
         return from_bytes(decoder(bytes(clean)))
