@@ -106,7 +106,8 @@ class ContainerRunner:
                 pass
 
     def build(self, from_image: str, instructions: ContainerInstructions, *, stage: str,
-              files: dict[str, bytes | str | Path] | None = None) -> str:
+              files: dict[str, bytes | str | Path] | None = None,
+              describe_failure: Callable[[str], str] | None = None) -> str:
         """Run `instructions` on top of `from_image`; return the committed image ID.
 
         `files` are placed (read-only) under /.werf/build/<name> for the commands to use: archives, patches, lists.
@@ -148,6 +149,10 @@ class ContainerRunner:
             tail = self._stream_output(container_id)
             exit_code = self.client.api.wait(container_id)["StatusCode"]
             if exit_code != 0:
+                if describe_failure is not None:
+                    output = "\n".join(line for line in tail if not line.startswith(FAILED_MARKER))
+                    raise BuildError(f"stage {stage}: {describe_failure(output)}",
+                                     hint="fix the task in werf.yaml; nothing was saved to the stages storage")
                 raise self._failure(stage, instructions, exit_code, tail)
             labels = {**instructions.labels}
             result = self.client.api.commit(

@@ -206,6 +206,7 @@ class Conveyor:
             ctx = StageContext(spec=spec, project=self.project, project_dir=self.project_dir, git=git,
                                prev_built=prev.description if prev else None, source_image=self.source_image,
                                base_image_id=lambda: self._base_image_id(spec), export_path=self.export_path,
+                               docker_client=lambda: self.client,
                                werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
             Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
             if kind.is_empty(ctx):
@@ -223,9 +224,18 @@ class Conveyor:
             raise BuildError(f"image {spec.display_name} has no stages")
         image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
                             content_digest=image_content_digest(stages[-1]))
+        if not spec.is_artifact and any(s.status == BUILT for s in stages):
+            self._record_managed_image(spec.name)
         self._image_results[spec.name] = image
         self.progress.image_done(image)
         return image
+
+    def _record_managed_image(self, name: str | None) -> None:
+        """werf's managed-image record: an image that got new stages is known to cleanup from now on."""
+        from werf_core.storage.records import records_for
+        records = records_for(self.storage)
+        if records is not None:
+            records.add_managed_image(self.project, name)
 
     def source_image(self, name: str) -> SourceImage:
         image = self._image_results.get(name)
@@ -278,7 +288,8 @@ class Conveyor:
                                  on_output=lambda line: self.progress.stage_output(job, line))
         self._runners.append(runner)
         try:
-            return runner.build(base, recipe.instructions, stage=f"{job.image}/{job.stage}", files=recipe.files)
+            return runner.build(base, recipe.instructions, stage=f"{job.image}/{job.stage}", files=recipe.files,
+                                describe_failure=recipe.describe_failure)
         finally:
             self._runners.remove(runner)
 

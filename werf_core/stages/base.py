@@ -44,6 +44,8 @@ class StageContext:
     base_image_id: Callable[[], str] = lambda: ""
     # export a path of a stored stage image as a tar file on the host (for imports)
     export_path: Callable[[StageDescription, str], Path] | None = None
+    # the Docker engine client, for builders that need engine-side resources (the ansible runtime)
+    docker_client: Callable[[], object] | None = None
     werf_home: str = ""
     tmp_dir: str = ""
 
@@ -54,6 +56,8 @@ class BuildRecipe:
 
     instructions: ContainerInstructions = field(default_factory=ContainerInstructions)
     files: dict = field(default_factory=dict)
+    # turns the failed container's output into the error message (e.g. naming the failed ansible task)
+    describe_failure: Callable[[str], str] | None = None
 
 
 class StageKind(Protocol):

@@ -24,7 +24,7 @@ def checksum(spec: ImageSpec, stage: str) -> str:
     return ""
 
 
-def instructions(spec: ImageSpec, stage: str, work_dir: Path) -> ContainerInstructions:
+def instructions(spec: ImageSpec, stage: str, work_dir: Path, docker_client) -> ContainerInstructions:
     user = _stage(spec, stage)
     if spec.builder == "shell":
         from werf_core.build.shell import shell_instructions
@@ -32,5 +32,21 @@ def instructions(spec: ImageSpec, stage: str, work_dir: Path) -> ContainerInstru
     if spec.builder == "ansible":
         from werf_core.build.ansible import AnsibleBuilder
         work_dir.mkdir(parents=True, exist_ok=True)
-        return AnsibleBuilder().instructions(stage, list(user.items), work_dir)
+        return AnsibleBuilder.for_engine(docker_client()).instructions(stage, list(user.items), work_dir)
     return ContainerInstructions()
+
+
+def failure_describer(spec: ImageSpec):
+    """How a failed user stage is reported: ansible names the failed task; shell output names the command."""
+    if spec.builder == "ansible":
+        from werf_core.build.ansible import describe_ansible_failure
+        return describe_ansible_failure
+    return None
+
+
+def validate(spec: ImageSpec) -> None:
+    """Builder-specific checks when the config is loaded (ansible: one supported module per task)."""
+    if spec.builder == "ansible":
+        from werf_core.build.ansible import validate_ansible_tasks
+        for stage, user in spec.user_stages.items():
+            validate_ansible_tasks(list(user.items), image=spec.display_name, stage=stage)

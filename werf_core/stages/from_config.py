@@ -7,6 +7,13 @@ from werf_core.stages.spec import USER_STAGES, DockerSpec, ImageSpec, ImportSpec
 
 
 def image_spec(model) -> ImageSpec:
+    from werf_core.stages import builders
+    spec = _image_spec(model)
+    builders.validate(spec)
+    return spec
+
+
+def _image_spec(model) -> ImageSpec:
     from werf_core.git import GitMapping
 
     if not hasattr(model, "from_latest"):  # a Dockerfile image

@@ -29,9 +29,9 @@ class UserStage(PlainStage):
         return builders.checksum(ctx.spec, self.name)
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
-        recipe = BuildRecipe()
+        recipe = BuildRecipe(describe_failure=builders.failure_describer(ctx.spec))
         recipe.instructions = recipe.instructions.merge(
-            builders.instructions(ctx.spec, self.name, Path(ctx.tmp_dir) / f"{self.name}-builder"))
+            builders.instructions(ctx.spec, self.name, Path(ctx.tmp_dir) / f"{self.name}-builder", ctx.docker_client))
         return recipe
 
 
@@ -50,4 +50,5 @@ class UserWithGitPatchStage(GitRelatedStage, UserStage):
         user = UserStage.recipe(self, ctx)
         recipe.instructions = recipe.instructions.merge(user.instructions)
         recipe.files.update(user.files)
+        recipe.describe_failure = user.describe_failure
         return recipe
