@@ -150,6 +150,8 @@ def _fmt_float(v: float, verb: str, spec: _Spec) -> str:
         verb_char, prec = verb, -1
     elif verb in "eEfF":
         verb_char, prec = ("f" if verb == "F" else verb), 6
+    elif verb in "xX":
+        verb_char, prec = verb, -1
     else:
         return _bad_verb(verb, v)
     if spec.prec is not None:

@@ -424,6 +424,8 @@ def format_float(f: float, fmt: str, prec: int = -1) -> str:
     neg = math.copysign(1.0, f) < 0
     shortest = prec < 0
     lower = fmt.lower()
+    if lower == "x":
+        return _fmt_hex(neg, abs(f), prec, fmt == "X")
     if lower == "e":
         digits, dp = _decimal_digits(f, None if shortest else prec + 1, "e")
         if shortest:
@@ -457,3 +459,34 @@ def format_float(f: float, fmt: str, prec: int = -1) -> str:
     if prec > dp:
         prec = len(digits)
     return _fmt_f(neg, digits, dp, max(prec - dp, 0))
+
+
+def _fmt_hex(neg: bool, f: float, prec: int, upper: bool) -> str:
+    """%x of a float: -0x1.cp+01 (hex mantissa 1.xxx, binary exponent with at least two digits)."""
+    if f == 0:
+        lead, frac_digits, exp = 0, "", 0
+        if prec > 0:
+            frac_digits = "0" * prec
+    else:
+        m, e = math.frexp(f)  # f = m * 2**e, 0.5 <= m < 1
+        bits = int(m * (1 << 53))  # 1.fff... with 52 fraction bits
+        exp = e - 1
+        frac = bits - (1 << 52)
+        lead = 1
+        if prec >= 0 and prec < 13:
+            shift = 52 - 4 * prec
+            frac, rem = divmod(frac, 1 << shift)
+            half = 1 << (shift - 1)
+            if rem > half or (rem == half and frac & 1):
+                frac += 1
+            if frac >> (4 * prec):
+                frac = 0
+                exp += 1
+            frac_digits = f"{frac:0{prec}x}" if prec else ""
+        else:
+            frac_digits = f"{frac:013x}"
+            frac_digits = frac_digits.rstrip("0") if prec < 0 else frac_digits + "0" * (prec - 13)
+    text = f"0x{lead}" + ("." + frac_digits if frac_digits else "") + f"p{'+' if exp >= 0 else '-'}{abs(exp):02d}"
+    if upper:
+        text = text.upper()
+    return ("-" if neg else "") + text
