@@ -117,6 +117,8 @@ def make_conveyor(project: BuildProject, *, progress, stage_runner=None):
 
     specs = [image_spec(m) for m in project.config.all()]
     repository = project.repository
+    if hasattr(project.storage, "report_to"):
+        project.storage.report_to(progress.info)   # registry pushes and pulls show their progress
 
     def bind(spec):
         return bind_git_mappings(spec.git, repository, warn=progress.warning)

@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "build": "werf_core.cli.build:build_command",
     "stages": "werf_core.cli.stages:stages_group",
     "ci-env": "werf_core.cli.ci_env:ci_env_command",
+    "publish": "werf_core.cli.publish:publish_command",
+    "build-and-publish": "werf_core.cli.publish:build_and_publish_command",
 }
 
 

@@ -1,0 +1,125 @@
+"""Publishing built images to the images repo: per image, per tag, under the image lock, skipping what is current.
+
+Per image (artifacts are never published):
+1. record "at HEAD, this image has content digest D" (image metadata by commit) unless already recorded so;
+2. per tag (strategies in order, stages-signature last): if the tag already names this content — its
+   `werf-content-signature` is the image's content digest and its parent is the image's last stage — it is
+   up to date and nothing is written;
+3. otherwise take the image lock (`sync.image_lock_name(<repo>:<tag>)`), look again (another runner may have
+   published meanwhile), and publish (see published_image.py: at manifest level from a registry stages storage,
+   through the engine from `:local`).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from werf_core.errors import WerfError
+from werf_core.publish.images_repo import ImagesRepo
+from werf_core.publish.published_image import (
+    PublishedImage,
+    publish_by_docker,
+    publish_by_manifest,
+    published_labels,
+)
+from werf_core.publish.report import PUBLISHED, UP_TO_DATE, PublishedTag, PublishReport
+from werf_core.publish.tags import TagPlan
+
+CONTENT_SIGNATURE_LABEL = "werf-content-signature"
+
+
+class Publisher:
+    def __init__(self, *, project: str, storage, sync, images_repo: ImagesRepo, tag_plan: TagPlan, registry,
+                 records, progress, project_commit: str = "", docker_client_factory: Callable[[], object],
+                 docker_config: str | None = None) -> None:
+        self.project = project
+        self.storage = storage
+        self.sync = sync
+        self.images_repo = images_repo
+        self.tag_plan = tag_plan
+        self.registry = registry            # RegistryClient for the images repo (and the stages, if remote)
+        self.records = records              # StageRecords of the stages storage
+        self.progress = progress
+        self.project_commit = project_commit
+        self._client_factory = docker_client_factory
+        self.docker_config = docker_config
+
+    def publish(self, images) -> PublishReport:
+        """Publish every non-artifact ImageResult of `images`."""
+        report = PublishReport()
+        for image in images:
+            if image.is_artifact:
+                continue
+            report.tags.extend(self.publish_image(image))
+        return report
+
+    def publish_image(self, image) -> list[PublishedTag]:
+        if self.project_commit:
+            self._record_commit(image)
+        return [self._publish_tag(image, strategy, meta_tag)
+                for strategy, meta_tag in self.tag_plan.tags_for(image.content_digest)]
+
+    # ---------------------------------------------------------------- internals
+    def _record_commit(self, image) -> None:
+        known = self.records.image_metadata(self.project, image.name, self.project_commit)
+        if known is None or known.content_digest != image.content_digest:
+            self.records.put_image_metadata(self.project, image.name, self.project_commit, image.content_digest)
+
+    def _publish_tag(self, image, strategy: str, meta_tag: str) -> PublishedTag:
+        repository = self.images_repo.repository(image.name)
+        tag = self.images_repo.tag(image.name, meta_tag)
+        target = self._checked_reference(image, repository, tag)
+        last = image.last_stage.description
+
+        def result(published: PublishedImage, status: str) -> PublishedTag:
+            self.progress.info(f"{image.display_name}: {strategy} tag {tag} "
+                               f"{'is up-to-date' if status == UP_TO_DATE else 'published'} → {target} "
+                               f"({published.digest or published.image_id})")
+            return PublishedTag(image=image.name, strategy=strategy, meta_tag=meta_tag, repository=repository,
+                                tag=tag, image_id=published.image_id, digest=published.digest, status=status)
+
+        current = self._current(target, image.content_digest, last.image_id)
+        if current is not None:
+            return result(current, UP_TO_DATE)
+        with self.sync.locker.locked(self.sync.image_lock_name(target),
+                                     on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")):
+            current = self._current(target, image.content_digest, last.image_id)
+            if current is not None:
+                return result(current, UP_TO_DATE)
+            labels = published_labels(full_name=target, strategy=strategy, image_name=image.name,
+                                      meta_tag=meta_tag, content_digest=image.content_digest)
+            if self.storage.is_local():
+                from werf_core.storage.registry_storage import docker_push, engine_auth_config
+                from werf_core.registry.reference import ImageReference
+                host = ImageReference.parse(target).registry
+                published = publish_by_docker(
+                    self._client_factory(), last.image_id, target, labels,
+                    push=lambda name: docker_push(self._client_factory(), name, registry=host, say=self.progress.info,
+                                                  auth_config=engine_auth_config(self.docker_config, host)))
+                if not published.digest:
+                    published = PublishedImage(published.image_id, self.registry.head_manifest(target) or "")
+            else:
+                published = publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels)
+        return result(published, PUBLISHED)
+
+    def _current(self, target: str, content_digest: str, stage_image_id: str) -> PublishedImage | None:
+        """The image `target` names, if it already is this content built on this stage image."""
+        info = self.registry.image_info(target, check_layers=False)
+        if info is None:
+            return None
+        if info.labels.get(CONTENT_SIGNATURE_LABEL) != content_digest or info.parent_id != stage_image_id:
+            return None
+        return PublishedImage(info.id, info.digest)
+
+    @staticmethod
+    def _checked_reference(image, repository: str, tag: str) -> str:
+        from werf_core.registry.reference import InvalidReferenceError, ImageReference
+        target = f"{repository}:{tag}"
+        try:
+            ImageReference.parse(target)
+        except InvalidReferenceError as err:
+            raise WerfError(f"image {image.display_name} cannot be published as {target}: {err.message}",
+                            hint="image names become repository names (multirepo) or tag prefixes (monorepo): "
+                                 "use lower-case letters, digits, '-', '_' and '.', or another --images-repo-mode"
+                            ) from None
+        return target

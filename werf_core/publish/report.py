@@ -1,0 +1,57 @@
+"""The publish report (`--publish-report-path`), in werf's JSON format:
+
+    {"Images": {"<image name>": {"WerfImageName": …, "DockerRepo": …, "DockerTag": …, "DockerImageID": …,
+                                 "DockerImageDigest": …}}}
+
+One entry per image (the nameless image is `""`, as in werf); when an image gets several tags, the entry describes
+the tag published last — werf's behaviour, and with `--tag-by-stages-signature` that is the content-addressed tag.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PUBLISHED, UP_TO_DATE = "published", "up-to-date"
+
+
+@dataclass(frozen=True)
+class PublishedTag:
+    image: str | None       # werf.yaml image name (None = nameless)
+    strategy: str
+    meta_tag: str           # the tag as asked for
+    repository: str         # DockerRepo
+    tag: str                # DockerTag (monorepo: prefixed with the image name)
+    image_id: str
+    digest: str
+    status: str             # published | up-to-date
+
+    @property
+    def reference(self) -> str:
+        return f"{self.repository}:{self.tag}"
+
+
+@dataclass
+class PublishReport:
+    tags: list[PublishedTag] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        images: dict[str, dict] = {}
+        for published in self.tags:
+            images[published.image or ""] = {
+                "WerfImageName": published.image or "",
+                "DockerRepo": published.repository,
+                "DockerTag": published.tag,
+                "DockerImageID": published.image_id,
+                "DockerImageDigest": published.digest,
+            }
+        return {"Images": images}
+
+    def write(self, path: str | Path) -> None:
+        """Atomically, so a CI step reading it never sees half a report."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n")
+        tmp.replace(target)

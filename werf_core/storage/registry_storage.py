@@ -1,0 +1,294 @@
+"""The registry stages storage (`--stages-storage REPO`): stages as `<REPO>:<digest>-<uniqueID>` in a Docker registry.
+
+Many runners share one registry repository; each stage is pushed once and reused by everybody.
+
+- Reading costs little: `list_stage_ids` is one tag listing (stages marked `<tag>-rejected` and record tags are
+  skipped); `describe` reads a stage's manifest and config once, then answers from the host manifest cache. With a
+  warm stages-storage cache an idle build therefore sends the registry no request at all.
+- `store` tags the freshly built local image with its stage name and `docker push`es it. The registry makes a tag
+  visible only when its manifest arrives, and Docker pushes the manifest after every layer, so other runners never
+  see a half-written stage.
+- `fetch` is the lazy pull: it runs only when something must be built on top of a stage, and pulls only when the
+  engine does not already hold the stage's image ID. A stage that turns out gone makes the build reset its
+  stages-storage cache and start over; a broken one (missing blobs) is marked rejected first, so nobody selects it
+  again.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Callable
+
+from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
+from werf_core.registry.errors import BrokenImageError, RegistryUnreachableError
+from werf_core.registry.image_info import ImageInfo
+from werf_core.registry.manifest import UnsupportedManifestError
+from werf_core.registry.reference import ImageReference
+from werf_core.storage.base import BrokenStage, StageDescription
+from werf_core.storage.manifest_cache import ManifestCache
+from werf_core.storage.stage_id import StageID
+
+REJECTED_SUFFIX = "-rejected"
+_HEX = re.compile(r"[0-9a-f]+")
+# what Docker says when a pull meets a manifest naming blobs the registry lost
+_BROKEN_PULL_SIGNS = ("unknown blob", "blob unknown", "blob_unknown", "filesystem layer verification failed",
+                      "digest did not match", "unexpected eof")
+_MISSING_PULL_SIGNS = ("manifest unknown", "not found")
+_UNREACHABLE_SIGNS = ("connection refused", "no such host", "i/o timeout", "connection reset", "dial tcp",
+                      "no route to host", "tls handshake timeout")
+
+
+def parse_stage_tags(tags: list[str], digest: str | None = None) -> list[StageID]:
+    """Stage IDs among a repository's tags: `<hex digest>-<uniqueID>`, minus those marked `-rejected`."""
+    rejected = {t[:-len(REJECTED_SUFFIX)] for t in tags if t.endswith(REJECTED_SUFFIX)}
+    ids = []
+    for tag in tags:
+        if tag in rejected:
+            continue
+        stage_id = StageID.parse_tag(tag)
+        if stage_id is None or not _HEX.fullmatch(stage_id.digest):
+            continue
+        if digest is None or stage_id.digest == digest:
+            ids.append(stage_id)
+    return sorted(ids)
+
+
+def engine_auth_config(docker_config: str | None, registry: str) -> dict | None:
+    """Credentials to hand the engine for a push/pull: from --docker-config when given; else None, and the engine
+    client uses its own Docker config ($DOCKER_CONFIG or ~/.docker)."""
+    if not docker_config:
+        return None
+    from werf_core.registry.credentials import DockerConfigCredentials
+    found = DockerConfigCredentials(docker_config).lookup(registry)
+    if found is None:
+        return None
+    if found.identity_token:
+        return {"identitytoken": found.identity_token}
+    return {"username": found.username, "password": found.password}
+
+
+def transfer_error(verb: str, name: str, detail: str, registry: str) -> RegistryError:
+    """A failed `docker push`/`docker pull` as one clear error: unreachable, denied, or anything else."""
+    lowered = detail.lower()
+    where = f"{verb} {name}"
+    if any(sign in lowered for sign in _UNREACHABLE_SIGNS):
+        return RegistryUnreachableError(
+            f"registry {registry} is unreachable: cannot {where} ({detail.strip()})",
+            hint="check that the registry is running and reachable from the Docker engine; nothing half-written "
+                 "is visible in the registry, so rerunning continues where it stopped")
+    if "denied" in lowered or "unauthorized" in lowered or "authentication required" in lowered:
+        return RegistryError(f"the registry refused to {where}: {detail.strip()}",
+                             hint=f"log in to {registry} (`docker login`, or --docker-config with credentials "
+                                  "that may push there)")
+    return RegistryError(f"cannot {where}: {detail.strip()}",
+                         hint="check the Docker engine's log and the registry; rerunning continues where it stopped")
+
+
+def docker_push(client, name: str, *, auth_config: dict | None, say: Callable[[str], None], registry: str,
+                what: str = "image") -> str:
+    """`docker push NAME`, reporting layers uploaded vs. already present; returns the pushed manifest digest.
+
+    The engine uploads every missing layer and then the manifest, which is the moment the tag appears.
+    """
+    import docker.errors
+    import requests.exceptions
+    repository, _, tag = name.rpartition(":")
+    started = time.monotonic()
+    uploaded, present, digest = set(), set(), ""
+    say(f"Pushing {what} {name} ...")
+    try:
+        for event in client.api.push(repository, tag, stream=True, decode=True, auth_config=auth_config):
+            if "error" in event:
+                raise transfer_error("push", name, event.get("error") or str(event), registry)
+            status, layer = event.get("status") or "", event.get("id")
+            if status == "Pushed":
+                uploaded.add(layer)
+            elif status == "Layer already exists":
+                present.add(layer)
+            digest = (event.get("aux") or {}).get("Digest") or digest
+    except docker.errors.APIError as err:
+        raise transfer_error("push", name, str(err.explanation or err), registry) from None
+    except requests.exceptions.ConnectionError as err:
+        raise DockerEngineError(f"lost the Docker engine while pushing {name}: {err}",
+                                hint="check that dockerd is running; nothing half-written was published") from None
+    say(f"Pushed {what} {name}: {len(uploaded)} layer(s) uploaded, {len(present)} already in the registry "
+        f"({time.monotonic() - started:.2f}s)")
+    return digest
+
+
+def description_from_info(stage_id: StageID, image_name: str, info: ImageInfo) -> StageDescription:
+    return StageDescription(stage_id=stage_id, image_name=image_name, image_id=info.id, labels=dict(info.labels),
+                            size=info.size, created_at=info.created_at_unix_nano / 1e9)
+
+
+class RegistryStagesStorage:
+    def __init__(self, address: str, client_factory: Callable[[], object], *, insecure: bool = False,
+                 skip_tls_verify: bool = False, docker_config: str | None = None) -> None:
+        reference = ImageReference.parse(address)
+        if reference.tag or reference.digest:
+            raise StorageError(f"stages storage {address!r} names an image, not a repository",
+                               hint="drop the tag or digest: --stages-storage registry.example.com/project/stages")
+        self.address = address
+        self.reference = reference
+        self.insecure = insecure
+        self.skip_tls_verify = skip_tls_verify
+        self.docker_config = docker_config
+        self.manifest_cache = ManifestCache(address)
+        self._client_factory = client_factory
+        self._registry = None
+        self._lock = threading.Lock()
+        self._say: Callable[[str], None] = lambda message: None
+
+    # ---------------------------------------------------------------- services, created on first use
+    @property
+    def registry(self):
+        """The registry API client (httpx is imported only now)."""
+        with self._lock:
+            if self._registry is None:
+                from werf_core.registry.client import RegistryClient
+                self._registry = RegistryClient.from_werf_options(
+                    insecure_registry=self.insecure, skip_tls_verify_registry=self.skip_tls_verify,
+                    docker_config=self.docker_config)
+            return self._registry
+
+    @property
+    def client(self):
+        """The Docker engine client; only pushes and pulls need it."""
+        return self._client_factory()
+
+    def report_to(self, say: Callable[[str], None]) -> None:
+        """Where push and pull progress goes (the build's progress output)."""
+        self._say = say
+
+    def is_local(self) -> bool:
+        return False
+
+    def stage_image_name(self, project: str, stage_id: StageID) -> str:
+        return f"{self.address}:{stage_id.tag}"
+
+    # ---------------------------------------------------------------- reading
+    def list_stage_ids(self, project: str, digest: str | None = None) -> list[StageID]:
+        return parse_stage_tags(self.registry.list_tags(self.address), digest)
+
+    def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
+        name = self.stage_image_name(project, stage_id)
+        info = self.manifest_cache.get(name)
+        if info is None:
+            if self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
+                return None
+            try:
+                info = self.registry.image_info(name, check_layers=False)
+            except (BrokenImageError, UnsupportedManifestError) as err:
+                raise BrokenStage(stage_id, err.message) from None
+            if info is None:
+                return None
+            self.manifest_cache.put(name, info)
+        return description_from_info(stage_id, name, info)
+
+    # ---------------------------------------------------------------- writing
+    def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
+        name = self.stage_image_name(project, stage_id)
+        self.client.api.tag(local_image_id, self.address, stage_id.tag)
+        try:
+            self._push(name)
+        except BaseException:
+            self._untag(name)
+            raise
+        info = self.registry.image_info(name, check_layers=False)
+        if info is None:
+            raise StorageError(f"stage {name} was pushed but the registry does not show it",
+                               hint="the registry may be eventually consistent or misconfigured; rerun the build")
+        self.manifest_cache.put(name, info)
+        return description_from_info(stage_id, name, info)
+
+    def fetch(self, project: str, description: StageDescription) -> str:
+        """The stage image in the local engine (pulled only if its image ID is missing); returns its name."""
+        import docker.errors
+        client = self.client
+        name = description.image_name
+        try:
+            local = client.api.inspect_image(description.image_id)
+        except docker.errors.ImageNotFound:
+            local = None
+        if local is not None:
+            if name not in (local.get("RepoTags") or []):
+                repository, _, tag = name.rpartition(":")
+                client.api.tag(description.image_id, repository, tag)
+            return name
+        self._pull(project, description)
+        return name
+
+    def delete(self, project: str, stage_id: StageID) -> None:
+        name = self.stage_image_name(project, stage_id)
+        self.manifest_cache.delete(name)
+        self.registry.delete_tag(name)
+
+    def reject(self, project: str, stage_id: StageID) -> None:
+        """Push `<tag>-rejected`: listings skip the stage from now on, on every runner."""
+        name = self.stage_image_name(project, stage_id)
+        self.manifest_cache.delete(name)
+        self.registry.push_manifest_only_image(name + REJECTED_SUFFIX,
+                                               {"werf": project, "werf-rejected-stage": stage_id.tag})
+
+    # ---------------------------------------------------------------- docker push / pull
+    def _auth_config(self) -> dict | None:
+        return engine_auth_config(self.docker_config, self.reference.registry)
+
+    def _push(self, name: str) -> None:
+        docker_push(self.client, name, auth_config=self._auth_config(), say=self._say,
+                    registry=self.reference.registry, what="stage")
+
+    def _pull(self, project: str, description: StageDescription) -> None:
+        import docker.errors
+        import requests.exceptions
+        name = description.image_name
+        repository, _, tag = name.rpartition(":")
+        started = time.monotonic()
+        self._say(f"Pulling {name} ...")
+        error = None
+        try:
+            for event in self.client.api.pull(repository, tag, stream=True, decode=True,
+                                              auth_config=self._auth_config()):
+                if "error" in event:
+                    error = event.get("error") or str(event)
+                    break
+        except docker.errors.APIError as err:
+            error = str(err.explanation or err)
+        except requests.exceptions.ConnectionError as err:
+            raise DockerEngineError(f"lost the Docker engine while pulling {name}: {err}",
+                                    hint="check that dockerd is running") from None
+        if error is not None:
+            self._pull_failed(project, description, error)
+        pulled = self.client.api.inspect_image(name)["Id"]
+        if pulled != description.image_id:
+            # the tag now names other content than the description we selected by: start over with fresh facts
+            self.manifest_cache.delete(name)
+            raise ShouldResetStagesStorageCache(f"stage {name} changed in {self.address} "
+                                                f"(image {pulled}, expected {description.image_id})")
+        self._say(f"Pulled {name} ({time.monotonic() - started:.2f}s)")
+
+    def _pull_failed(self, project: str, description: StageDescription, error: str) -> None:
+        lowered = error.lower()
+        name = description.image_name
+        if any(sign in lowered for sign in _BROKEN_PULL_SIGNS):
+            self.reject(project, description.stage_id)
+            raise ShouldResetStagesStorageCache(f"stage {name} is broken in {self.address} ({error}); "
+                                                "it was marked rejected and will be rebuilt")
+        if any(sign in lowered for sign in _MISSING_PULL_SIGNS):
+            self.manifest_cache.delete(name)
+            try:
+                still_there = self.registry.head_manifest(name) is not None
+            except RegistryError:
+                still_there = True
+            if not still_there:
+                raise ShouldResetStagesStorageCache(f"stage {name} is no longer in {self.address}")
+        raise transfer_error("pull", name, error, self.reference.registry)
+
+    def _untag(self, name: str) -> None:
+        import docker.errors
+        try:
+            self.client.api.remove_image(name, noprune=True)
+        except docker.errors.APIError:
+            pass
