@@ -276,3 +276,15 @@ def test_shell_script_applies_the_patch_with_busybox_only(project, tmp_path):
     assert result.pop("deep/er/est/user-file")[2] == b"made by a build command\n"
     assert {k for k in result if k.startswith("deep")} == {"deep", "deep/er", "deep/er/est"}
     assert {k: v for k, v in result.items() if not k.startswith("deep")} == snapshot(expected)
+
+
+def test_file_names_that_are_not_utf8(project, tmp_path):
+    a = project.head()
+    raw = os.path.join(os.fsencode(project.path), b"src", b"caf\xe9 latin1.txt")
+    with open(raw, "wb") as f:
+        f.write(b"bytes name\n")
+    b = project.commit("latin-1 name")
+    p = assert_patch_reproduces(project, GitMapping(to="/app", add="/src", include_paths=["*.txt"]), a, b, tmp_path)
+    assert p.added_paths == [os.fsdecode(b"caf\xe9 latin1.txt")]
+    assert p.size() > 0
+    assert os.path.exists(os.path.join(os.fsencode(tmp_path / "applied"), b"caf\xe9 latin1.txt"))

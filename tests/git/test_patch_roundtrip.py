@@ -180,6 +180,8 @@ def check_round_trip(repo: GitRepo, work: Path, mapping: GitMapping, a_state: di
     assert snapshot(by_shell) == expected_tree
 
     assert patch.is_empty == (snapshot(work / "python") == snapshot_of_archive(archive_a, work / "a-only"))
+    # the digest inputs see exactly the same changes as the tar
+    assert (patch.size() == 0) == patch.is_empty == (patch.text_digest() == "")
 
 
 def snapshot_of_archive(archive, directory: Path) -> dict:

@@ -85,7 +85,6 @@ class RawChange:
 
 def parse_raw_diff(output: bytes) -> list[RawChange]:
     """Parse `git diff-tree -r -z --raw --no-renames`: `:<m1> <m2> <sha1> <sha2> <status> NUL <path> NUL`."""
-    import os
     fields = output.split(b"\0")
     changes, i = [], 0
     while i + 1 < len(fields):
@@ -94,7 +93,7 @@ def parse_raw_diff(output: bytes) -> list[RawChange]:
             i += 1
             continue
         old_mode, new_mode, old_sha, new_sha, status = meta[1:].decode().split(" ")
-        changes.append(RawChange(os.fsdecode(fields[i + 1]), old_mode, new_mode, old_sha, new_sha, status[:1]))
+        changes.append(RawChange(fields[i + 1].decode("utf-8", "surrogateescape"), old_mode, new_mode, old_sha, new_sha, status[:1]))
         i += 2
     return changes
 
@@ -110,6 +109,9 @@ class GitPatch:
     uid: int = 0
     gid: int = 0
     warnings: list[str] = field(default_factory=list)
+    # True when `changes` holds every (non-submodule) change under `add`: diffs may then name `add` as the only
+    # pathspec instead of listing every changed path
+    covers_whole_add: bool = False
 
     # ------------------------------------------------------------------ what changes
     @property
@@ -235,7 +237,7 @@ class GitPatch:
     # ------------------------------------------------------------------ digest inputs
     def _diff_batches(self) -> Iterator[list[str]]:
         matcher = self.mapping.matcher()
-        if matcher.is_everything_under_add:
+        if self.covers_whole_add:
             yield [matcher.add] if matcher.add else []
             return
         paths = [c.path for c in self.changes]
@@ -295,8 +297,10 @@ def create_patch(repository: "GitRepository", mapping: "GitMapping", from_commit
         args += ["--", matcher.add]
     raw = parse_raw_diff(repository.run_git(*args, binary=True, what="diff-tree"))
     changes, warnings = [], []
+    covers_whole_add = matcher.is_everything_under_add
     for change in raw:
-        if not matcher.matches(change.path):
+        if not matcher.matches_clean(change.path):
+            covers_whole_add = False
             continue
         if change.touches_submodule:
             warnings.append(f"git mapping {mapping.describe()}: submodule change at {change.path} is skipped "
@@ -304,12 +308,15 @@ def create_patch(repository: "GitRepository", mapping: "GitMapping", from_commit
             if not (change.in_old or change.in_new):
                 continue
         if archive_type == ARCHIVE_TYPE_FILE and change.path != matcher.add:
+            covers_whole_add = False
             continue
         if archive_type == ARCHIVE_TYPE_DIRECTORY and matcher.add and change.path == matcher.add:
             # `add` itself turned from a directory into a file (or back): its content would have to replace the
             # extraction directory `to` itself, which a patch cannot express
             warnings.append(f"git mapping {mapping.describe()}: {mapping.add} changed between a directory and a "
                             f"file; that change is not patched (rebuild the stages to pick it up)")
+            covers_whole_add = False
             continue
         changes.append(change)
-    return GitPatch(repository, mapping, from_commit, to_commit, archive_type, changes, uid, gid, warnings)
+    return GitPatch(repository, mapping, from_commit, to_commit, archive_type, changes, uid, gid, warnings,
+                    covers_whole_add)
