@@ -133,6 +133,7 @@ def test_first_build_builds_every_stage_and_the_image_runs(app_project, werf_hom
 def test_second_build_reuses_every_stage_and_starts_no_container(app_project, werf_home, docker_client,
                                                                  project_name):
     build(app_project, werf_home)
+    time.sleep(1.1)  # Docker's event filter has one-second resolution
     since = int(time.time())
     _, report = build(app_project, werf_home)
     assert report["counts"] == {"reused": sum(len(i["stages"]) for i in report["images"].values())}
