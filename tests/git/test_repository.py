@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -196,3 +197,27 @@ def test_read_blobs_with_a_missing_object(history):
     repo = open_local_repository(git_repo.path)
     with pytest.raises(GitError, match="missing"):
         list(repo.read_blobs(["e" * 40]))
+
+
+def test_stopping_early_while_reading_blobs_does_not_hang(git_repo):
+    for i in range(50):
+        git_repo.write(f"big/{i}.bin", os.urandom(200_000))
+    commit = git_repo.commit("big blobs")
+    repo = open_local_repository(git_repo.path)
+    shas = [e.sha for e in repo.tree_listing(commit).walk([]) if e.path.startswith("big/")]
+    reader = repo.read_blobs(shas)
+    assert len(next(reader)) == 200_000
+    started = time.monotonic()
+    reader.close()                       # must return promptly, with git's process reaped
+    assert time.monotonic() - started < 2
+    assert len(list(repo.read_blobs(shas[:2]))) == 2
+
+
+def test_tree_listing_by_ref_follows_the_ref(history):
+    git_repo, _, _ = history
+    repo = open_local_repository(git_repo.path)
+    before = repo.tree_listing("HEAD")
+    git_repo.write("NEW.md", "new\n")
+    git_repo.commit("third")
+    assert "NEW.md" not in before.by_path
+    assert "NEW.md" in repo.tree_listing("HEAD").by_path

@@ -10,6 +10,7 @@ Every failure a user can fix becomes a `GitError` naming the repository and the 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import threading
 from collections import OrderedDict
@@ -42,6 +43,7 @@ STABLE_DIFF_CONFIG = ("-c", "core.quotePath=true", "-c", "diff.noprefix=false", 
                       "-c", "diff.relative=false", "-c", "diff.suppressBlankEmpty=false")
 
 _TREE_CACHE_SIZE = 4
+_FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 class GitRepository:
@@ -166,6 +168,8 @@ class GitRepository:
     # ------------------------------------------------------------------ trees and objects
     def tree_listing(self, commit: str) -> TreeListing:
         """Every entry of the commit's tree (trees included); the last few listings are kept in memory."""
+        if not _FULL_SHA.fullmatch(commit):
+            commit = self.resolve_commit(commit)  # cache by SHA: a ref like HEAD may move
         with self._listings_lock:
             if commit in self._listings:
                 self._listings.move_to_end(commit)
@@ -222,6 +226,7 @@ class GitRepository:
 
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
+        finished = False
         try:
             for sha in shas:
                 header = proc.stdout.readline()
@@ -233,10 +238,13 @@ class GitRepository:
                 data = proc.stdout.read(size)
                 proc.stdout.read(1)  # the newline after each object
                 yield data
+            finished = True
         finally:
-            writer.join(timeout=5)
+            if not finished:
+                proc.kill()  # the reader stopped early: git may be blocked writing, and the feeder with it
             proc.stdout.close()
             proc.wait()
+            writer.join(timeout=5)
 
     # ------------------------------------------------------------------ mapping operations
     def mapping_commit(self, mapping: "GitMapping") -> str:
