@@ -84,9 +84,24 @@ def _split_alternatives(body: str) -> list[str]:
     return parts
 
 
+def _split_segments(pattern: str) -> list[str]:
+    """Split at "/" outside {...} alternatives."""
+    segments, depth, start = [], 0, 0
+    for i, c in enumerate(pattern):
+        if c == "{":
+            depth += 1
+        elif c == "}" and depth:
+            depth -= 1
+        elif c == "/" and depth == 0:
+            segments.append(pattern[start:i])
+            start = i + 1
+    segments.append(pattern[start:])
+    return segments
+
+
 def glob_regex(pattern: str) -> re.Pattern:
     """A doublestar pattern as a regex over slash-separated relative paths."""
-    segments = pattern.split("/")
+    segments = _split_segments(pattern)
     out = []
     for i, seg in enumerate(segments):
         last = i == len(segments) - 1
@@ -102,7 +117,7 @@ def glob_regex(pattern: str) -> re.Pattern:
 def _static_prefix(pattern: str) -> str:
     """The leading directories of a pattern that contain no wildcard: where walking can start."""
     prefix = []
-    for seg in pattern.split("/")[:-1]:
+    for seg in _split_segments(pattern)[:-1]:
         if any(c in seg for c in "*?[{\\"):
             break
         prefix.append(seg)
