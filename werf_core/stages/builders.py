@@ -30,7 +30,8 @@ def instructions(spec: ImageSpec, stage: str, work_dir: Path, docker_client) -> 
         from werf_core.build.shell import shell_instructions
         return shell_instructions(list(user.items))
     if spec.builder == "ansible":
-        from werf_core.build.ansible import AnsibleBuilder
+        from werf_core.build.ansible import AnsibleBuilder, validate_ansible_tasks
+        validate_ansible_tasks(list(user.items), image=spec.display_name, stage=stage, check_runtime=True)
         work_dir.mkdir(parents=True, exist_ok=True)
         return AnsibleBuilder.for_engine(docker_client()).instructions(stage, list(user.items), work_dir)
     return ContainerInstructions()
@@ -49,4 +50,4 @@ def validate(spec: ImageSpec) -> None:
     if spec.builder == "ansible":
         from werf_core.build.ansible import validate_ansible_tasks
         for stage, user in spec.user_stages.items():
-            validate_ansible_tasks(list(user.items), image=spec.display_name, stage=stage)
+            validate_ansible_tasks(list(user.items), image=spec.display_name, stage=stage, check_runtime=False)

@@ -17,8 +17,12 @@ from werf_core.build.ansible.modules import (
 from werf_core.errors import ConfigError
 
 
-def validate_ansible_tasks(tasks: Any, *, image: str, stage: str) -> None:
-    """Raise ConfigError for the first task that does not use exactly one supported module."""
+def validate_ansible_tasks(tasks: Any, *, image: str, stage: str, check_runtime: bool = True) -> None:
+    """Raise ConfigError for the first task that does not use exactly one supported module.
+
+    With `check_runtime=False` (loading and planning), a module on werf's list that the runtime lacks is accepted:
+    the config is valid werf, and planning must work; building such a stage checks again and refuses it.
+    """
     if tasks is None:
         return
     if not isinstance(tasks, list):
@@ -26,7 +30,7 @@ def validate_ansible_tasks(tasks: Any, *, image: str, stage: str) -> None:
                           f"got {type(tasks).__name__}",
                           hint=f"write `{stage}:` followed by `- name: ...` items, one per task")
     for index, task in enumerate(tasks):
-        _validate_task(task, image=image, stage=stage, where=f"task {index}")
+        _validate_task(task, image=image, stage=stage, where=f"task {index}", check_runtime=check_runtime)
 
 
 def _describe(image: str, stage: str, where: str, task: Any) -> str:
@@ -35,7 +39,7 @@ def _describe(image: str, stage: str, where: str, task: Any) -> str:
     return f"image \"{image}\", ansible stage {stage}, {where}{label}"
 
 
-def _validate_task(task: Any, *, image: str, stage: str, where: str) -> None:
+def _validate_task(task: Any, *, image: str, stage: str, where: str, check_runtime: bool) -> None:
     if not isinstance(task, dict):
         raise ConfigError(f"{_describe(image, stage, where, task)}: a task must be a mapping, "
                           f"got {type(task).__name__} {task!r}",
@@ -56,7 +60,8 @@ def _validate_task(task: Any, *, image: str, stage: str, where: str) -> None:
                 raise ConfigError(f"{_describe(image, stage, where, task)}: `{key}` must be a list of tasks",
                                   hint=f"write `{key}:` followed by `- <module>: ...` items")
             for inner_index, inner in enumerate(nested):
-                _validate_task(inner, image=image, stage=stage, where=f"{where} > {key} item {inner_index}")
+                _validate_task(inner, image=image, stage=stage, where=f"{where} > {key} item {inner_index}",
+                               check_runtime=check_runtime)
         return
 
     if value_form and not candidates:
@@ -78,7 +83,7 @@ def _validate_task(task: Any, *, image: str, stage: str, where: str) -> None:
         raise ConfigError(f"{_describe(image, stage, where, task)}: module \"{key}\" is not supported in werf's "
                           f"ansible stages",
                           hint=_unsupported_hint(module))
-    moved_to = runtime_availability(module)
+    moved_to = runtime_availability(module) if check_runtime else None
     if moved_to is not None:
         where_now = "was removed from Ansible" if moved_to == "removed" else f"now lives in {moved_to}"
         raise ConfigError(f"{_describe(image, stage, where, task)}: module \"{key}\" is on werf's list, but "
