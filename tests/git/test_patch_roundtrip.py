@@ -195,17 +195,19 @@ def scratch(tmp_path_factory):
     return GitRepo.init(base / "repo"), base / "work"
 
 
+# more with WERF_TEST_ROUNDTRIP_EXAMPLES=400 when changing archives or patches
+EXAMPLES = int(os.environ.get("WERF_TEST_ROUNDTRIP_EXAMPLES", "60"))
 owners = st.sampled_from([(0, 0), (1000, 1000), (4321, 1234)])
 
 
-@settings(max_examples=int(os.environ.get("WERF_TEST_ROUNDTRIP_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories(), owner=owners)
 def test_patch_round_trip_whole_repository(scratch, history, owner):
     repo, work = scratch
     check_round_trip(repo, work, GitMapping(to="/app"), *history, *owner)
 
 
-@settings(max_examples=int(os.environ.get("WERF_TEST_ROUNDTRIP_EXAMPLES", "60")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(history=histories(), mapping=mappings(), owner=owners)
 def test_patch_round_trip_with_add_include_exclude(scratch, history, mapping, owner):
     repo, work = scratch

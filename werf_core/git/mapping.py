@@ -32,7 +32,7 @@ _REPOSITORY_ID = re.compile(r"^.*[:/](.*?/[^/ ]+?)(?:\.git)??/??$")
 
 
 def repository_id_from_url(url: str) -> str:
-    """`https://github.com/werf/werf.git` and `git@github.com:werf/werf.git` → `werf/werf` (the URL when unparsable)."""
+    """`https://github.com/werf/werf.git`, `git@github.com:werf/werf.git` → `werf/werf`; the URL itself if unparsable."""
     match = _REPOSITORY_ID.match(url)
     return match.group(1) if match else url
 
@@ -75,7 +75,8 @@ class GitMapping:
                 normalised.append((stage, globs))
         unknown = set(deps) - set(STAGE_DEPENDENCY_STAGES)
         if unknown:
-            raise ValueError(f"stageDependencies only knows {', '.join(STAGE_DEPENDENCY_STAGES)}, got {sorted(unknown)}")
+            raise ValueError(f"stageDependencies only knows {', '.join(STAGE_DEPENDENCY_STAGES)}, "
+                             f"got {sorted(unknown)}")
         object.__setattr__(self, "stage_dependencies", tuple(normalised))
         for name in ("owner", "group", "branch", "tag", "commit"):
             object.__setattr__(self, name, getattr(self, name) or "")

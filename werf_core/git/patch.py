@@ -93,7 +93,8 @@ def parse_raw_diff(output: bytes) -> list[RawChange]:
             i += 1
             continue
         old_mode, new_mode, old_sha, new_sha, status = meta[1:].decode().split(" ")
-        changes.append(RawChange(fields[i + 1].decode("utf-8", "surrogateescape"), old_mode, new_mode, old_sha, new_sha, status[:1]))
+        path = fields[i + 1].decode("utf-8", "surrogateescape")
+        changes.append(RawChange(path, old_mode, new_mode, old_sha, new_sha, status[:1]))
         i += 2
     return changes
 
@@ -230,7 +231,8 @@ class GitPatch:
         return "\n".join([
             f"cd {q(target_directory)}",
             f"if [ -s {q(removals_path)} ]; then {p}xargs -0 {p}rm -f -- < {q(removals_path)}; fi",
-            f"if [ -s {q(directories_path)} ]; then {p}xargs -0 {p}rmdir -- < {q(directories_path)} 2>/dev/null || true; fi",
+            f"if [ -s {q(directories_path)} ]; then "
+            f"{p}xargs -0 {p}rmdir -- < {q(directories_path)} 2>/dev/null || true; fi",
             f"{p}tar -xf {q(tar_path)} -C {q(target_directory)}",
         ]) + "\n"
 
