@@ -152,3 +152,23 @@ def test_many_processes_opening_one_remote_at_once(upstream, werf_home, tmp_path
     assert len(outputs) == 1 and outputs.pop().split()[0] == head
     entries = sorted(p.name for p in (werf_home / "local_cache" / "git_repos").iterdir())
     assert len(entries) == 2 and entries[1] == entries[0] + ".lock"    # one clone, its lock file, no leftovers
+
+
+def test_credentials_in_urls_never_reach_messages(werf_home):
+    url = f"http://ci-bot:s3cr3t-token@127.0.0.1:{free_port()}/team/app.git"
+    with pytest.raises(GitError) as err:
+        open_remote_repository(url)
+    assert "s3cr3t-token" not in err.value.render()
+    assert "http://***@127.0.0.1" in err.value.message
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://user:token@github.com/a/b.git", "https://***@github.com/a/b.git"),
+    ("https://github.com/a/b.git", "https://github.com/a/b.git"),
+    ("git@github.com:a/b.git", "git@github.com:a/b.git"),
+    ("https://ghp_token@github.com/a/b.git", "https://***@github.com/a/b.git"),
+    ("ssh://git@host:22/a/b.git", "ssh://***@host:22/a/b.git"),
+])
+def test_redact_url(url, shown):
+    from werf_core.git.remote import redact_url
+    assert redact_url(url) == shown

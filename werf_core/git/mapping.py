@@ -32,7 +32,7 @@ _REPOSITORY_ID = re.compile(r"^.*[:/](.*?/[^/ ]+?)(?:\.git)??/??$")
 
 
 def repository_id_from_url(url: str) -> str:
-    """`https://github.com/werf/werf.git`, `git@github.com:werf/werf.git` → `werf/werf`; the URL itself if unparsable."""
+    """`https://github.com/werf/werf.git`, `git@github.com:werf/werf.git` → `werf/werf` (else the URL itself)."""
     match = _REPOSITORY_ID.match(url)
     return match.group(1) if match else url
 

@@ -52,6 +52,18 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def redact_url(url: str) -> str:
+    """The URL without credentials: `https://user:secret@host/…` and `https://token@host/…` → `https://***@host/…`.
+
+    (A user name alone may be a token, as in GitHub's `https://<token>@github.com/…`.) scp-like `git@host:…` stays.
+    """
+    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1***@", url, flags=re.IGNORECASE)
+
+
+def _safe_message(text: str, url: str) -> str:
+    return text.replace(url, redact_url(url))
+
+
 def remote_cache_directory(url: str) -> Path:
     url = normalize_url(url)
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", repository_id_from_url(url)).strip("-")[:60] or "repo"
@@ -89,7 +101,8 @@ def _clone(url: str, destination: Path) -> None:
                             capture_output=True, text=True, env=_git_env())
     if result.returncode != 0:
         shutil.rmtree(temporary, ignore_errors=True)
-        raise GitError(f"cannot clone git repository {url}: {_last_line(result.stderr)}", hint=UNREACHABLE_HINT)
+        raise GitError(_safe_message(f"cannot clone git repository {url}: {_last_line(result.stderr)}", url),
+                       hint=UNREACHABLE_HINT)
     os.rename(temporary, destination)
 
 
@@ -102,7 +115,7 @@ class RemoteGitRepository(GitRepository):
     """A bare clone of a remote repository in the host cache."""
 
     def __init__(self, repo, *, url: str, directory: Path) -> None:
-        super().__init__(repo, name=repository_id_from_url(url), description=url)
+        super().__init__(repo, name=repository_id_from_url(url), description=redact_url(url))
         self.url = url
         self.directory = directory
 
@@ -117,8 +130,8 @@ class RemoteGitRepository(GitRepository):
                                      "--force", "--", self.url, *_FETCH_REFSPECS],
                                     capture_output=True, text=True, env=_git_env())
         if result.returncode != 0:
-            raise GitError(f"cannot fetch git repository {self.url}: {_last_line(result.stderr)}",
-                           hint=UNREACHABLE_HINT)
+            raise GitError(_safe_message(f"cannot fetch git repository {self.url}: {_last_line(result.stderr)}",
+                                         self.url), hint=UNREACHABLE_HINT)
         _remember_fetch(self.directory)
 
     def refresh(self, max_age: float = FETCH_MAX_AGE_SECONDS) -> None:
@@ -134,7 +147,7 @@ class RemoteGitRepository(GitRepository):
             if not self.commit_exists(commit):
                 self.fetch()
             if not self.commit_exists(commit):
-                raise GitError(f"commit {commit} does not exist in git repository {self.url}",
+                raise GitError(f"commit {commit} does not exist in git repository {self.description}",
                                hint="check the `commit:` of the git mapping in werf.yaml; it must be on a branch "
                                     "or tag of that repository")
             return self.run_git("rev-parse", "--verify", f"{commit}^{{commit}}")
@@ -147,9 +160,9 @@ class RemoteGitRepository(GitRepository):
 
     def _resolve_ref(self, ref: str, what: str) -> str:
         if self._exit_code("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") != 0:
-            raise GitError(f"{what} does not exist in git repository {self.url}",
+            raise GitError(f"{what} does not exist in git repository {self.description}",
                            hint="check the `branch:`/`tag:` of the git mapping in werf.yaml "
-                                f"(`git ls-remote {self.url}` lists what exists)")
+                                f"(`git ls-remote {self.description}` lists what exists)")
         return self.run_git("rev-parse", "--verify", f"{ref}^{{commit}}")
 
     def mapping_commit(self, mapping: "GitMapping") -> str:
@@ -169,7 +182,7 @@ def open_remote_repository(url: str) -> RemoteGitRepository:
     try:
         repo = gitpython.Repo(directory)
     except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise GitError(f"the cached clone of {url} at {directory} is damaged",
+        raise GitError(f"the cached clone of {redact_url(url)} at {directory} is damaged",
                        hint=f"remove {directory} and run again") from None
     return RemoteGitRepository(repo, url=url, directory=directory)
 
