@@ -100,7 +100,7 @@ def test_invalid_config_is_one_error_and_exit_1(project, capsys):
     (project / "werf.yaml").write_text(CONFIG + "fromImge: api\n")
     code, out, err = run(capsys, "config", "list", "--dir", str(project))
     assert code == 1 and out == ""
-    assert err.startswith('Error: werf.yaml:17: unknown key "fromImge" in image "legacy"; did you mean "fromImage"?')
+    assert err.startswith('Error: werf.yaml:15: unknown key "fromImge" in image "legacy"; did you mean "fromImage"?')
     assert "Traceback" not in err
 
 

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "ci-env": "werf_core.cli.ci_env:ci_env_command",
     "publish": "werf_core.cli.publish:publish_command",
     "build-and-publish": "werf_core.cli.publish:build_and_publish_command",
+    "config": "werf_core.cli.config:config_group",
 }
 
 
