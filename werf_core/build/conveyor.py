@@ -36,6 +36,14 @@ from werf_core.storage.manager import StagesStorageManager
 from werf_core.storage.stage_id import StageID
 
 
+def _test_pause(variable: str) -> None:
+    """Tests freeze a runner at a chosen point (like werf's WERF_TEST_ATOMIC_STAGE_BUILD__* hooks)."""
+    import os
+    seconds = os.environ.get(variable)
+    if seconds:
+        time.sleep(float(seconds))
+
+
 def stage_digest(name: str, dependencies: str, prev: StageResult | None) -> str:
     if prev is None:
         return sha3_224_hash(BUILD_CACHE_VERSION, name, dependencies)
@@ -304,6 +312,7 @@ class Conveyor:
                 self.progress.info(f"{job.image}/{job.stage}: discarding the newly built image, "
                                    f"{chosen.image_name} was published meanwhile")
                 return chosen, DISCARDED
+            _test_pause("WERF_TEST_SLEEP_SECONDS_BEFORE_STAGE_SAVE")
             stage_id = StageID(job.digest, new_unique_id())
             handle.ensure_held()
             description = self.storage.store(self.project, image_id, stage_id)
