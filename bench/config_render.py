@@ -197,15 +197,18 @@ def main() -> int:
         config_path = generate_project(project, args.images)
         source = config_path.read_text()
         env = {"APP_VERSION": "2.4.1"}
+        started = time.perf_counter()
         try:
-            load_werf_config(project, env=env)          # warm-up: imports, pydantic schema build, template parse
+            load_werf_config(project, env=env)          # first load: imports, pydantic schema build, template parse
         except WerfError as err:
             print(err.render(), file=sys.stderr)
             return 1
+        first_load = time.perf_counter() - started
         rendered = render_config(project, config_path, None, env)
         config = parse_werf_config(rendered, source_text=source)
         rows = [
-            ("render (Go template → text)", median_seconds(lambda: render_config(project, config_path, None, env),
+            ("first load in this process (1 run: imports, parse)", first_load),
+            ("render (Go template → text, parse cached)", median_seconds(lambda: render_config(project, config_path, None, env),
                                                            args.runs)),
             ("load (split, YAML, validate, cross-check)",
              median_seconds(lambda: parse_werf_config(rendered, source_text=source), args.runs)),
@@ -228,8 +231,10 @@ def main() -> int:
     status = "ok" if cli.returncode == 0 and len(cli.stdout.split()) == len(config.image_names()) + 1 else "FAILED"
     print(f"{'cold `werf config list` process (' + status + ')':<{width}}{cli_seconds:>10.3f}")
     total = rows[-1][1]
-    print(f"\ntarget: render + load < 1 s → {'met' if total < 1.0 else 'NOT met'} ({total:.3f} s)")
-    return 0 if total < 1.0 else 1
+    met = total < 1.0 and first_load < 1.0
+    print(f"\ntarget: render + load < 1 s, also on the first load in a process → {'met' if met else 'NOT met'} "
+          f"({total:.3f} s steady, {first_load:.3f} s first)")
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

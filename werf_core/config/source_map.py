@@ -2,7 +2,7 @@
 
 Validation runs on the rendered text, but the user edits the template. Where the template had no actions, rendered and
 source lines are identical and the mapping is exact. Elsewhere the rendered lines are aligned with the source lines
-(`difflib.SequenceMatcher` over whole lines): a rendered line that also appears, unchanged and in order, in the source
+(whole lines, see line_alignment.py): a rendered line that also appears, unchanged and in order, in the source
 maps to it exactly; a line produced by a template action maps to the stretch of source between the nearest aligned
 lines — the action that produced it — and the error quotes both that source stretch and the rendered lines.
 """
@@ -46,17 +46,9 @@ class SourceMap:
 
     def _alignment(self) -> list[tuple[int, int, int]]:
         if self._blocks is None:
-            src, ren = self.source_lines, self.rendered_lines
-            prefix = 0
-            while prefix < min(len(src), len(ren)) and src[prefix] == ren[prefix]:
-                prefix += 1
-            blocks = [(0, 0, prefix)] if prefix else []
-            if prefix < len(src) or prefix < len(ren):
-                from difflib import SequenceMatcher
-                matcher = SequenceMatcher(None, src[prefix:], ren[prefix:], autojunk=False)
-                blocks += [(a + prefix, b + prefix, size) for a, b, size in matcher.get_matching_blocks() if size]
-            self._blocks = blocks  # (source index, rendered index, length), increasing in both
-            self._block_starts = [b for _, b, _ in blocks]
+            from werf_core.config.line_alignment import align_lines
+            self._blocks = align_lines(self.source_lines, self.rendered_lines)
+            self._block_starts = [b for _, b, _ in self._blocks]
         return self._blocks
 
     def source_line(self, rendered_line: int) -> tuple[int, bool]:
