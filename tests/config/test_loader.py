@@ -27,17 +27,25 @@ needs_engine = pytest.mark.skipif(not engine_available(), reason="the Go templat
 
 
 class TestFindingTheConfig:
-    def test_werf_yaml_is_preferred_over_werf_yml(self, tmp_path):
-        (tmp_path / "werf.yml").write_text(MINIMAL)
-        assert find_config_file(tmp_path) == tmp_path / "werf.yml"
+    def test_werf_yml_is_checked_before_werf_yaml_as_werf_does(self, tmp_path):
         (tmp_path / "werf.yaml").write_text(MINIMAL)
         assert find_config_file(tmp_path) == tmp_path / "werf.yaml"
+        (tmp_path / "werf.yml").write_text(MINIMAL)
+        assert find_config_file(tmp_path) == tmp_path / "werf.yml"
 
     def test_explicit_config_relative_or_absolute(self, tmp_path):
         (tmp_path / "ci").mkdir()
         (tmp_path / "ci" / "werf-ci.yaml").write_text(MINIMAL)
         assert find_config_file(tmp_path, "ci/werf-ci.yaml") == tmp_path / "ci" / "werf-ci.yaml"
         assert find_config_file(tmp_path, str(tmp_path / "ci" / "werf-ci.yaml")) == tmp_path / "ci" / "werf-ci.yaml"
+
+    def test_explicit_config_relative_to_the_working_directory(self, tmp_path, monkeypatch):
+        # werf v1.1 reads --config relative to the working directory: `--dir app --config app/werf.yaml`
+        (tmp_path / "app").mkdir()
+        (tmp_path / "app" / "werf.yaml").write_text(MINIMAL)
+        monkeypatch.chdir(tmp_path)
+        assert find_config_file(Path("app"), "app/werf.yaml") == Path("app/werf.yaml")
+        assert find_config_file(Path("app"), "werf.yaml") == Path("app/werf.yaml")
 
     def test_no_config_in_the_project(self, tmp_path):
         with pytest.raises(ConfigError) as info:

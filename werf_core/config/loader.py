@@ -10,20 +10,32 @@ from pathlib import Path
 
 from werf_core.errors import ConfigError
 
-DEFAULT_CONFIG_NAMES = ("werf.yaml", "werf.yml")
+# werf checks werf.yml before werf.yaml
+DEFAULT_CONFIG_NAMES = ("werf.yml", "werf.yaml")
+
+
+def _user_path(project_dir: Path, given: str) -> Path:
+    """A path the user gave: absolute; else relative to the project dir (our flags' help says so), falling back to the
+    working directory, which is what werf v1.1 uses — both readings of `--dir app --config app/werf.yaml` work."""
+    if os.path.isabs(given):
+        return Path(given)
+    in_project = Path(project_dir) / given
+    if in_project.exists() or not Path(given).exists():
+        return in_project
+    return Path(given)
 
 
 def find_config_file(project_dir: Path, config: str | None = None) -> Path:
-    """`config` (relative to the project dir, or absolute), else werf.yaml, else werf.yml."""
+    """`config` (absolute, or relative to the project dir or else the working dir), else werf.yml, else werf.yaml."""
     project_dir = Path(project_dir)
-    if not project_dir.is_dir():
-        raise ConfigError(f"project directory {project_dir} does not exist",
-                          hint="fix --dir / $WERF_DIR")
     if config:
-        path = Path(config) if os.path.isabs(config) else project_dir / config
+        path = _user_path(project_dir, config)
         if not path.is_file():
             raise ConfigError(f"config file {path} does not exist", hint="fix --config / $WERF_CONFIG")
         return path
+    if not project_dir.is_dir():
+        raise ConfigError(f"project directory {project_dir} does not exist",
+                          hint="fix --dir / $WERF_DIR")
     for name in DEFAULT_CONFIG_NAMES:
         if (project_dir / name).is_file():
             return project_dir / name
@@ -51,10 +63,9 @@ def render_config(project_dir: Path, config_path: Path, templates_dir: str | Non
                   env: Mapping[str, str] | None = None) -> str:
     """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`)."""
     from werf_core.config.gotemplate import render_werf_config
-    templates = None
-    if templates_dir:
-        templates = Path(templates_dir) if os.path.isabs(templates_dir) else Path(project_dir) / templates_dir
-    return render_werf_config(Path(project_dir), Path(config_path), templates, env)
+    templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
+    # the engine reads a relative config path as relative to the project dir; ours may be relative to the cwd
+    return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env)
 
 
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
