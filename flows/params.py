@@ -107,10 +107,10 @@ def check_repository(value: str, *, local_roots: list[str] | None = None) -> str
     if parts.scheme not in URL_SCHEMES:
         shown = f"scheme {parts.scheme}://" if parts.scheme else "a relative path"
         raise ParameterError(f"repository {value!r}: {shown} is not accepted", hint=hint)
-    if not parts.hostname or _SHELL_META.search(value.replace(f"{parts.scheme}://", "", 1).replace("~", "")):
-        raise ParameterError(f"repository {value!r}: not a valid {parts.scheme} URL", hint=hint)
     if parts.query or parts.fragment:
         raise ParameterError(f"repository {value!r}: query strings and fragments are not accepted", hint=hint)
+    if not parts.hostname or _SHELL_META.search(value.replace(f"{parts.scheme}://", "", 1).replace("~", "")):
+        raise ParameterError(f"repository {value!r}: not a valid {parts.scheme} URL", hint=hint)
     _check_no_traversal("repository", parts.path, hint)
     return value
 

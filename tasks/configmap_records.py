@@ -95,7 +95,7 @@ def _written_times(data: dict) -> dict[str, float]:
 
 
 def _size(data: dict, written: dict[str, float]) -> int:
-    index = len(json.dumps(written, separators=(",", ":")))
+    index = len(WRITTEN_KEY) + len(json.dumps(written, separators=(",", ":"), sort_keys=True))
     return index + sum(len(key) + len(value.encode()) for key, value in data.items() if key != WRITTEN_KEY)
 
 

@@ -1,0 +1,106 @@
+"""The werf-build flow against the session Prefect server, on the real Docker engine."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.prefect.runs import (artifacts, copy_example, flow_run, settled_task_runs, small_project, stage_names,
+                                table_rows)
+
+pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
+
+
+def run_build(**parameters):
+    from flows.build import build
+    state = build(**parameters, return_state=True)
+    assert state.is_completed(), state.message
+    return state.state_details.flow_run_id, state.result()
+
+
+def containers_created(docker_client, project: str, since: float) -> list:
+    """Build containers of `project` created after `since` (sub-second: the previous build may end just before)."""
+    events = docker_client.events(since=int(since), until=int(time.time()) + 1, decode=True,
+                                  filters={"type": "container", "event": "create"})
+    return [e for e in events if e.get("Actor", {}).get("Attributes", {}).get("werf") == project
+            and e.get("timeNano", 0) >= since * 1e9]
+
+
+def test_example_stages_are_task_runs_cached_on_the_second_run(prefect_api, git_repo, project_name, werf_home,
+                                                               busybox_image, docker_client):
+    commit = copy_example(git_repo)
+    first_id, first = run_build(repository=str(git_repo.path), project_name=project_name)
+
+    expected = stage_names(first)
+    assert len(expected) == 9                       # launcher: from, install; app: 7 non-empty stages
+    runs = settled_task_runs(prefect_api, first_id, len(expected))
+    assert set(runs) == set(expected)               # one task run per stage, named <image>/<stage> <digest[:12]>
+    # `from` is shared by the artifact and the image: built for launcher, then a cache hit for app
+    assert {name.split(" ")[0]: r["state_name"] for name, r in runs.items()} == {
+        name.split(" ")[0]: "Cached" if name.startswith("app/from ") else "Completed" for name in expected}
+    assert first["counts"] == {"built": 8, "reused": 1}
+    assert flow_run(prefect_api, first_id)["name"] == f"build-{project_name}-main"
+
+    # the dashboard's artifacts: a stages table per image and a summary naming the final images
+    found = artifacts(prefect_api, first_id)
+    assert set(found) == {f"werf-{project_name}-app-stages", f"werf-{project_name}-launcher-stages",
+                          f"werf-{project_name}-build"}
+    rows = table_rows(found[f"werf-{project_name}-app-stages"])
+    assert [(r["stage"], r["digest"], r["status"]) for r in rows] == [
+        (s["name"], s["digest"], s["status"]) for s in first["images"]["app"]["stages"]]
+    assert all(r["stage image"].startswith(f"werf-stages-storage/{project_name}:") for r in rows)
+    summary = found[f"werf-{project_name}-build"]["data"]
+    assert first["images"]["app"]["stageImage"] in summary and commit in summary
+
+    since = time.time()
+    second_id, second = run_build(repository=str(git_repo.path), project_name=project_name)
+    runs = settled_task_runs(prefect_api, second_id, len(expected))
+    assert set(runs) == set(expected)
+    assert {name: r["state_name"] for name, r in runs.items()} == {name: "Cached" for name in expected}
+    assert second["counts"] == {"reused": 9}
+    assert second["images"]["app"]["stageImage"] == first["images"]["app"]["stageImage"]
+    assert containers_created(docker_client, project_name, since) == []
+
+
+def test_unsuitable_or_deleted_cached_stages_are_not_reused(prefect_api, git_repo, project_name, werf_home,
+                                                            busybox_image, docker_client):
+    base = small_project(git_repo, project_name)
+    git_repo.write("src/VERSION", "main\n")
+    git_repo.commit("main work")
+    _, on_main = run_build(repository=str(git_repo.path), project_name=project_name)
+    main_archive = _stage(on_main, "gitArchive")
+
+    # a branch that does not contain main's commit: werf must not select main's gitArchive (same digest, built from
+    # a commit that is not an ancestor) even though the Prefect cache holds exactly that answer for the digest
+    git_repo.checkout(base)
+    git_repo.branch("other")
+    git_repo.write("src/VERSION", "other\n")
+    git_repo.commit("other work")
+    other_id, on_other = run_build(repository=str(git_repo.path), project_name=project_name)
+    other_archive = _stage(on_other, "gitArchive")
+    assert other_archive["digest"] == main_archive["digest"]
+    assert other_archive["status"] == "built" and other_archive["image"] != main_archive["image"]
+    runs = settled_task_runs(prefect_api, other_id, len(stage_names(on_other)))
+    states = {name.split(" ")[0]: r["state_name"] for name, r in runs.items()}
+    assert states["app/from"] == "Cached" and states["app/gitArchive"] == "Completed"
+
+    # back on main: the record now names the other branch's stage; werf's choice (main's own) wins, rebuilt never
+    git_repo.checkout("main")
+    since = time.time()
+    main_id, again = run_build(repository=str(git_repo.path), project_name=project_name)
+    assert _stage(again, "gitArchive")["image"] == main_archive["image"]
+    assert _stage(again, "gitArchive")["status"] == "reused"
+    assert again["images"]["app"]["stageImage"] == on_main["images"]["app"]["stageImage"]
+    assert containers_created(docker_client, project_name, since) == []
+
+    # a stage deleted from the stages storage behind the cache's back is built again, not handed out by Prefect
+    docker_client.images.remove(_stage(again, "install")["image"], force=True)
+    rebuilt_id, rebuilt = run_build(repository=str(git_repo.path), project_name=project_name)
+    assert _stage(rebuilt, "install")["status"] == "built"
+    assert _stage(rebuilt, "install")["image"] != _stage(again, "install")["image"]
+    assert docker_client.images.get(rebuilt["images"]["app"]["stageImage"])
+
+
+def _stage(report: dict, name: str) -> dict:
+    return next(s for s in report["images"]["app"]["stages"] if s["name"] == name)

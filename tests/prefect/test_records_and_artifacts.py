@@ -1,0 +1,84 @@
+"""The cached stage record (what a Cached task run hands back) and the artifacts a build run leaves."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from flows.artifacts import artifact_key, image_table_key, stage_rows, summary_key, summary_markdown
+from tasks.stage_record import RECORD_VERSION, description_from_record, stage_record
+from werf_core.build.results import BUILT, REUSED, BuildReport, ImageResult, StageResult
+from werf_core.storage.base import StageDescription
+from werf_core.storage.stage_id import StageID
+
+D1, D2 = "a" * 56, "b" * 56
+
+
+def stage(name: str, digest: str, status: str = BUILT, size: int = 2_000_000, seconds: float = 1.234) -> StageResult:
+    description = StageDescription(StageID(digest, 1795751797625), f"werf-stages-storage/app:{digest}-1795751797625",
+                                   "sha256:" + "c" * 64, {"werf": "app", "werf-git-abc-commit": "f" * 40}, size,
+                                   1795751797.6)
+    return StageResult(image="app", name=name, digest=digest, status=status, description=description,
+                       next_deps="", content_digest="d" * 56, seconds=seconds)
+
+
+def report() -> BuildReport:
+    app = ImageResult(name="app", is_artifact=False, stages=(stage("from", D1, REUSED), stage("install", D2)),
+                      content_digest="e" * 56)
+    nameless = ImageResult(name=None, is_artifact=False, stages=(stage("from", D1, REUSED),), content_digest="f" * 56)
+    return BuildReport(project="hello-app", stages_storage=":local", images=[app, nameless], seconds=3.21)
+
+
+# ---------------------------------------------------------------- stage record
+def test_record_round_trip_keeps_the_stage_image_and_its_commit_labels():
+    result = stage("install", D2)
+    record = stage_record(result)
+    assert record["version"] == RECORD_VERSION and record["status"] == "built" and record["stage"] == "install"
+    assert description_from_record(record, digest=D2) == result.description
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda r: r.update(version=0),
+    lambda r: r.update(digest=D1),                       # a record of another digest
+    lambda r: r["description"].pop("imageName"),
+    lambda r: r["description"].update(imageName=""),
+    lambda r: r["description"]["stageID"].update(signature=D1),
+    lambda r: r["description"].update(stageID="garbage"),
+])
+def test_untrustworthy_records_are_not_usable(mutate):
+    record = stage_record(stage("install", D2))
+    mutate(record)
+    assert description_from_record(record, digest=D2) is None
+
+
+@pytest.mark.parametrize("value", [None, "text", [1], 42])
+def test_non_records_are_not_usable(value):
+    assert description_from_record(value, digest=D2) is None
+
+
+# ---------------------------------------------------------------- artifacts
+def test_artifact_keys_are_lowercase_digits_and_dashes():
+    for key in (image_table_key("hello-app", "app"), image_table_key("p", "~"), image_table_key("p", "Web/API_v2"),
+                summary_key("hello-app"), artifact_key("x" * 300)):
+        assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", key) and len(key) <= 100
+    assert image_table_key("hello-app", "app") == "werf-hello-app-app-stages"
+    assert image_table_key("p", "~") == "werf-p-nameless-stages"
+    assert summary_key("hello-app") == "werf-hello-app-build"
+
+
+def test_stage_rows_show_digest_status_time_size_and_image():
+    rows = stage_rows(report().images[0])
+    assert [r["stage"] for r in rows] == ["from", "install"]
+    assert rows[1] == {"stage": "install", "digest": D2, "status": "built", "seconds": 1.23, "size": "2.0 MB",
+                       "stage image": f"werf-stages-storage/app:{D2}-1795751797625"}
+
+
+def test_summary_names_the_final_images():
+    text = summary_markdown(report(), label="main", commit="f" * 40,
+                            published={"app": ["127.0.0.1:5000/hello/app:main"]})
+    assert text.startswith("# werf build of `hello-app` at `main`")
+    assert f"| `app` | `werf-stages-storage/app:{D2}-1795751797625` | 2 |" in text
+    assert "| `~` |" in text
+    assert "`127.0.0.1:5000/hello/app:main`" in text
+    assert "1 built, 2 reused" in text
