@@ -208,8 +208,8 @@ def main() -> int:
         config = parse_werf_config(rendered, source_text=source)
         rows = [
             ("first load in this process (1 run: imports, parse)", first_load),
-            ("render (Go template → text, parse cached)", median_seconds(lambda: render_config(project, config_path, None, env),
-                                                           args.runs)),
+            ("render (Go template → text, parse cached)",
+             median_seconds(lambda: render_config(project, config_path, None, env), args.runs)),
             ("load (split, YAML, validate, cross-check)",
              median_seconds(lambda: parse_werf_config(rendered, source_text=source), args.runs)),
             ("render + load (load_werf_config)", median_seconds(lambda: load_werf_config(project, env=env),

@@ -1,4 +1,4 @@
-"""Overlapping git mappings and imports of one image: automatic excludes, or a conflict (werf's exportsAutoExcluding)."""
+"""Overlapping git mappings and imports of one image: automatic excludes or a conflict (werf's exportsAutoExcluding)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`load_werf_config`: find werf.yaml → render the Go template → split → validate each section → cross-checks."""
+"""`load_werf_config`: find werf.yaml → render the Go template → split → validate sections → cross-checks."""
 
 from __future__ import annotations
 

@@ -81,7 +81,7 @@ class SourceMap:
 
 
 class ErrorReporter:
-    """Builds `ConfigError`s for one loaded config: message at a rendered span → `file:line: message` + quoted lines."""
+    """Builds `ConfigError`s for one config: a message at a rendered span → `file:line: message` + quoted lines."""
 
     def __init__(self, config_path: str, source_text: str | None, rendered_text: str) -> None:
         self.config_path = config_path

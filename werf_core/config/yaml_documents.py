@@ -57,7 +57,7 @@ class YamlFloat(float):
 
 
 def scalar_text(value: Any) -> str | None:
-    """How a YAML scalar reads when werf expects a string (Go's yaml.v2 keeps the written text); None if not a scalar."""
+    """How a YAML scalar reads where werf expects a string (Go's yaml.v2 keeps the written text); None: no scalar."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -70,7 +70,7 @@ def scalar_text(value: Any) -> str | None:
 
 
 def plain(value: Any) -> Any:
-    """Deep copy with the number subclasses turned back into int/float, for payloads handed on untouched (ansible tasks)."""
+    """Deep copy with the number subclasses turned back into int/float, for payloads handed on (ansible tasks)."""
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -120,7 +120,7 @@ class YamlDocument:
 
 
 class YamlLocationError(Exception):
-    """Raised while reading YAML; `line` (and `last_line`) are rendered lines. The loader turns it into a ConfigError."""
+    """Raised while reading YAML; `line` and `last_line` are rendered lines. The loader makes it a ConfigError."""
 
     def __init__(self, message: str, line: int, last_line: int | None = None, hint: str | None = None) -> None:
         super().__init__(message)

@@ -49,8 +49,8 @@ def _expose_list(value: Any) -> tuple[str, ...]:
     for port in ports:
         match = _EXPOSE.match(port.strip())
         if not match:
-            raise werf_error(f'invalid EXPOSE value "{port}": expected PORT, PORT/PROTOCOL or a range FROM-TO[/PROTOCOL] '
-                             "with protocol tcp, udp or sctp (e.g. 80, 8080/tcp, 53/udp)")
+            raise werf_error(f'invalid EXPOSE value "{port}": expected PORT, PORT/PROTOCOL or a range '
+                             "FROM-TO[/PROTOCOL] with protocol tcp, udp or sctp (e.g. 80, 8080/tcp, 53/udp)")
         first = int(match.group(1))
         last = int(match.group(2) or first)
         if not (1 <= first <= 65535 and 1 <= last <= 65535) or last < first:

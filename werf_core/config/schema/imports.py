@@ -62,7 +62,8 @@ class Import(WerfModel):
 
     @property
     def stage_name(self) -> str:
-        """Which import stage runs it: importsBeforeInstall, importsAfterInstall, importsBeforeSetup or importsAfterSetup."""
+        """The import stage that runs it: importsBeforeInstall, importsAfterInstall, importsBeforeSetup or
+        importsAfterSetup."""
         relation, target = ("Before", self.before) if self.before else ("After", self.after)
         return f"imports{relation}{target.capitalize()}"
 

@@ -24,9 +24,9 @@ BASE_DIRECTIVES = ("from", "fromImage", "fromArtifact", "fromImageArtifact")
 _PLATFORM = re.compile(r"^[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?$")
 
 FROM_IMAGE_ARTIFACT_DEPRECATION = (
-    "WARNING: `fromImageArtifact` is deprecated: do not use artifacts as a base for other images. An artifact is cached "
-    "after its first build and ignores later changes in the project repository unless `stageDependencies` say "
-    "otherwise, which leads to surprising, hard to trace results.")
+    "WARNING: `fromImageArtifact` is deprecated: do not use artifacts as a base for other images. An artifact is "
+    "cached after its first build and ignores later changes in the project repository unless `stageDependencies` "
+    "say otherwise, which leads to surprising, hard to trace results.")
 
 
 @dataclass(frozen=True)
