@@ -40,6 +40,7 @@ def test_several_names():
     ("dockerfile: Dockerfile\nargs: [a]", "expected a mapping"),
     ("dockerfile: Dockerfile\nfrom: alpine", 'unknown key "from" in Dockerfile image "web"'),
     ("dockerfile: Dockerfile\ntargte: x", 'did you mean "target"?'),
+    ("dockerfile: Dockerfile\naddHost: {a: b}", "expected a string or a list of strings"),
 ])
 def test_dockerfile_rules(body, message):
     assert message in error(f"image: web\n{body}\n").message
@@ -48,3 +49,9 @@ def test_dockerfile_rules(body, message):
 def test_stapel_image_may_use_a_dockerfile_image_as_base():
     config = load("image: base\ndockerfile: Dockerfile\n---\nimage: app\nfromImage: base\n")
     assert [[m.name for m in s] for s in config.dependency_sets()] == [["base"], ["app"]]
+
+
+def test_dockerfile_image_name_must_be_a_string():
+    assert "an image name must be a string" in error("image: [[a]]\ndockerfile: D\n").message or \
+        "non-empty strings" in error("image: [[a]]\ndockerfile: D\n").message
+    assert "an image name must be a string" in error("image: {a: 1}\ndockerfile: D\n").message

@@ -148,6 +148,10 @@ class TestGit:
         assert message in err.message
         assert err.line == line
 
+    def test_null_path(self):
+        err = error("image: app\nfrom: alpine\ngit:\n- to: ~\n")
+        assert "expected an absolute path, got nothing (null)" in err.message and err.line == 7
+
     def test_remote_branch_with_acknowledgement(self):
         mapping = image("image: app\nfrom: alpine\ngit:\n- url: https://x/y.git\n  to: /a\n  branch: dev\n"
                         "  herebyIAdmitThatBranchMightBreakReproducibility: true\n").git[0]

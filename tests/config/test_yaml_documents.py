@@ -134,3 +134,13 @@ class TestMistakes:
     def test_binary_values_are_refused(self):
         with pytest.raises(YamlLocationError):
             loaded("a: !!binary aGVsbG8=\n")
+
+    def test_merge_key_must_refer_to_a_mapping(self):
+        with pytest.raises(YamlLocationError) as info:
+            loaded("a: &x 1\nb:\n  <<: *x\n")
+        assert "merge key" in info.value.message and info.value.line == 3
+
+    def test_unknown_tags_are_refused(self):
+        with pytest.raises(YamlLocationError) as info:
+            loaded("a: 1\nb: !secret value\n")
+        assert "invalid YAML value" in info.value.message and info.value.line == 2

@@ -249,10 +249,10 @@ class _DataBuilder:
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict:
         result: dict[str, Any] = {}
-        merged: list[yaml.Node] = []
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
-                merged.append(value_node)
+                merged.append((key_node, value_node))
                 continue
             key = self._key(key_node)
             if key in result:
@@ -261,12 +261,12 @@ class _DataBuilder:
             self.spans[path + (key,)] = self._span(key_node, value_node)
             result[key] = self.build(value_node, path + (key,))
         # `<<: *anchor` fills in keys that the mapping does not set itself (YAML merge key, supported by Go's yaml.v2)
-        for merge_node in merged:
+        for merge_key, merge_node in merged:
             sources = merge_node.value if isinstance(merge_node, yaml.SequenceNode) else [merge_node]
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise YamlLocationError("a YAML merge key (<<) must refer to a mapping or a list of mappings",
-                                            self.first_line + merge_node.start_mark.line)
+                                            self.first_line + merge_key.start_mark.line)
                 explicit_spans = dict(self.spans)
                 for key, value in self.build(source, path).items():
                     result.setdefault(key, value)
