@@ -13,7 +13,9 @@ renewal thread stalled — suspended, starved, partitioned — finds out before 
 
 from __future__ import annotations
 
+import atexit
 import logging
+import weakref
 import threading
 import time
 from typing import Callable
@@ -24,6 +26,16 @@ from werf_core.sync.locker import LockHandle, Locker, OnLostLease, OnWait
 from werf_core.sync.stores import OptimisticStore, RecordVersionChanged
 
 log = logging.getLogger("werf_core.sync")
+
+
+_LIVE_LOCKERS: "weakref.WeakSet[DistributedLocker]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_renewals_at_exit() -> None:
+    # a renewal thread still talking to the API (or logging) while the interpreter finalises can abort the process
+    for locker in list(_LIVE_LOCKERS):
+        locker.close(wait=2.0)
 
 
 class _LeaseLost(Exception):
@@ -51,7 +63,8 @@ class _RenewWorker:
                     self.locker._lose(self.uuid, str(lost))
                 return
             except Exception as err:  # transient (API hiccup): lockgate logs and tries again next tick
-                log.warning('could not renew the lease of lock "%s": %s', self.name, err)
+                if not self.stopped.is_set():
+                    log.warning('could not renew the lease of lock "%s": %s', self.name, err)
 
 
 class DistributedLocker(Locker):
@@ -64,6 +77,7 @@ class DistributedLocker(Locker):
         self.clock = clock  # wall clock: expiry times are compared across machines, as lockgate does
         self._mutex = threading.Lock()
         self._workers: dict[str, _RenewWorker] = {}
+        _LIVE_LOCKERS.add(self)
 
     def describe(self) -> str:
         return self.store.describe()
@@ -156,12 +170,18 @@ class DistributedLocker(Locker):
         if handle.lost:
             raise self._lost_error(handle)
 
-    def close(self) -> None:
-        """Stop renewing every lease of this locker without releasing (they expire after the TTL)."""
+    def close(self, wait: float = 0.0) -> None:
+        """Stop renewing every lease of this locker without releasing (they expire after the TTL).
+
+        `wait` > 0 also waits that long for renewals in flight, so none runs while the interpreter shuts down.
+        """
         with self._mutex:
             workers, self._workers = list(self._workers.values()), {}
         for worker in workers:
             worker.stopped.set()
+        for worker in workers:
+            if wait > 0 and worker.thread.is_alive() and worker.thread is not threading.current_thread():
+                worker.thread.join(wait)
 
     # -------- lease changes
     def _renew(self, name: str, uuid: str) -> None:
