@@ -66,6 +66,7 @@ def test_no_config_means_no_answer(tmp_path):
 def test_absolute_config_path(tmp_path):
     path = tmp_path / "elsewhere.yaml"
     path.write_text(f"{META}---\nimage: ~\nfrom: alpine\n")
+    (tmp_path / "project").mkdir()
     assert read_project_images(tmp_path / "project", config=str(path)) == ProjectImages("shop", True)
 
 
