@@ -4,8 +4,9 @@ Two ways, both ending with the tag visible only once complete:
 
 - **At manifest level** (stages in a registry): the new image has the stage's layers and a new config — the stage's
   config with the labels added and `config.Image` pointing at the stage image, which is how the up-to-date check
-  recognises it later. Layers are mounted from the stages repository (or are already in the target repository),
-  the small config blob is uploaded, the manifest is PUT last. Nothing is pulled and no layer is uploaded.
+  recognises it later. Layers missing in the target repository are mounted from the stages repository (those it
+  has are left alone), the small config blob is uploaded, the manifest is PUT last. Nothing is pulled and no layer
+  is uploaded.
   The config keeps the stage's creation time, so publishing the same stage under the same tag twice gives the
   same image, byte for byte — concurrent publishers cannot disagree.
 - **Through the engine** (`:local` stages): a one-line `FROM <stage image ID>` + `LABEL` build (no new layer, no
@@ -66,13 +67,14 @@ def publish_by_manifest(registry, stage_name: str, stage_image_id: str, target: 
     if manifest is None:
         raise StorageError(f"stage {stage_name} is no longer in the stages storage",
                            hint="run the build again (it rebuilds what is missing), then publish")
+    from werf_core.storage.registry_storage import ensure_blobs, put_manifest_settled
+
     config = published_config(registry.get_config(stage_name), labels, stage_image_id)
     target_ref = ImageReference.parse(target)
-    for layer in manifest.layers:
-        registry.mount_or_copy_blob(stage_name, target_ref, layer)
+    ensure_blobs(registry, stage_name, target, manifest.layers)
     config_descriptor = registry.upload_blob(target_ref.repository_ref(), config, manifest.config.media_type)
     raw = manifest_document(config_descriptor, manifest.layers, manifest.media_type)
-    digest = registry.put_manifest(target_ref, raw, manifest.media_type)
+    digest = put_manifest_settled(registry, stage_name, target, raw, manifest.media_type, manifest.layers)
     return PublishedImage(config_descriptor.digest, digest)
 
 

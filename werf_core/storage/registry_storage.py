@@ -118,6 +118,34 @@ def docker_push(client, name: str, *, auth_config: dict | None, say: Callable[[s
     return digest
 
 
+def ensure_blobs(registry, source: str, target: str, descriptors) -> None:
+    """Make every blob of `descriptors` present in `target`'s repository, mounting (or copying) only missing ones.
+
+    Checking first matters beyond saving requests: re-mounting a blob the repository already links rewrites that
+    link, and the reference registry does not do it atomically — a manifest PUT checking the same blob at that
+    moment is refused ("blob unknown"). So each blob is linked once, and only when absent.
+    """
+    for descriptor in descriptors:
+        if descriptor.is_foreign or registry.blob_exists(target, descriptor.digest):
+            continue
+        registry.mount_or_copy_blob(source, target, descriptor)
+
+
+def put_manifest_settled(registry, source: str, target: str, raw: bytes, media_type: str, descriptors,
+                         attempts: int = 3) -> str:
+    """PUT a manifest whose blobs were just ensured; if the registry still reports one unknown (another writer was
+    linking it at that instant), ensure the blobs again and retry."""
+    for attempt in range(attempts):
+        try:
+            return registry.put_manifest(target, raw, media_type)
+        except RegistryError as err:
+            if "names blobs the repository does not have" not in err.message or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+            ensure_blobs(registry, source, target, descriptors)
+    raise AssertionError("unreachable")
+
+
 def description_from_info(stage_id: StageID, image_name: str, info: ImageInfo) -> StageDescription:
     return StageDescription(stage_id=stage_id, image_name=image_name, image_id=info.id, labels=dict(info.labels),
                             size=info.size, created_at=info.created_at_unix_nano / 1e9)

@@ -5,8 +5,9 @@ stopped; a stage becomes visible in a registry only once its manifest is pushed,
 listed. Extra stages in the destination are never deleted. A few workers copy in parallel.
 
 How a stage travels:
-- registry → registry: `copy_image` over the Distribution API — on one registry the layers are mounted across
-  repositories (no byte moves), between registries they are streamed (skipping blobs the destination has);
+- registry → registry: over the Distribution API, byte for byte (same digests) — every distinct blob the
+  destination lacks is linked once (on one registry by a cross-repository mount, so no byte moves; between
+  registries it is streamed through this process), then the manifests are PUT;
 - `:local` → registry: `docker push` of the stage under its registry name (the engine skips layers the registry has);
 - registry → `:local`: `docker pull` unless the engine already holds the image, then tag it as a local stage.
 
@@ -72,13 +73,18 @@ class StagesSync:
     def run(self) -> SyncResult:
         source_ids = self.source.list_stage_ids(self.project)
         destination_ids = set(self.destination.list_stage_ids(self.project))
-        wanted = source_ids if self.remove_source else [s for s in source_ids if s not in destination_ids]
-        result = SyncResult(present=[s for s in source_ids if s in destination_ids and not self.remove_source])
+        missing = [s for s in source_ids if s not in destination_ids]
+        result = SyncResult(present=[s for s in source_ids if s in destination_ids])
         self.say(f"{len(source_ids)} stage(s) in {self.source.address}, {len(destination_ids)} in "
-                 f"{self.destination.address}: {len([s for s in wanted if s not in destination_ids])} to copy")
+                 f"{self.destination.address}: {len(missing)} to copy")
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="werf-sync") as pool:
-            for _ in pool.map(lambda s: self._sync_one(s, s in destination_ids, result), wanted):
-                pass
+            if not self.source.is_local() and not self.destination.is_local():
+                self._copy_between_registries(pool, missing, result)
+            else:
+                list(pool.map(lambda stage_id: self._guarded(stage_id, result, self._copy_one, result), missing))
+            if self.remove_source:
+                done = [s for s in source_ids if s in destination_ids or s in set(result.copied)]
+                list(pool.map(lambda stage_id: self._guarded(stage_id, result, self._remove, result), done))
         self.say(f"Stages sync {self.source.address} → {self.destination.address}: {result.summary()}")
         if result.failed:
             first = next(iter(result.failed.items()))
@@ -86,19 +92,10 @@ class StagesSync:
                                hint="fix the cause and run the same command again: it copies only what is missing")
         return result
 
-    # ---------------------------------------------------------------- one stage
-    def _sync_one(self, stage_id: StageID, in_destination: bool, result: SyncResult) -> None:
+    def _guarded(self, stage_id: StageID, result: SyncResult, action, *args) -> None:
+        """Run one stage's action; a failure is recorded for that stage and the others go on."""
         try:
-            if in_destination:
-                self._record(result.present, stage_id)
-            elif not self._copy(stage_id):
-                self._record(result.vanished, stage_id)
-                return
-            else:
-                self._record(result.copied, stage_id)
-            if self.remove_source:
-                self.source.delete(self.project, stage_id)
-                self._record(result.removed, stage_id)
+            action(stage_id, *args)
         except WerfError as err:
             with self._lock:
                 result.failed[stage_id] = err.message
@@ -106,33 +103,92 @@ class StagesSync:
             with self._lock:
                 result.failed[stage_id] = f"{type(err).__name__}: {err}"
 
+    def _remove(self, stage_id: StageID, result: SyncResult) -> None:
+        self.source.delete(self.project, stage_id)
+        self._record(result.removed, stage_id)
+
+    # ---------------------------------------------------------------- registry to registry, in three waves
+    def _copy_between_registries(self, pool, stage_ids: list[StageID], result: SyncResult) -> None:
+        """Read every manifest, link every distinct blob once, then PUT the manifests.
+
+        Linking a blob twice into one repository while a manifest naming it is being PUT can make the registry
+        refuse that manifest, so blobs shared by many stages (base layers) are handled once, before any manifest.
+        """
+        from werf_core.storage.registry_storage import ensure_blobs, put_manifest_settled
+        registry = self.destination.registry
+        manifests: dict[StageID, tuple[str, object]] = {}
+
+        def read(stage_id: StageID) -> None:
+            description = self._source_description(stage_id)
+            if description is None:
+                self._record(result.vanished, stage_id)
+                return
+            manifest = registry.get_manifest(description.image_name)
+            if manifest is None:
+                self._record(result.vanished, stage_id)
+                return
+            with self._lock:
+                manifests[stage_id] = (description.image_name, manifest)
+
+        list(pool.map(lambda s: self._guarded(s, result, read), stage_ids))
+        target_repository = self.destination.address
+        blobs: dict[str, tuple[str, object, list[StageID]]] = {}
+        for stage_id, (source_name, manifest) in manifests.items():
+            for blob in manifest.blobs:
+                blobs.setdefault(blob.digest, (source_name, blob, []))[2].append(stage_id)
+
+        def link(item) -> None:
+            source_name, blob, users = item
+            try:
+                ensure_blobs(registry, source_name, target_repository, [blob])
+            except Exception as err:  # noqa: BLE001 - recorded against every stage needing the blob
+                message = getattr(err, "message", None) or f"{type(err).__name__}: {err}"
+                with self._lock:
+                    for stage_id in users:
+                        result.failed.setdefault(stage_id, message)
+
+        list(pool.map(link, blobs.values()))
+
+        def put(stage_id: StageID) -> None:
+            if stage_id in result.failed:
+                return
+            source_name, manifest = manifests[stage_id]
+            target = self.destination.stage_image_name(self.project, stage_id)
+            put_manifest_settled(registry, source_name, target, manifest.raw, manifest.media_type, manifest.blobs)
+            self._record(result.copied, stage_id)
+            self.say(f"copied {stage_id.tag}")
+
+        list(pool.map(lambda s: self._guarded(s, result, put), list(manifests)))
+
+    # ---------------------------------------------------------------- through the engine, stage by stage
     def _record(self, bucket: list[StageID], stage_id: StageID) -> None:
         with self._lock:
             bucket.append(stage_id)
 
-    def _copy(self, stage_id: StageID) -> bool:
-        """Copy one stage; False if the source no longer has it (or it is broken there)."""
+    def _source_description(self, stage_id: StageID):
+        """The source's description of a stage; None if it is gone (or broken: nothing usable to copy)."""
         try:
-            description = self.source.describe(self.project, stage_id)
+            return self.source.describe(self.project, stage_id)
         except BrokenStage as err:
             self.say(f"skipping {stage_id.tag}: {err}")
-            return False
+            return None
+
+    def _copy_one(self, stage_id: StageID, result: SyncResult) -> None:
+        description = self._source_description(stage_id)
         if description is None:
-            return False
-        destination_name = self.destination.stage_image_name(self.project, stage_id)
-        if not self.source.is_local() and not self.destination.is_local():
-            self.destination.registry.copy_image(description.image_name, destination_name)
-        elif self.source.is_local():
+            self._record(result.vanished, stage_id)
+            return
+        if self.source.is_local():
             self.destination.store(self.project, description.image_id, stage_id)
             if self.cleanup_local_cache:
-                self._untag(destination_name)
+                self._untag(self.destination.stage_image_name(self.project, stage_id))
         else:
             self.source.fetch(self.project, description)
             self.destination.store(self.project, description.image_id, stage_id)
             if self.cleanup_local_cache:
                 self._untag(description.image_name)
+        self._record(result.copied, stage_id)
         self.say(f"copied {stage_id.tag}")
-        return True
 
     def _untag(self, name: str) -> None:
         import docker.errors
