@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Loader
 
 # A document that expands to more values than this is an alias bomb, not a real werf.yaml section (an image section
-# of the 2,000-line benchmark config has about 150 values; the limit is per document).
+# of the 2,000-line benchmark config has about 70 values; the limit is per document).
 MAX_NODES = 100_000
 
 Path = tuple  # a location inside a document: mapping keys (str) and list indices (int)
