@@ -23,9 +23,11 @@ def project_dir_options(func):
         click.option("--dir", "dir", envvar="WERF_DIR", default=".", show_default=True,
                      help="Project directory (holds werf.yaml) [$WERF_DIR]."),
         click.option("--config", "config", envvar="WERF_CONFIG", default=None,
-                     help="Config path relative to --dir (default werf.yaml or werf.yml) [$WERF_CONFIG]."),
+                     help="Config path: relative to --dir, else to the working directory (default werf.yml, werf.yaml) "
+                          "[$WERF_CONFIG]."),
         click.option("--config-templates-dir", envvar="WERF_CONFIG_TEMPLATES_DIR", default=None,
-                     help="Directory of *.tmpl templates relative to --dir (default .werf) [$WERF_CONFIG_TEMPLATES_DIR]."),
+                     help="Directory of *.tmpl templates: relative to --dir, else to the working directory (default .werf) "
+                          "[$WERF_CONFIG_TEMPLATES_DIR]."),
         click.option("--home-dir", envvar="WERF_HOME", default=None,
                      help="werf home directory for host state (default ~/.werf) [$WERF_HOME]."),
         click.option("--tmp-dir", envvar="WERF_TMP_DIR", default=None,
