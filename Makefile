@@ -14,3 +14,27 @@ test: setup
 
 services-down:
 	.venv/bin/python scripts/devenv.py down
+
+# Prefect (deployments/README.md): `make prefect-server` in one terminal (UI: http://127.0.0.1:4200), then
+# `make prefect-worker` in another: it creates the process work pool, deploys deployments/prefect.yaml and runs a
+# worker. `make prefect-webhook` serves the CI webhook receiver (needs WERF_PREFECT_WEBHOOK_SECRET).
+PREFECT_PORT ?= 4200
+PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
+WERF_PREFECT_REBUILD_REPOSITORY ?= $(CURDIR)/.werf-dev/demo/hello-app
+WERF_PREFECT_REBUILD_REF ?= main
+PREFECT_ENV = DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false
+
+.PHONY: prefect-server prefect-worker prefect-webhook
+prefect-server: setup
+	$(PREFECT_ENV) PREFECT_SERVER_API_HOST=127.0.0.1 PREFECT_SERVER_API_PORT=$(PREFECT_PORT) .venv/bin/prefect server start
+
+prefect-worker: setup
+	export $(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) WERF_PREFECT_ROOT=$(CURDIR) \
+	  WERF_PREFECT_REBUILD_REPOSITORY=$(WERF_PREFECT_REBUILD_REPOSITORY) WERF_PREFECT_REBUILD_REF=$(WERF_PREFECT_REBUILD_REF); \
+	.venv/bin/prefect work-pool inspect werf-builders >/dev/null 2>&1 || \
+	  .venv/bin/prefect work-pool create werf-builders --type process; \
+	.venv/bin/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml && \
+	exec .venv/bin/prefect worker start --pool werf-builders
+
+prefect-webhook: setup
+	$(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) .venv/bin/python -m deployments.webhook

@@ -75,6 +75,9 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
                               tags: list[str] | tuple[str, ...] | None = None,
                               local_roots: list[str] | None = None) -> BuildParameters:
     """`local_roots`: when given, a local repository path must lie under one of them (webhooks)."""
+    _check_no_placeholders(repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config,
+                           stages_storage=stages_storage, synchronization=synchronization,
+                           project_name=project_name, images_repo=images_repo)
     return BuildParameters(
         repository=check_repository(repository, local_roots=local_roots),
         ref=check_ref(ref) if ref else None,
@@ -88,6 +91,15 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
         images_repo=check_repository_reference("images_repo", images_repo) if images_repo else None,
         tags=tuple(check_tag(tag) for tag in (tags or [])),
     )
+
+
+def _check_no_placeholders(**values: str | None) -> None:
+    """A `{{ $VAR }}` of prefect.yaml whose variable was unset when deploying reaches the flow verbatim."""
+    for name, value in values.items():
+        if isinstance(value, str) and "{{" in value:
+            raise ParameterError(f"{name} is the unresolved prefect.yaml placeholder {value!r}",
+                                 hint="set that environment variable when running `prefect deploy`, or give the "
+                                      "parameter in the run (UI: Custom run; CLI: --param NAME=VALUE)")
 
 
 def check_repository(value: str, *, local_roots: list[str] | None = None) -> str:

@@ -14,7 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.prefect_server import PrefectServer
+from tests.support.prefect_server import PrefectServer, ProcessWorker
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK_POOL = "werf-builders"            # the pool deployments/prefect.yaml names
 
 # Before any test module imports Prefect: `import prefect` creates $PREFECT_HOME, and an unconfigured client must
 # never start a temporary server of its own (12-24 s) instead of failing.
@@ -65,3 +68,46 @@ def prefect_api(prefect_server, monkeypatch) -> PrefectApi:
     from prefect.settings import PREFECT_API_URL, temporary_settings
     with temporary_settings(updates={PREFECT_API_URL: prefect_server.api_url}):
         yield PrefectApi(prefect_server, dict(os.environ))
+
+
+@pytest.fixture(scope="session")
+def deployments(prefect_server) -> dict[str, dict]:
+    """`prefect deploy --all` of deployments/prefect.yaml into the session server, as `make prefect-worker` does.
+
+    Returns the deployments by name as the API describes them.
+    """
+    import subprocess
+    import sys
+
+    import httpx
+
+    env = {**os.environ, **prefect_server.client_environment(), "WERF_PREFECT_ROOT": str(ROOT),
+           "WERF_PREFECT_REBUILD_REPOSITORY": "https://git.example.com/acme/app.git",
+           "WERF_PREFECT_REBUILD_REF": "main"}
+    prefect = Path(sys.executable).with_name("prefect")
+    for command in ([str(prefect), "work-pool", "create", WORK_POOL, "--type", "process", "--overwrite"],
+                    [str(prefect), "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml"]):
+        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{' '.join(command[1:])} failed:\n{result.stdout}\n{result.stderr}"
+    found = {}
+    for name in ("scheduled-rebuild", "ci-build"):
+        response = httpx.get(f"{prefect_server.api_url}/deployments/name/werf-build/{name}", timeout=30)
+        response.raise_for_status()
+        found[name] = response.json()
+    return found
+
+
+@pytest.fixture
+def start_worker(prefect_api, werf_home, tmp_path):
+    """Start process workers on the deployments' pool (with this test's WERF_HOME); all are stopped afterwards."""
+    workers: list[ProcessWorker] = []
+
+    def start(limit: int = 1) -> ProcessWorker:
+        env = {**prefect_api.env, "WERF_HOME": str(werf_home)}
+        worker = ProcessWorker(WORK_POOL, env, tmp_path / f"worker-{len(workers)}.log", limit=limit).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()

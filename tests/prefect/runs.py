@@ -90,3 +90,20 @@ shell:
 
 def small_project(repo, project: str, install: str = "cat /app/VERSION > /installed") -> str:
     return make_project(repo, SMALL_PROJECT.format(project=project, install=install), {"src/VERSION": "1\n"})
+
+
+def finished_flow_run(api, flow_run_id: str, timeout: float = 240.0, workers=()) -> dict:
+    """The flow run once it reached a final state (workers' logs in the failure message if it never does)."""
+    def check():
+        run = flow_run(api, flow_run_id)
+        return run if run["state_type"] in FINAL_STATES else None
+    try:
+        return wait_until(check, timeout=timeout, interval=1.0, what=f"flow run {flow_run_id} to finish")
+    except AssertionError as err:
+        logs = "\n".join(w.log_tail() for w in workers)
+        raise AssertionError(f"{err}\nworker logs:\n{logs}") from None
+
+
+def start_deployment_run(name: str, parameters: dict, **kwargs) -> str:
+    from prefect.deployments import run_deployment
+    return str(run_deployment(name, parameters=parameters, timeout=0, as_subflow=False, **kwargs).id)

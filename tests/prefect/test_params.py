@@ -117,3 +117,10 @@ def test_each_bad_parameter_is_named(kwargs, fragment):
     with pytest.raises(WerfError) as err:
         validate_build_parameters(repository="https://github.com/acme/app.git", **kwargs)
     assert fragment in err.value.message
+
+
+def test_an_unresolved_prefect_yaml_placeholder_says_so():
+    with pytest.raises(ParameterError) as err:
+        validate_build_parameters(repository="{{ $WERF_PREFECT_REBUILD_REPOSITORY }}", ref="main")
+    assert "unresolved prefect.yaml placeholder" in err.value.message
+    assert "prefect deploy" in err.value.hint

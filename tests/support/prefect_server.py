@@ -113,3 +113,43 @@ class PrefectServer:
 
     def client_environment(self) -> dict[str, str]:
         return client_environment(self.api_url, self.home / "client-home")
+
+
+@dataclass
+class ProcessWorker:
+    """`prefect worker start --pool POOL --type process`, started and stopped by PID (it stops its own child)."""
+
+    pool: str
+    env: dict[str, str]
+    log_path: Path
+    limit: int = 1
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> "ProcessWorker":
+        prefect = Path(sys.executable).with_name("prefect")
+        env = {**self.env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
+        log = open(self.log_path, "ab")
+        try:
+            self.process = subprocess.Popen([str(prefect), "worker", "start", "--pool", self.pool, "--type",
+                                             "process", "--limit", str(self.limit)],
+                                            env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        finally:
+            log.close()
+        return self
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGINT)       # the worker lets its running flow-run processes finish or abort
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"

@@ -1,0 +1,67 @@
+"""`werf build` chooses its runner: in-process without importing Prefect, or the werf-build flow."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.prefect.runs import flow_run, settled_task_runs, small_project, stage_names
+from tests.support.project import run_werf, werf_env
+
+pytestmark = [pytest.mark.docker]
+
+PLAIN_BUILD = """
+import sys
+from werf_core.cli.main import main
+code = main(sys.argv[1:])
+print("prefect imported:", "prefect" in sys.modules, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def plain_build(args: list[str], env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PLAIN_BUILD, *args], env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_plain_build_never_imports_prefect(git_repo, project_name, werf_home, busybox_image, tmp_path):
+    small_project(git_repo, project_name)
+    args = ["build", "--dir", str(git_repo.path), "--stages-storage", ":local"]
+    result = plain_build(args, werf_env(werf_home))
+    assert result.returncode == 0, result.stderr
+    assert "prefect imported: False" in result.stderr
+    # --no-prefect (WERF_PREFECT=0) wins over a configured Prefect API
+    result = plain_build(args, werf_env(werf_home, PREFECT_API_URL="http://127.0.0.1:9/api", WERF_PREFECT="0"))
+    assert result.returncode == 0, result.stderr
+    assert "prefect imported: False" in result.stderr and "reused" in result.stderr
+
+
+@pytest.mark.prefect
+def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_name, werf_home, busybox_image):
+    small_project(git_repo, project_name)
+    report_path = werf_home / "report.json"
+    env = {**prefect_api.env, "WERF_HOME": str(werf_home)}
+    env.pop("PREFECT_API_URL")
+    result = run_werf(["build", "--prefect", "--dir", str(git_repo.path), "--stages-storage", ":local",
+                       "--report-path", str(report_path)], env={**env, "PREFECT_API_URL": prefect_api.url})
+    report = json.loads(report_path.read_text())
+    assert report["counts"] == {"built": 3}
+    # the usual terminal progress, plus where to look in the dashboard; none of Prefect's own console lines
+    assert "install" in result.stderr and "built" in result.stderr
+    assert "Prefect flow run: http://127.0.0.1:" in result.stderr
+    assert "Finished in state" not in result.stderr
+    run_id = result.stderr.split("/runs/flow-run/")[1].split()[0]
+    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main"
+    assert set(settled_task_runs(prefect_api, run_id, 3)) == set(stage_names(report))
+
+    # PREFECT_API_URL alone switches to the flow; a user error stays one message, exit 1, no traceback
+    git_repo.write("werf.yaml", "project: {bad\n")
+    git_repo.commit("break werf.yaml")
+    result = run_werf(["build", "--dir", str(git_repo.path), "--stages-storage", ":local"],
+                      env={**env, "PREFECT_API_URL": prefect_api.url}, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: ") and "werf.yaml" in result.stderr
+    assert "Traceback" not in result.stderr

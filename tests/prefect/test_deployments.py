@@ -1,0 +1,53 @@
+"""deployments/prefect.yaml on a real server: `prefect deploy --all`, the nightly schedule, a run on a worker."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.prefect.runs import finished_flow_run, settled_task_runs, small_project, start_deployment_run, wait_until
+
+pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
+
+
+def test_deploy_creates_both_deployments_on_the_process_pool(deployments):
+    rebuild, ci = deployments["scheduled-rebuild"], deployments["ci-build"]
+    assert rebuild["work_pool_name"] == ci["work_pool_name"] == "werf-builders"
+    assert rebuild["entrypoint"] == ci["entrypoint"] == "flows/build.py:build"
+    # {{ $VAR }} placeholders were filled from the environment of `prefect deploy`
+    assert rebuild["parameters"] == {"repository": "https://git.example.com/acme/app.git", "ref": "main",
+                                     "images": [], "stages_storage": ":local"}
+    assert [s["schedule"]["cron"] for s in rebuild["schedules"]] == ["0 3 * * *"]
+    assert ci["schedules"] == []
+    # the flow's signature became the parameter schema the UI's "Custom run" form shows
+    properties = ci["parameter_openapi_schema"]["properties"]
+    assert {"repository", "ref", "commit", "images", "stages_storage", "synchronization"} <= set(properties)
+    assert ci["parameter_openapi_schema"]["required"] == ["repository"]
+
+
+def test_the_schedule_yields_nightly_runs(prefect_api, deployments):
+    rebuild_id = deployments["scheduled-rebuild"]["id"]
+
+    def scheduled():
+        runs = prefect_api.post("/flow_runs/filter", {"deployments": {"id": {"any_": [rebuild_id]}},
+                                                      "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}}})
+        return runs or None
+    runs = wait_until(scheduled, timeout=60, what="scheduled runs of scheduled-rebuild")
+    assert all(r["expected_start_time"].endswith("T03:00:00Z") for r in runs)
+    assert all(r["parameters"]["repository"] == "https://git.example.com/acme/app.git" for r in runs)
+
+
+def test_a_manual_run_with_parameters_completes_on_a_process_worker(prefect_api, deployments, start_worker,
+                                                                    git_repo, project_name, busybox_image):
+    small_project(git_repo, project_name)
+    worker = start_worker()
+    run_id = start_deployment_run("werf-build/ci-build", {"repository": str(git_repo.path), "ref": "main",
+                                                          "project_name": project_name})
+    run = finished_flow_run(prefect_api, run_id, workers=[worker])
+    assert run["state_name"] == "Completed", worker.log_tail()
+    assert run["name"] == f"build-{project_name}-main"
+    assert run["parameters"]["repository"] == str(git_repo.path)
+    assert run["parameters"]["stages_storage"] == ":local"          # the deployment's default, merged in
+    assert run["work_pool_name"] == "werf-builders"
+    runs = settled_task_runs(prefect_api, run_id, 3)
+    assert sorted(name.split(" ")[0] for name in runs) == ["app/from", "app/gitArchive", "app/install"]
+    assert {r["state_name"] for r in runs.values()} == {"Completed"}
