@@ -36,6 +36,13 @@ class PatchData:
     empty: bool
 
 
+# stageDependencies checksums per (repository, mapping, stage, commit): images of one build often share a mapping,
+# and on a big repository each checksum walks the whole tree listing. A commit SHA names its content, so an entry
+# can never be wrong, only unused.
+_CHECKSUMS: dict[tuple[int, GitMapping, str, str], tuple[str, tuple[str, ...]]] = {}
+_CHECKSUMS_LOCK = threading.Lock()
+
+
 def _nul_list(names, path: Path) -> str:
     path.write_bytes(b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in names))
     return str(path)
@@ -66,10 +73,19 @@ class GitMappingRuntime:
     def stage_dependencies_checksum(self, stage: str) -> str:
         with self._lock:
             if stage not in self._checksums:
-                result = self.repository.stage_dependencies_checksum(self.mapping, stage, self.current_commit)
-                for warning in result.warnings:
+                key = (id(self.repository), self.mapping, stage, self.current_commit)
+                with _CHECKSUMS_LOCK:
+                    known = _CHECKSUMS.get(key)
+                if known is None:
+                    result = self.repository.stage_dependencies_checksum(self.mapping, stage, self.current_commit)
+                    known = (result.checksum, tuple(result.warnings))
+                    with _CHECKSUMS_LOCK:
+                        if len(_CHECKSUMS) > 4096:  # a long-lived worker: keep the memo bounded
+                            _CHECKSUMS.clear()
+                        _CHECKSUMS[key] = known
+                for warning in known[1]:
                     self._warn(warning)
-                self._checksums[stage] = result.checksum
+                self._checksums[stage] = known[0]
             return self._checksums[stage]
 
     def archive(self, work_dir: str) -> ArchiveData:
