@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(docker.io docker-registry busybox-static buildah git make python3-venv ca-certificates)
+PACKAGES=(docker.io docker-registry busybox-static buildah git make python3-venv ca-certificates chromium)
 
 install_packages() {
     local missing=()
