@@ -79,14 +79,20 @@ def guarded(body: Callable[[], object]):
         return Failed(message=err.render())
 
 
-def run_build(params: BuildParameters, settings: BuildSettings, *, after_build: Callable | None = None):
-    """Check out, build, publish the artifacts; `after_build(project, report)` runs while the project is open and
-    returns what the summary lists as published."""
+def run_build(params: BuildParameters, settings: BuildSettings, *, publisher: Callable | None = None):
+    """Check out, build, leave the artifacts; return the BuildReport.
+
+    `publisher(project, source, progress)` is called before building — so that its user mistakes (no tag, a bad
+    images repo) surface before any work — and returns `publish(report) -> {image: [published references]}`,
+    which runs after the build while the project is still open.
+    """
+    published = None
     with opened_project(params, settings) as (project, source, progress):
         from tasks.cache_storage import stage_cache_storage
         from tasks.runner import PrefectStageRunner
         from werf_core.build.project import image_sets, make_conveyor
 
+        publish = publisher(project, source, progress) if publisher is not None else None
         runner = PrefectStageRunner(stage_cache_storage(project.sync))
         conveyor = make_conveyor(project, progress=progress, stage_runner=runner)
         try:
@@ -94,7 +100,8 @@ def run_build(params: BuildParameters, settings: BuildSettings, *, after_build: 
         except KeyboardInterrupt:
             conveyor.cancel()
             raise
-        published = after_build(project, report) if after_build is not None else None
+        if publish is not None:
+            published = publish(report)
     publish_build_artifacts(report, label=source.label, commit=source.commit, published=published)
     bridge = CONSOLE.get()
     if bridge is not None:

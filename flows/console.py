@@ -18,6 +18,8 @@ class ConsoleBridge:
     # run takes them from the worker's environment instead
     option_overrides: dict = field(default_factory=dict)
     report: object = None                 # the BuildReport, set by the flow
+    tag_plan: object = None               # werf build-and-publish: the TagPlan of its --tag-* options
+    published: object = None              # ... and the PublishReport the flow produced
     error: BaseException | None = None    # the WerfError that failed the flow, re-raised by the CLI
 
 

@@ -33,6 +33,8 @@ class Source:
     commit: str                # the commit built ("" for a working tree outside git: werf_core reports that)
     label: str                 # how run names call the revision: branch or tag name, else the short commit
     temporary: bool            # a worktree removed after the build
+    branch: str | None = None  # the branch built, if the revision was named by one (for git-branch image tags)
+    tag: str | None = None     # the git tag built, if named by one (for git-tag image tags)
 
 
 @contextmanager
@@ -43,18 +45,20 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
             raise GitError(f"repository {root} is not a directory on this host",
                            hint="give a path that exists where the flow runs, or a repository URL")
         commit = _head_or_empty(root)
+        branch = _branch(root)
         yield Source(project_dir=root / params.project_dir, commit=commit,
-                     label=_branch(root) or commit[:12] or "worktree", temporary=False)
+                     label=branch or commit[:12] or "worktree", temporary=False, branch=branch or None)
         return
     from werf_core.git.remote import open_remote_repository
     remote = open_remote_repository(params.repository)
     commit = resolve_revision(remote, ref=params.ref, commit=params.commit)
+    branch, tag = ref_kind(remote, params.ref)
     worktree = Path(tmp_dir()) / f"werf-source-{uuid.uuid4().hex[:12]}"
     with _locked(remote.lock_path):
         _git(remote.directory, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
     try:
         yield Source(project_dir=worktree / params.project_dir, commit=commit,
-                     label=params.label if params.ref else commit[:12], temporary=True)
+                     label=params.label if params.ref else commit[:12], temporary=True, branch=branch, tag=tag)
     finally:
         with _locked(remote.lock_path):
             _git(remote.directory, "worktree", "remove", "--force", str(worktree), check=False)
@@ -92,6 +96,21 @@ def resolve_revision(remote, *, ref: str | None, commit: str | None) -> str:
     except GitError:
         raise GitError(f"{ref!r} is neither a branch nor a tag of {remote.url}",
                        hint=f"`git ls-remote {remote.url}` lists what exists") from None
+
+
+def ref_kind(remote, ref: str | None) -> tuple[str | None, str | None]:
+    """(branch, tag): what `ref` names — as `resolve_revision` reads it (a plain name: branch first)."""
+    if not ref:
+        return None, None
+    if ref.startswith("refs/heads/"):
+        return ref[len("refs/heads/"):], None
+    if ref.startswith("refs/tags/"):
+        return None, ref[len("refs/tags/"):]
+    if ref.startswith("refs/"):
+        return None, None
+    if remote.commit_exists(f"refs/heads/{ref}"):
+        return ref, None
+    return None, ref
 
 
 def fetch_ref(remote, ref: str) -> str:

@@ -65,3 +65,24 @@ def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_
     assert result.returncode == 1
     assert result.stderr.startswith("Error: ") and "werf.yaml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.prefect
+@pytest.mark.registry
+def test_build_and_publish_entry_returns_both_reports(prefect_api, git_repo, project_name, werf_home,
+                                                      busybox_image, registry, tmp_path):
+    """What `werf build-and-publish --prefect` runs (see flows/cli_entry.py): the command's own TagPlan is used."""
+    from flows.cli_entry import run_build_and_publish_via_prefect
+    from werf_core.build.project import BuildOptions
+    from werf_core.publish.tags import TagPlan
+
+    small_project(git_repo, project_name)
+    options = BuildOptions(dir=str(git_repo.path), stages_storage=":local")
+    report, published = run_build_and_publish_via_prefect(
+        options, images_repo=registry.repo(project_name), images_repo_mode="auto",
+        tags=TagPlan.from_options(custom=["v1"], env={}), log_format="text", log_quiet=True, log_verbose=False,
+        report_path=str(tmp_path / "build.json"), publish_report_path=str(tmp_path / "publish.json"))
+    assert report.project == project_name and report.counts() == {"built": 3}
+    assert [t.reference for t in published.tags] == [f"{registry.repo(project_name)}/app:v1"]
+    assert registry.tags(f"{project_name}/app") == ["v1"]
+    assert json.loads((tmp_path / "publish.json").read_text())["Images"]["app"]["DockerTag"] == "v1"

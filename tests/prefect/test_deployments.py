@@ -9,7 +9,7 @@ from tests.prefect.runs import finished_flow_run, settled_task_runs, small_proje
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 
 
-def test_deploy_creates_both_deployments_on_the_process_pool(deployments):
+def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
     rebuild, ci = deployments["scheduled-rebuild"], deployments["ci-build"]
     assert rebuild["work_pool_name"] == ci["work_pool_name"] == "werf-builders"
     assert rebuild["entrypoint"] == ci["entrypoint"] == "flows/build.py:build"
@@ -22,6 +22,11 @@ def test_deploy_creates_both_deployments_on_the_process_pool(deployments):
     properties = ci["parameter_openapi_schema"]["properties"]
     assert {"repository", "ref", "commit", "images", "stages_storage", "synchronization"} <= set(properties)
     assert ci["parameter_openapi_schema"]["required"] == ["repository"]
+    publish = deployments["ci-build-and-publish"]
+    assert publish["entrypoint"] == "flows/publish.py:build_and_publish"
+    assert publish["parameters"] == {"stages_storage": ":local", "images_repo": "registry.example.com/acme/app"}
+    assert deployments["stages-sync"]["parameter_openapi_schema"]["required"] == ["project", "from_storage",
+                                                                                  "to_storage"]
 
 
 def test_the_schedule_yields_nightly_runs(prefect_api, deployments):

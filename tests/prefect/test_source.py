@@ -118,3 +118,13 @@ def test_the_worktree_is_removed_when_the_build_fails(origin, werf_home):
     assert not worktree.exists()
     cache = remote_cache_directory(str(repo.path))
     assert not (cache / "worktrees").exists() or not any((cache / "worktrees").iterdir())
+
+
+@pytest.mark.parametrize("ref, branch, tag", [("main", "main", None), ("refs/heads/feature", "feature", None),
+                                              ("v1", None, "v1"), ("refs/tags/v1", None, "v1")])
+def test_the_source_knows_whether_a_branch_or_a_tag_was_built(origin, werf_home, ref, branch, tag):
+    repo, _ = origin
+    with checked_out(params(repo.path, ref=ref)) as source:
+        assert (source.branch, source.tag) == (branch, tag)
+    with checked_out(params(repo.path)) as source:          # in place: the checked-out branch
+        assert (source.branch, source.tag) == ("main", None)
