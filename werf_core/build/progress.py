@@ -78,10 +78,14 @@ class JsonProgress:
         self._emit("stage_output", image=job.image, stage=job.stage, line=line)
 
     def stage_done(self, result: StageResult) -> None:
-        self._emit("stage_done", image=result.image, **result.to_report())
+        fields = result.to_report()
+        fields["stageImage"] = fields.pop("image")   # "image" is the werf image the stage belongs to
+        self._emit("stage_done", image=result.image, **fields)
 
     def image_done(self, result: ImageResult) -> None:
-        self._emit("image_done", **result.to_report())
+        fields = result.to_report()
+        fields["image"] = fields.pop("name")
+        self._emit("image_done", **fields)
 
     def warning(self, message: str) -> None:
         self._emit("warning", message=message)
