@@ -60,6 +60,7 @@ def run_publish(options, *, build: bool, images_repo: str | None, images_repo_mo
     repo = ImagesRepo.open(images_repo, images_repo_mode)   # user mistakes first, before any work
     progress = make_progress(log_format, verbose=log_verbose, quiet=log_quiet)
     project = open_project(options, warn=progress.warning)
+    own_registry = None
     try:
         conveyor = make_conveyor(project, progress=progress)
         try:
@@ -69,18 +70,20 @@ def run_publish(options, *, build: bool, images_repo: str | None, images_repo_mo
             raise
         if report_path:
             report.write(report_path)
-        registry = getattr(project.storage, "registry", None)
+        registry = getattr(project.storage, "registry", None)   # a registry stages storage's client, if any
         if registry is None:
             from werf_core.registry.client import RegistryClient
-            registry = RegistryClient.from_werf_options(insecure_registry=options.insecure_registry,
-                                                        skip_tls_verify_registry=options.skip_tls_verify_registry,
-                                                        docker_config=options.docker_config)
+            registry = own_registry = RegistryClient.from_werf_options(
+                insecure_registry=options.insecure_registry, skip_tls_verify_registry=options.skip_tls_verify_registry,
+                docker_config=options.docker_config)
         publisher = Publisher(project=project.project, storage=project.storage, sync=project.sync, images_repo=repo,
                               tag_plan=tags, registry=registry, records=records_for(project.storage),
                               progress=progress, project_commit=project.project_commit,
                               docker_client_factory=project.client_factory, docker_config=options.docker_config)
         published = publisher.publish(report.images)
     finally:
+        if own_registry is not None:
+            own_registry.close()
         project.close()
     if publish_report_path:
         published.write(publish_report_path)
