@@ -38,7 +38,7 @@ class PublishCall:
     error: BaseException | None = None
 
 
-@task(name="werf-publish", cache_policy=NO_CACHE, task_run_name=publish_task_run_name, tags=["werf-publish"])
+@task(name="werf-publish", cache_policy=NO_CACHE, task_run_name=publish_task_run_name)
 def publish_image_task(image: str, call: PublishCall) -> list[dict]:
     try:
         published = call.publisher.publish_image(call.image)

@@ -56,8 +56,10 @@ class StageCall:
         return self.result is not None or self.error is not None
 
 
+# No task tags: a tagged task run asks the API for tag-concurrency slots before it starts (one blocking round trip
+# per stage, measured at up to 2 s on a busy SQLite server; bench/prefect_orchestration.py).
 @task(name="werf-stage", cache_policy=StageDigestCachePolicy(), result_serializer="json",
-      cache_result_in_memory=False, task_run_name=stage_task_run_name, tags=["werf-stage"])
+      cache_result_in_memory=False, task_run_name=stage_task_run_name)
 def stage_task(project: str, stages_storage: str, image: str, stage: str, digest: str, dry_run: bool,
                call: StageCall) -> dict:
     try:
