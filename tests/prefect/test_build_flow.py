@@ -8,6 +8,7 @@ import pytest
 
 from tests.prefect.runs import (artifacts, copy_example, flow_run, settled_task_runs, small_project, stage_names,
                                 table_rows)
+from tests.support.kube_emulator import kube_emulator, kubeconfig_path  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 
@@ -104,3 +105,36 @@ def test_unsuitable_or_deleted_cached_stages_are_not_reused(prefect_api, git_rep
 
 def _stage(report: dict, name: str) -> dict:
     return next(s for s in report["images"]["app"]["stages"] if s["name"] == name)
+
+
+def test_kubernetes_synchronization_keeps_the_cache_records_in_a_configmap(prefect_api, git_repo, project_name,
+                                                                           werf_home, busybox_image, kube_emulator,
+                                                                           kubeconfig_path, monkeypatch):
+    """Runners on other machines share the records through the synchronization's namespace, not a mount."""
+    from tasks.configmap_records import config_map_name
+    small_project(git_repo, project_name)
+    parameters = dict(repository=str(git_repo.path), project_name=project_name,
+                      synchronization=f"kubernetes://werf-sync@{kubeconfig_path}")
+    _, first = run_build(**parameters)
+    records = kube_emulator.config_map("werf-sync", config_map_name(project_name))["data"]
+    assert {key.rsplit(".", 1)[1] for key in records if key != ".written"} == {
+        s["digest"] for s in first["images"]["app"]["stages"]}
+    assert not (werf_home / "shared_context" / "prefect_stage_cache").exists()
+
+    # another runner: an empty WERF_HOME (no local cache of any kind), same namespace
+    other_home = werf_home.parent / "other-runner-home"
+    other_home.mkdir()
+    monkeypatch.setenv("WERF_HOME", str(other_home))
+    second_id, second = run_build(**parameters)
+    runs = settled_task_runs(prefect_api, second_id, 3)
+    assert {r["state_name"] for r in runs.values()} == {"Cached"}
+    assert second["images"]["app"]["stageImage"] == first["images"]["app"]["stageImage"]
+
+
+def test_a_dry_run_plans_without_writing_cache_records(prefect_api, git_repo, project_name, werf_home,
+                                                       busybox_image):
+    small_project(git_repo, project_name)
+    run_id, report = run_build(repository=str(git_repo.path), project_name=project_name, dry_run=True)
+    assert {s["status"] for s in report["images"]["app"]["stages"]} == {"planned"}
+    assert {r["state_name"] for r in settled_task_runs(prefect_api, run_id, 3).values()} == {"Completed"}
+    assert not (werf_home / "shared_context" / "prefect_stage_cache").exists()
