@@ -43,10 +43,10 @@ class PrefectStageRunner:
             chosen = job.kind.select(job.ctx, conveyor.manager.stages_by_digest(job.digest))
         if not _same_stage(recorded, chosen):
             return self._execute(self.refresh_task, conveyor, job)
-        call, value = self._call(self.cached_task, conveyor, job)
+        call, state = self._call(self.cached_task, conveyor, job)
         if call.executed:
-            return self._outcome(call)
-        if not _same_stage(description_from_record(value, digest=job.digest), chosen):
+            return call.result
+        if not _same_stage(description_from_record(state.result(), digest=job.digest), chosen):
             return self._execute(self.refresh_task, conveyor, job)
         return self._reused(conveyor, job, chosen, started)
 
@@ -68,16 +68,15 @@ class PrefectStageRunner:
                      digest=job.digest, dry_run=bool(conveyor.dry_run), call=quote(call), return_state=True)
         if call.error is not None:
             raise call.error
-        return call, state.result()   # a bug in the body re-raises here with its traceback
+        if not state.is_completed():
+            state.result()            # a bug in the body: re-raised here with its own traceback
+            raise RuntimeError(f"stage task {job.image}/{job.stage} ended {state.name}: {state.message}")
+        return call, state
 
     def _execute(self, task, conveyor, job) -> StageResult:
         call, _ = self._call(task, conveyor, job)
         if not call.executed:
             raise RuntimeError(f"stage task {job.image}/{job.stage} was expected to run, but finished cached")
-        return self._outcome(call)
-
-    @staticmethod
-    def _outcome(call: StageCall) -> StageResult:
         return call.result
 
     @staticmethod

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kube_emulator import kube_emulator, kubeconfig_path  # noqa: F401 (fixtures)
 from tests.support.prefect_server import PrefectServer, ProcessWorker
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,6 @@ import pytest
 
 from tests.prefect.runs import (artifacts, copy_example, flow_run, settled_task_runs, small_project, stage_names,
                                 table_rows)
-from tests.support.kube_emulator import kube_emulator, kubeconfig_path  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 
@@ -138,3 +137,17 @@ def test_a_dry_run_plans_without_writing_cache_records(prefect_api, git_repo, pr
     assert {s["status"] for s in report["images"]["app"]["stages"]} == {"planned"}
     assert {r["state_name"] for r in settled_task_runs(prefect_api, run_id, 3).values()} == {"Completed"}
     assert not (werf_home / "shared_context" / "prefect_stage_cache").exists()
+
+
+def test_a_failing_stage_fails_its_task_run_and_the_flow_with_werfs_message(prefect_api, git_repo, project_name,
+                                                                           werf_home, busybox_image):
+    from flows.build import build
+    small_project(git_repo, project_name, install="echo broken >&2; exit 3")
+    state = build(repository=str(git_repo.path), project_name=project_name, return_state=True)
+    assert state.is_failed()
+    assert state.message.startswith("Error: ") and "install" in state.message and "Traceback" not in state.message
+    runs = settled_task_runs(prefect_api, state.state_details.flow_run_id, 3)
+    states = {name.split(" ")[0]: r["state_name"] for name, r in runs.items()}
+    assert states == {"app/from": "Completed", "app/gitArchive": "Completed", "app/install": "Failed"}
+    records = sorted(p.name for p in (werf_home / "shared_context" / "prefect_stage_cache").iterdir())
+    assert len(records) == 2 and all(r.startswith(f"werf-stage.{project_name}.") for r in records)

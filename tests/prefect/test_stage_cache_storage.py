@@ -11,7 +11,6 @@ from tasks.cache_key import stage_cache_key
 from tasks.cache_storage import (StageRecordMissing, WerfStageCacheConfigMap, WerfStageCacheDirectory,
                                  local_cache_directory)
 from tasks.configmap_records import WRITTEN_KEY, ConfigMapRecordStore, config_map_name
-from tests.support.kube_emulator import kube_emulator, kubeconfig_path  # noqa: F401 (fixtures)
 from werf_core.sync.kube_api import KubeApi, KubeConfigSource
 
 NS = "werf-synchronization"
