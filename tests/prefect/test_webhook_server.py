@@ -83,3 +83,15 @@ def test_signed_push_starts_one_ci_build_run_per_delivery(prefect_api, deploymen
     huge = json.dumps({**github_push(clone_url=repository), "padding": "x" * 300 * 1024}).encode()
     assert post(url, huge, delivery=str(uuid.uuid4())).status_code == 413
     assert SECRET not in log_path.read_text()
+
+
+def test_the_secret_can_come_from_a_prefect_secret_block(prefect_api):
+    from prefect.blocks.system import Secret
+
+    from deployments.webhook.settings import WebhookSettings, WebhookSettingsError
+    name = f"werf-webhook-{uuid.uuid4().hex[:8]}"
+    Secret(value=SECRET).save(name)
+    settings = WebhookSettings.from_env({"WERF_PREFECT_WEBHOOK_SECRET_BLOCK": name})
+    assert settings.secret == SECRET and SECRET not in repr(settings)
+    with pytest.raises(WebhookSettingsError, match="cannot load the Prefect Secret block"):
+        WebhookSettings.from_env({"WERF_PREFECT_WEBHOOK_SECRET_BLOCK": name + "-missing"})
