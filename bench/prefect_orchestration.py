@@ -104,11 +104,17 @@ def build_with_prefect(repository: Path, project: str) -> tuple[float, list[floa
 
 
 def remove_project(client, project: str) -> None:
-    for image in client.images.list(filters={"label": f"werf={project}"}):
-        try:
-            client.images.remove(image.id, force=True)
-        except Exception:   # noqa: BLE001 - shared layers of an already removed image
-            pass
+    """Every image of the project; several passes, since an image with child images is removed after them."""
+    import docker.errors
+    for _ in range(20):
+        images = client.images.list(all=True, filters={"label": f"werf={project}"})
+        if not images:
+            return
+        for image in images:
+            try:
+                client.images.remove(image.id, force=True)
+            except docker.errors.APIError:
+                pass   # a parent of an image not removed yet: next pass
 
 
 def measure(actions: dict[str, object], runs: int) -> dict[str, list[tuple[float, float, int]]]:
@@ -156,12 +162,12 @@ def main() -> int:
 
         def fresh(build):
             def action():
-                project = f"bench-{uuid.uuid4().hex[:8]}"
+                project = f"bench-prefect-{uuid.uuid4().hex[:8]}"
                 projects.append(project)
                 return build(repository, project)
             return action
 
-        idle_local, idle_prefect = f"bench-{uuid.uuid4().hex[:8]}", f"bench-{uuid.uuid4().hex[:8]}"
+        idle_local, idle_prefect = f"bench-prefect-{uuid.uuid4().hex[:8]}", f"bench-prefect-{uuid.uuid4().hex[:8]}"
         projects += [idle_local, idle_prefect]
         build_in_process(repository, idle_local)          # store every stage once
         build_with_prefect(repository, idle_prefect)      # ... and every Prefect cache record
