@@ -49,7 +49,7 @@ def test_publish_from_registry_stages_moves_no_layer(app_project, home_a, stages
                                                           .split(":"))["layers"]}
     assert not set(blob_downloads(requests)) & stage_layers                 # no layer read
     mounts = [path for method, path in requests if method == "POST" and "mount=" in path]
-    assert len(mounts) == 2 * len(stage_layers)                              # layers mounted, per tag
+    assert len(mounts) == len(stage_layers)         # each layer mounted once; the second tag finds them there
     app_repo = f"{project_name}/app"
     configs = {manifest(registry, app_repo, tag)["config"]["digest"] for tag in registry.tags(app_repo)}
     metadata_record = 1
@@ -132,10 +132,13 @@ def test_monorepo_mode_and_ci_environment_variables(app_project, home_a, stages_
                                                     project_name, tmp_path):
     werf(["build-and-publish", "--dir", str(app_project.path)], home_a, WERF_STAGES_STORAGE=stages_repo,
          WERF_SYNCHRONIZATION=":local", WERF_IMAGES_REPO=images_repo, WERF_IMAGES_REPO_MODE="monorepo",
-         WERF_TAG_CUSTOM_RELEASE="rc1", WERF_TAG_GIT_COMMIT=app_project.head(),
+         WERF_TAG_CUSTOM_RELEASE="rc1", WERF_TAG_GIT_COMMIT=app_project.head(), WERF_TAG_BY_STAGES_SIGNATURE="true",
          WERF_PUBLISH_REPORT_PATH=str(tmp_path / "p.json"))
-    assert registry.tags(project_name) == sorted(["app-rc1", f"app-{app_project.head()}"])
-    assert read_report(tmp_path / "p.json")["Images"]["app"]["DockerRepo"] == images_repo
+    report = read_report(tmp_path / "p.json")["Images"]["app"]
+    content_tag = report["DockerTag"]                      # stages-signature is published last
+    assert content_tag.startswith("app-") and len(content_tag) == len("app-") + 56
+    assert registry.tags(project_name) == sorted(["app-rc1", f"app-{app_project.head()}", content_tag])
+    assert report["DockerRepo"] == images_repo
 
 
 def test_publish_without_built_stages_fails_naming_the_stage(app_project, home_a, stages_repo, images_repo):
