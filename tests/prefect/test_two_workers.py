@@ -14,8 +14,8 @@ pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 def stored_stages(docker_client, project: str) -> dict[str, list[str]]:
     """digest → the stage tags in the local stages storage."""
     stages = defaultdict(list)
-    for image in docker_client.images.list(name=f"werf-stages-storage/{project}"):
-        for tag in image.tags:
+    for image in docker_client.api.images(name=f"werf-stages-storage/{project}"):
+        for tag in image.get("RepoTags") or []:
             digest, _, unique = tag.split(":", 1)[1].rpartition("-")
             stages[digest].append(unique)
     return dict(stages)
