@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from scripts import devenv
+from tests.support.docker_cleanup import remove_project_images
 from tests.support.gitrepo import GitRepo
 from tests.support.registry import Registry, remove_registry, start_throwaway_registry
 
@@ -60,23 +61,6 @@ def project_name(request, docker_client) -> str:
     name = f"t-{uuid.uuid4().hex[:10]}"
     yield name
     remove_project_images(docker_client, name)
-
-
-def remove_project_images(client, project: str) -> None:
-    import docker.errors
-    seen = set()
-    for image in client.images.list(filters={"label": f"werf={project}"}, all=True):
-        seen.add(image.id)
-    for image in client.images.list():
-        if any(f"/{project}:" in t or t.startswith(f"{project}:") for t in image.tags):
-            seen.add(image.id)
-    for container in client.containers.list(all=True, filters={"label": f"werf={project}"}):
-        container.remove(force=True)
-    for image_id in seen:
-        try:
-            client.images.remove(image_id, force=True)
-        except docker.errors.APIError:
-            pass
 
 
 @pytest.fixture

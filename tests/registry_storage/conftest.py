@@ -2,34 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from tests.registry_storage.support import APP_FILES, app_config, forget_project_images
+from tests.registry_storage.support import APP_FILES, app_config
 from tests.support.project import make_project
-
-
-@pytest.fixture
-def project_name(docker_client) -> str:
-    """A unique project name; the project's images are removed afterwards.
-
-    Overrides the session-wide fixture, whose clean-up inspects every image of the engine and fails when another
-    process removes an unrelated image meanwhile: this one looks only at what carries the project's name or label.
-    """
-    import docker.errors
-    name = f"t-{uuid.uuid4().hex[:10]}"
-    yield name
-    for container in docker_client.containers.list(all=True, filters={"label": f"werf={name}"}):
-        container.remove(force=True)
-    forget_project_images(docker_client, name)
-    for image in docker_client.api.images():
-        for tag in image.get("RepoTags") or []:
-            if f"/{name}/" in tag or f"/{name}:" in tag or tag.startswith(f"werf-test-{name}:"):
-                try:
-                    docker_client.api.remove_image(tag, force=True)
-                except docker.errors.APIError:
-                    pass
 
 
 @pytest.fixture

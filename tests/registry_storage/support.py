@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.docker_cleanup import remove_project_images
 from tests.support.project import run_werf, werf_env
 from tests.support.registry import MANIFEST_TYPES
 
@@ -125,23 +126,8 @@ def stage_tags(registry, repository: str) -> list[str]:
 # ---------------------------------------------------------------- the engine
 
 def forget_project_images(client, project: str) -> None:
-    """Remove every image of the project from the engine, as if this were a fresh machine.
-
-    Stage images are parents of one another and the engine refuses to remove a parent before its children, so
-    this sweeps until nothing labelled with the project is left.
-    """
-    import docker.errors
-    for _ in range(20):
-        images = client.api.images(filters={"label": f"werf={project}"}, all=True)   # raw: no per-image inspect
-        if not images:
-            return
-        for image in images:
-            try:
-                client.api.remove_image(image["Id"], force=True)
-            except docker.errors.APIError:
-                pass
-    raise AssertionError(f"could not remove the images of {project}")
-
+    """Remove every image of the project from the engine, as if this were a fresh machine."""
+    remove_project_images(client, project)
 
 
 def image_events(client, since: float, action: str, prefix: str) -> list[str]:
