@@ -5,6 +5,5 @@ from tests.registry_storage.conftest import (  # noqa: F401
     home_a,
     home_b,
     images_repo,
-    project_name,
     stages_repo,
 )
