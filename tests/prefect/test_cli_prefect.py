@@ -69,20 +69,16 @@ def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_
 
 @pytest.mark.prefect
 @pytest.mark.registry
-def test_build_and_publish_entry_returns_both_reports(prefect_api, git_repo, project_name, werf_home,
-                                                      busybox_image, registry, tmp_path):
-    """What `werf build-and-publish --prefect` runs (see flows/cli_entry.py): the command's own TagPlan is used."""
-    from flows.cli_entry import run_build_and_publish_via_prefect
-    from werf_core.build.project import BuildOptions
-    from werf_core.publish.tags import TagPlan
-
+def test_build_and_publish_prefect_switch_runs_the_flow(prefect_api, git_repo, project_name, werf_home,
+                                                        busybox_image, registry, tmp_path):
+    """`werf build-and-publish --prefect`: the werf-build-and-publish flow with the command's own tags."""
     small_project(git_repo, project_name)
-    options = BuildOptions(dir=str(git_repo.path), stages_storage=":local")
-    report, published = run_build_and_publish_via_prefect(
-        options, images_repo=registry.repo(project_name), images_repo_mode="auto",
-        tags=TagPlan.from_options(custom=["v1"], env={}), log_format="text", log_quiet=True, log_verbose=False,
-        report_path=str(tmp_path / "build.json"), publish_report_path=str(tmp_path / "publish.json"))
-    assert report.project == project_name and report.counts() == {"built": 3}
-    assert [t.reference for t in published.tags] == [f"{registry.repo(project_name)}/app:v1"]
+    env = {**prefect_api.env, "WERF_HOME": str(werf_home), "PREFECT_API_URL": prefect_api.url}
+    result = run_werf(["build-and-publish", "--prefect", "--dir", str(git_repo.path), "--stages-storage", ":local",
+                       "--images-repo", registry.repo(project_name), "--tag-custom", "v1",
+                       "--report-path", str(tmp_path / "build.json"),
+                       "--publish-report-path", str(tmp_path / "publish.json")], env=env)
+    assert "Prefect flow run: http://127.0.0.1:" in result.stderr
+    assert json.loads((tmp_path / "build.json").read_text())["counts"] == {"built": 3}
     assert registry.tags(f"{project_name}/app") == ["v1"]
     assert json.loads((tmp_path / "publish.json").read_text())["Images"]["app"]["DockerTag"] == "v1"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -37,6 +36,10 @@ def storage_options(func):
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+PREFECT_HELP = ("Run as a Prefect flow, every stage a task run in the dashboard (default: when PREFECT_API_URL is "
+                "set) [$WERF_PREFECT].")
 
 
 def build_options_from(kwargs: dict, images: tuple[str, ...]):
@@ -90,17 +93,17 @@ def run_build(options, *, log_format: str, log_quiet: bool, log_verbose: bool, r
 @click.option("--dry-run", is_flag=True, default=False, envvar="WERF_DRY_RUN",
               help="Plan only: print every stage's digest and whether a stored stage would be used [$WERF_DRY_RUN].")
 @click.option("--prefect/--no-prefect", "prefect", envvar="WERF_PREFECT", default=None,
-              help="Run the build as a Prefect flow, every stage a task run (default: when PREFECT_API_URL is set) "
-                   "[$WERF_PREFECT].")
+              help=PREFECT_HELP)
 def build_command(images, report_path, dry_run, log_format, log_quiet, log_verbose, prefect=None, **kwargs):
     """Build the stages of IMAGES (default: every image) into the stages storage.
 
     A stage already in the stages storage is reused without pulling it; only what changed is built.
     """
+    from flows.cli_entry import prefect_wanted  # cheap: flows/cli_entry imports Prefect only when it runs a flow
     options = build_options_from(kwargs, images)
     run = run_build
-    if prefect or (prefect is None and os.environ.get("PREFECT_API_URL")):
-        from flows.cli_entry import run_build_via_prefect as run  # imports Prefect (~2 s): only when wanted
+    if prefect_wanted(prefect):
+        from flows.cli_entry import run_build_via_prefect as run
     report = run(options, log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose,
                  report_path=report_path, dry_run=dry_run)
     if not log_quiet:

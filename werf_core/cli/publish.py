@@ -11,7 +11,7 @@ import os
 
 import click
 
-from werf_core.cli.build import build_options_from, print_summary, storage_options
+from werf_core.cli.build import PREFECT_HELP, build_options_from, print_summary, storage_options
 from werf_core.cli.options import log_options, project_dir_options
 
 
@@ -93,16 +93,24 @@ def run_publish(options, *, build: bool, images_repo: str | None, images_repo_mo
 def _command(build: bool):
     def command(images, images_repo, images_repo_mode, tag_custom, tag_git_branch, tag_git_tag, tag_git_commit,
                 tag_by_stages_signature, publish_report_path, publish_report_format, report_path, log_format,
-                log_quiet, log_verbose, **kwargs):
+                log_quiet, log_verbose, prefect=None, **kwargs):
         from werf_core.publish.tags import TagPlan
         tags = TagPlan.from_options(custom=tag_custom, git_branch=tag_git_branch, git_tag=tag_git_tag,
                                     git_commit=tag_git_commit, by_stages_signature=tag_by_stages_signature,
                                     env=os.environ)
         options = build_options_from(kwargs, images)
-        report, published = run_publish(options, build=build, images_repo=images_repo,
-                                        images_repo_mode=images_repo_mode, tags=tags, log_format=log_format,
-                                        log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path,
-                                        publish_report_path=publish_report_path)
+        from flows.cli_entry import prefect_wanted  # cheap: Prefect itself is imported only to run the flow
+        if build and prefect_wanted(prefect):
+            from flows.cli_entry import run_build_and_publish_via_prefect
+            report, published = run_build_and_publish_via_prefect(
+                options, images_repo=images_repo, images_repo_mode=images_repo_mode, tags=tags,
+                log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path,
+                publish_report_path=publish_report_path)
+        else:
+            report, published = run_publish(options, build=build, images_repo=images_repo,
+                                            images_repo_mode=images_repo_mode, tags=tags, log_format=log_format,
+                                            log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path,
+                                            publish_report_path=publish_report_path)
         if not log_quiet:
             print_summary(report)
             fresh = sum(1 for t in published.tags if t.status == "published")
@@ -110,8 +118,10 @@ def _command(build: bool):
     return command
 
 
-def _decorate(command, name: str, doc: str):
+def _decorate(command, name: str, doc: str, *extra_options):
     command.__doc__ = doc
+    for option in extra_options:
+        command = option(command)
     command = publish_options(log_options(storage_options(project_dir_options(command))))
     return click.command(name)(click.argument("images", nargs=-1)(command))
 
@@ -127,4 +137,4 @@ build_and_publish_command = _decorate(_command(build=True), "build-and-publish",
 
 Only what changed is built; with a registry stages storage, publishing reuses the stages' layers in place
 (no pull, no layer upload).
-""")
+""", click.option("--prefect/--no-prefect", "prefect", envvar="WERF_PREFECT", default=None, help=PREFECT_HELP))
