@@ -21,8 +21,6 @@ blocks drop them.
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -31,6 +29,7 @@ from pydantic import Field, PrivateAttr
 
 from tasks.cache_key import is_stage_cache_key
 from tasks.configmap_records import ConfigMapRecordStore
+from werf_core.fsutil import atomic_write
 from werf_core.paths import werf_home
 
 LOCAL_BLOCK_NAME = "werf-stage-cache-local"
@@ -65,17 +64,8 @@ class WerfStageCacheDirectory(WritableFileSystem):
     def write_path(self, path: str, content: bytes, _sync: bool | None = None) -> str:
         if not is_stage_cache_key(path):
             return path     # a failure payload: not a cache answer (see the module docstring)
-        target = self._path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # write aside and rename: a concurrent reader sees the old record or the new one, never half of one
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{path}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(content)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # a concurrent reader sees the old record or the new one, never half of one
+        atomic_write(self._path(path), content)
         return path
 
     def delete_path(self, path: str) -> None:

@@ -51,7 +51,7 @@ def random_container_name() -> str:
 
 def render_script(instructions: ContainerInstructions) -> str:
     """The build script: exports, then each command preceded by its step number, reported on failure."""
-    lines = ["set -e", f"export PATH=\"${{PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}}\""]
+    lines = ["set -e", "export PATH=\"${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}\""]
     for key, value in instructions.env.items():
         lines.append(f"export {key}={shlex.quote(value)}")
     lines.append(f"trap '__werf_rc=$?; if [ $__werf_rc -ne 0 ] && [ -n \"${{__werf_step:-}}\" ]; then "

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from werf_core.fsutil import atomic_write
 from werf_core.storage.base import StageDescription
 
 BUILT, REUSED, DISCARDED, PLANNED = "built", "reused", "discarded", "planned"
@@ -74,8 +75,4 @@ class BuildReport:
 
     def write(self, path: str | Path) -> None:
         """Write atomically: a reader never sees half a report."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n")
-        tmp.replace(target)
+        atomic_write(path, json.dumps(self.to_json(), indent=2) + "\n", mode=0o644)

@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from werf_core.fsutil import atomic_write
 from werf_core.ci_env.errors import CiEnvError
 from werf_core.ci_env.plan import RegistryLogin
 
@@ -142,11 +143,4 @@ def _read_config(path: Path) -> dict:
 
 def _write_private(path: Path, text: str) -> None:
     """Write `text` readable by the owner only, replacing the file in one step."""
-    fd, tmp = tempfile.mkstemp(prefix=".config.json.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)  # the temporary file is created 0600, so the secret is never readable by others

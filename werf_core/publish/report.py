@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from werf_core.fsutil import atomic_write
+
 PUBLISHED, UP_TO_DATE = "published", "up-to-date"
 
 
@@ -50,8 +52,4 @@ class PublishReport:
 
     def write(self, path: str | Path) -> None:
         """Atomically, so a CI step reading it never sees half a report."""
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n")
-        tmp.replace(target)
+        atomic_write(path, json.dumps(self.to_json(), indent=2) + "\n", mode=0o644)

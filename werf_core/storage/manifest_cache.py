@@ -17,11 +17,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
+from werf_core.fsutil import atomic_write
 from werf_core import paths
 from werf_core.hashing import murmur_hash
 from werf_core.registry.image_info import ImageInfo
@@ -79,17 +79,8 @@ class ManifestCache:
             return
         if info.name != image_name:
             info = replace(info, name=image_name)
-        target = self.path_of(image_name)
-        target.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"AccessTimestamp": int(time.time()), "Info": info.to_json()}, separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path_of(image_name), text)
 
     def delete(self, image_name: str) -> None:
         """Forget one image (it was deleted, rejected, or found different from what we remembered)."""

@@ -17,11 +17,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from werf_core.fsutil import atomic_write
 from werf_core.paths import werf_home
 from werf_core.storage.stage_id import StageID
 
@@ -87,17 +87,8 @@ class FileStagesStorageCache(StagesStorageCache):
         return _read_entry(self.entry_path(project, digest))
 
     def store_stages(self, project: str, digest: str, ids: list[StageID]) -> None:
-        path = self.entry_path(project, digest)
-        path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"stages": [stage.to_json() for stage in ids]}, separators=(",", ":")) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{digest}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            _unlink_quietly(Path(tmp))
-            raise
+        atomic_write(self.entry_path(project, digest), text, mode=0o644)
 
     def delete_stages(self, project: str, digest: str) -> None:
         _unlink_quietly(self.entry_path(project, digest))
