@@ -12,7 +12,6 @@ A commit wins over a ref; a ref that only exists outside branches and tags (`ref
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from typing import Iterator
 
 from flows.params import BuildParameters
 from werf_core.errors import GitError
+from werf_core.fsutil import exclusive_file_lock
 from werf_core.paths import tmp_dir
 
 
@@ -54,13 +54,13 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
     commit = resolve_revision(remote, ref=params.ref, commit=params.commit)
     branch, tag = ref_kind(remote, params.ref)
     worktree = Path(tmp_dir()) / f"werf-source-{uuid.uuid4().hex[:12]}"
-    with _locked(remote.lock_path):
+    with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
         _git(remote.directory, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
     try:
         yield Source(project_dir=worktree / params.project_dir, commit=commit,
                      label=params.label if params.ref else commit[:12], temporary=True, branch=branch, tag=tag)
     finally:
-        with _locked(remote.lock_path):
+        with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
             _git(remote.directory, "worktree", "remove", "--force", str(worktree), check=False)
             _git(remote.directory, "worktree", "prune", check=False)
         shutil.rmtree(worktree, ignore_errors=True)
@@ -116,7 +116,7 @@ def ref_kind(remote, ref: str | None) -> tuple[str | None, str | None]:
 def fetch_ref(remote, ref: str) -> str:
     """Fetch one ref that the cached clone does not mirror (pull/merge-request heads) and return its commit."""
     local = f"refs/werf-prefect/{ref.removeprefix('refs/')}"
-    with _locked(remote.lock_path):
+    with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
         result = _git(remote.directory, "fetch", "--quiet", "--force", "--", remote.url, f"+{ref}:{local}",
                       check=False)
     if result.returncode != 0:
@@ -151,15 +151,3 @@ def _git(git_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedP
         raise GitError(f"git {args[0]} {args[1] if len(args) > 1 else ''} failed in {git_dir}: {last}",
                        hint="check that the cached clone is readable; removing it makes the next build clone again")
     return result
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """The cached clone's own lock file (the one `werf_core.git.remote` takes to clone and fetch)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

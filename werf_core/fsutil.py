@@ -1,10 +1,13 @@
-"""Writing files so that a concurrent reader sees the old content or the new one, never half of either."""
+"""Files shared between processes: atomic replacement (readers see old or new, never half) and host file locks."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 
 def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | None = None) -> Path:
@@ -26,3 +29,16 @@ def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | N
         Path(tmp).unlink(missing_ok=True)
         raise
     return target
+
+
+@contextmanager
+def exclusive_file_lock(path: str | os.PathLike) -> Iterator[None]:
+    """Hold `flock(LOCK_EX)` on `path` (created if missing) for the block; the kernel frees it if the process dies."""
+    lock_path = Path(path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -10,18 +10,17 @@ hash of the toolchain's content, so a changed busybox gives a new toolchain and 
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import io
 import subprocess
 import tarfile
-from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
 from werf_core import paths
 from werf_core.build.instructions import TOOLCHAIN_MOUNT
 from werf_core.errors import BuildError
+from werf_core.fsutil import exclusive_file_lock
 
 BUSYBOX = Path("/bin/busybox")
 IMAGE_REPOSITORY = "werf-prefect/toolchain"
@@ -70,17 +69,9 @@ def _toolchain_tar() -> bytes:
     return buf.getvalue()
 
 
-@contextmanager
 def host_lock(name: str):
-    """An exclusive host-wide file lock, so two processes never create the same toolchain at once."""
-    lock_dir = paths.locks_dir()
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    with open(lock_dir / f"{name}.lock", "w") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """An exclusive host-wide lock, so two processes never create the same toolchain (or runtime) at once."""
+    return exclusive_file_lock(paths.locks_dir() / f"{name}.lock")
 
 
 def ensure_toolchain(client) -> str:

@@ -14,7 +14,6 @@ A local path or `file://` URL works like any other remote.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import re
@@ -22,11 +21,11 @@ import shutil
 import subprocess
 import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from werf_core.errors import GitError
+from werf_core.fsutil import exclusive_file_lock
 from werf_core.git.mapping import repository_id_from_url
 from werf_core.git.repository import NON_INTERACTIVE_ENV, GitRepository
 from werf_core.paths import werf_home
@@ -69,17 +68,6 @@ def remote_cache_directory(url: str) -> Path:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", repository_id_from_url(url)).strip("-")[:60] or "repo"
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
     return werf_home() / "local_cache" / "git_repos" / f"{slug}-{key}"
-
-
-@contextmanager
-def _exclusive_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _git_env() -> dict[str, str]:
@@ -125,7 +113,7 @@ class RemoteGitRepository(GitRepository):
 
     def fetch(self) -> None:
         """Fetch all branches and tags (pruning deleted ones), under the cache entry's lock."""
-        with _exclusive_lock(self.lock_path):
+        with exclusive_file_lock(self.lock_path):
             result = subprocess.run(["git", "--git-dir", str(self.directory), "fetch", "--quiet", "--prune",
                                      "--force", "--", self.url, *_FETCH_REFSPECS],
                                     capture_output=True, text=True, env=_git_env())
@@ -175,7 +163,7 @@ def open_remote_repository(url: str) -> RemoteGitRepository:
     url = normalize_url(url)
     directory = remote_cache_directory(url)
     if not (directory / "HEAD").exists():
-        with _exclusive_lock(directory.with_name(directory.name + ".lock")):
+        with exclusive_file_lock(directory.with_name(directory.name + ".lock")):
             if not (directory / "HEAD").exists():
                 _clone(url, directory)
                 _remember_fetch(directory)  # a fresh clone is up to date
