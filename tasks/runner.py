@@ -20,7 +20,6 @@ from prefect.utilities.annotations import quote
 from tasks.cache_key import stage_cache_key
 from tasks.stage_record import description_from_record
 from tasks.stage_task import StageCall, stage_task
-from werf_core.build.conveyor import stage_content_digest
 from werf_core.build.results import REUSED, StageResult
 from werf_core.storage.base import StageDescription
 
@@ -82,13 +81,7 @@ class PrefectStageRunner:
     @staticmethod
     def _reused(conveyor, job, description: StageDescription, started: float) -> StageResult:
         conveyor.progress.stage_started(job)
-        next_deps = job.kind.next_stage_dependencies(job.ctx, description)
-        result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=REUSED,
-                             description=description, next_deps=next_deps,
-                             content_digest=stage_content_digest(job.stage, job.digest, next_deps),
-                             seconds=time.monotonic() - started)
-        conveyor.progress.stage_done(result)
-        return result
+        return conveyor.finish_stage(job, description, REUSED, started)
 
 
 def _same_stage(a: StageDescription | None, b: StageDescription | None) -> bool:

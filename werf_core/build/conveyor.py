@@ -261,9 +261,9 @@ class Conveyor:
         with self._digest_mutex(job.digest):
             chosen = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest))
             if chosen is not None:
-                return self._finish(job, chosen, REUSED, started)
+                return self.finish_stage(job, chosen, REUSED, started)
             if self.dry_run:
-                return self._finish(job, self._predicted(job), PLANNED, started)
+                return self.finish_stage(job, self._predicted(job), PLANNED, started)
             if self.should_be_built:
                 raise StorageError(
                     f"stage {job.image}/{job.stage} ({job.digest}) is not in {self.storage.address}",
@@ -277,7 +277,7 @@ class Conveyor:
             finally:
                 if not published:
                     self._remove_image(image_id)
-            return self._finish(job, description, status, started)
+            return self.finish_stage(job, description, status, started)
 
     def build_stage_image(self, job: StageJob) -> str:
         """Build the stage on top of the previous stage image; return the local image ID (not yet published)."""
@@ -343,7 +343,8 @@ class Conveyor:
                 labels[commit_label(mapping.paramshash)] = mapping.current_commit
         return StageDescription(StageID(job.digest, 0), "", "", labels)
 
-    def _finish(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
+    def finish_stage(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
+        """The result of a stage resolved to `description` (also used by runners that resolve stages themselves)."""
         next_deps = job.kind.next_stage_dependencies(job.ctx, description)
         result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=status,
                              description=description, next_deps=next_deps,
