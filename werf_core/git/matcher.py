@@ -15,23 +15,16 @@ use it to skip directories and to take whole trees at once.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 
 from werf_core.git.doublestar import DirState, compile_glob
+from werf_core.gopath import clean as go_path_clean
 
 __all__ = ["PathMatcher", "DirState", "clean_path", "normalize_pattern"]
 
 
-def clean_path(path: str) -> str:
-    """Go's `path.Clean`: collapse `//`, `.` and `..`, drop trailing slashes; "" → "."."""
-    if path == "":
-        return "."
-    cleaned = posixpath.normpath(path)
-    if cleaned.startswith("//"):
-        cleaned = "/" + cleaned.lstrip("/")
-    return cleaned
+clean_path = go_path_clean  # Go's path.Clean, as werf cleans every path of a mapping
 
 
 def normalize_pattern(pattern: str) -> str:

@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from werf_core.config.source_map import SourceLocation
 from werf_core.config.yaml_documents import plain, scalar_text
+from werf_core.gopath import clean as go_path_clean
 
 WERF_ERROR = "werf"
 
@@ -139,26 +140,6 @@ PlainMapping = Annotated[dict[str, Any], BeforeValidator(plain_mapping)]
 
 
 # --- paths ---------------------------------------------------------------------------------------------------------
-
-def go_path_clean(path: str) -> str:
-    """Go's `path.Clean`: collapse `//`, drop `.` and resolve `..`; "" → "."; never a trailing slash (but "/")."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for segment in path.split("/"):
-        if segment in ("", "."):
-            continue
-        if segment == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(segment)
-    joined = "/".join(parts)
-    if rooted:
-        return "/" + joined
-    return joined or "."
-
 
 def _absolute_path(value: Any) -> Any:
     text = _to_text(value)

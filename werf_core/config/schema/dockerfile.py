@@ -6,8 +6,8 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import BeforeValidator, Field
 
-from werf_core.config.schema.base import (PlainMapping, SourceAware, StrList, YamlStr, describe_value, go_path_clean,
-                                          werf_error)
+from werf_core.config.schema.base import PlainMapping, SourceAware, StrList, YamlStr, describe_value, werf_error
+from werf_core.gopath import clean as go_path_clean
 
 
 def _image_name(value: Any) -> Any:

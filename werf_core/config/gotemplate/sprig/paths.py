@@ -10,28 +10,9 @@ from urllib.parse import quote, unquote, urlsplit
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import gofunc
 from werf_core.config.gotemplate.values import go_kind_of
+from werf_core.gopath import clean as go_path_clean
 
-
-def clean(path: str) -> str:
-    """path.Clean: the shortest equivalent slash-separated path."""
-    if path == "":
-        return "."
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part == "" or part == ".":
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    out = "/".join(parts)
-    if rooted:
-        return "/" + out
-    return out or "."
+clean = go_path_clean  # path.Clean
 
 
 def base(path: str) -> str:
