@@ -387,14 +387,10 @@ class Conveyor:
                                   "available (docker pull / docker load)") from None
 
     def _base_image_id(self, spec: ImageSpec) -> str:
-        """fromLatest: the registry's current image ID of the base reference (asked on every build, as werf does)."""
-        if self.base_image_resolver is None:
-            import docker.errors
-            try:
-                return self.client.api.inspect_image(spec.from_ref)["Id"]
-            except docker.errors.ImageNotFound:
-                return self.client.api.inspect_image(self.ensure_base_image(spec.from_ref, spec))["Id"]
-        return self.base_image_resolver(spec.from_ref)
+        """fromLatest: the current image ID of the base reference (the registry's answer when a resolver is given)."""
+        if self.base_image_resolver is not None:
+            return self.base_image_resolver(spec.from_ref)
+        return self.client.api.inspect_image(self.ensure_base_image(spec.from_ref, spec))["Id"]
 
     def export_path(self, description: StageDescription, path: str) -> Path:
         """A tar of `path` inside a stored stage image (fetched if needed), for imports."""

@@ -128,7 +128,26 @@ def make_conveyor(project: BuildProject, *, progress, stage_runner=None):
                     docker_client_factory=project.client_factory,
                     git_binder=bind, project_commit=project.project_commit, progress=progress,
                     stage_runner=stage_runner, parallel=project.options.parallel,
-                    parallel_tasks_limit=project.options.parallel_tasks_limit)
+                    parallel_tasks_limit=project.options.parallel_tasks_limit,
+                    base_image_resolver=registry_image_id_resolver(project.options))
+
+
+def registry_image_id_resolver(options: BuildOptions) -> Callable[[str], str]:
+    """fromLatest: the base image's current ID (config digest) as its registry says, asked on every build as werf does."""
+    def resolve(reference: str) -> str:
+        from werf_core.registry import RegistryClient
+        client = RegistryClient.from_werf_options(insecure_registry=options.insecure_registry,
+                                                  skip_tls_verify_registry=options.skip_tls_verify_registry,
+                                                  docker_config=options.docker_config)
+        try:
+            info = client.image_info(reference, check_layers=False)
+        finally:
+            client.close()
+        if info is None:
+            raise WerfError(f"fromLatest: base image {reference!r} is not in its registry",
+                            hint="check the `from:` value; fromLatest asks the registry for the image's current ID")
+        return info.id
+    return resolve
 
 
 def image_sets(project: BuildProject):
