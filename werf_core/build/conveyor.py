@@ -284,10 +284,13 @@ class Conveyor:
         ctx = job.ctx
         recipe: BuildRecipe = job.kind.recipe(ctx)
         base = self._build_base(job)
-        from werf_core.stages.mounts import mount_binds
-        recipe.instructions.binds.extend(mount_binds(
-            ctx.spec.mounts, project=self.project, project_dir=self.project_dir, werf_home=ctx.werf_home,
-            build_tmp_dir=str(Path(ctx.tmp_dir).parent)))
+        if ctx.prev_built is not None:
+            # every stage after `from` builds with the mounts; `from` itself empties the mountpoints of the base
+            # image, which must not happen through a bind (it would delete the shared build_dir's content)
+            from werf_core.stages.mounts import mount_binds
+            recipe.instructions.binds.extend(mount_binds(
+                ctx.spec.mounts, project=self.project, project_dir=self.project_dir, werf_home=ctx.werf_home,
+                build_tmp_dir=str(Path(ctx.tmp_dir).parent)))
         predicted = self._predicted_labels(ctx, recipe)
         next_deps = job.kind.next_stage_dependencies(ctx, StageDescription(StageID(job.digest, 0), "", "", predicted))
         recipe.instructions.labels.update(self.service_labels(job.digest, stage_content_digest(
