@@ -86,26 +86,14 @@ class DistributedLocker(Locker):
     def acquire(self, name: str, *, shared: bool = False, timeout: float | None = None,
                 non_blocking: bool = False, on_wait: OnWait | None = None,
                 on_lost_lease: OnLostLease | None = None) -> LockHandle | None:
-        started = time.monotonic()
-        deadline = None if timeout is None else started + timeout
-        waiting = False
+        waiter = self._waiter(name, timeout=timeout, poll=self.timings.poll_period, on_wait=on_wait)
         while True:
-            lease = self._try_acquire(name, shared, deadline)
+            lease = self._try_acquire(name, shared, waiter.deadline)
             if lease is not None:
                 return self._register(lease, name, shared, on_lost_lease)
             if non_blocking:
                 return None
-            delay = self.timings.poll_period
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise self._timeout_error(name, time.monotonic() - started)
-                delay = min(delay, remaining)
-            if not waiting:
-                waiting = True
-                if on_wait is not None:
-                    on_wait(name)
-            time.sleep(delay)
+            waiter.pause()
 
     def _try_acquire(self, name: str, shared: bool, deadline: float | None) -> LeaseRecord | None:
         """One acquisition attempt: the new (or joined) lease, or None when the caller must wait."""

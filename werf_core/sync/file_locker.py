@@ -13,7 +13,6 @@ import errno
 import fcntl
 import os
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -51,8 +50,7 @@ class FileLocker(Locker):
         path = self.lock_path(name)
         fd = self._open(path)
         mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
-        started = time.monotonic()
-        waiting = False
+        waiter = self._waiter(name, timeout=timeout, poll=self.poll_interval, on_wait=on_wait)
         try:
             while True:
                 try:
@@ -66,17 +64,7 @@ class FileLocker(Locker):
                 if non_blocking:
                     os.close(fd)
                     return None
-                delay = self.poll_interval
-                if timeout is not None:
-                    remaining = timeout - (time.monotonic() - started)
-                    if remaining <= 0:
-                        raise self._timeout_error(name, time.monotonic() - started)
-                    delay = min(delay, remaining)
-                if not waiting:
-                    waiting = True
-                    if on_wait is not None:
-                        on_wait(name)
-                time.sleep(delay)
+                waiter.pause()
         except BaseException:
             # on timeout, Ctrl-C or a failing on_wait the descriptor must not leak (it would keep nothing locked,
             # but a process that retries many times would run out of descriptors)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Callable, Iterator
@@ -125,6 +126,9 @@ class Locker(ABC):
                 self.release(handle)
 
     # -------- helpers for implementations
+    def _waiter(self, name: str, *, timeout: float | None, poll: float, on_wait: OnWait | None) -> "_Waiter":
+        return _Waiter(self, name, timeout=timeout, poll=poll, on_wait=on_wait)
+
     def _timeout_error(self, name: str, waited: float) -> LockError:
         return LockError(
             f'Timed out after {waited:.1f} s waiting for lock "{name}" ({self.describe()})',
@@ -135,3 +139,31 @@ class Locker(ABC):
     def _released_error(self, handle: LockHandle) -> LockError:
         return LockError(f'Lock "{handle.name}" was already released by this process ({self.describe()})',
                          hint="This is a bug in the caller: take the lock again before publishing.")
+
+
+class _Waiter:
+    """The waiting half of a blocking acquire: poll, tell `on_wait` once, give up after `timeout`."""
+
+    def __init__(self, locker: Locker, name: str, *, timeout: float | None, poll: float,
+                 on_wait: OnWait | None) -> None:
+        self.locker = locker
+        self.name = name
+        self.started = time.monotonic()
+        self.deadline = None if timeout is None else self.started + timeout
+        self.poll = poll
+        self.on_wait = on_wait
+        self.waiting = False
+
+    def pause(self) -> None:
+        """Sleep until the next attempt; raise the locker's timeout error when the time is up."""
+        delay = self.poll
+        if self.deadline is not None:
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                raise self.locker._timeout_error(self.name, time.monotonic() - self.started)
+            delay = min(delay, remaining)
+        if not self.waiting:
+            self.waiting = True
+            if self.on_wait is not None:
+                self.on_wait(self.name)
+        time.sleep(delay)
