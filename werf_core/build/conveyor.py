@@ -162,7 +162,8 @@ class Conveyor:
                     self._image_results.clear()
         finally:
             shutil.rmtree(self._work_dir, ignore_errors=True)
-        wanted = [i for i in images if image_names is None or i.name in image_names or not image_names]
+        # the report lists the images asked for (all when none were named), not the sources built for them
+        wanted = [i for i in images if i.name in image_names] if image_names else images
         return BuildReport(project=self.project, stages_storage=self.storage.address, images=wanted,
                            seconds=time.monotonic() - started)
 
