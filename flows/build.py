@@ -90,13 +90,14 @@ def run_build(params: BuildParameters, settings: BuildSettings, *, publisher: Ca
     with opened_project(params, settings) as (project, source, progress):
         from tasks.cache_storage import stage_cache_storage
         from tasks.runner import PrefectStageRunner
-        from werf_core.build.project import image_sets, make_conveyor
+        from werf_core.build.project import image_sets, make_conveyor, requested_images
 
         publish = publisher(project, source, progress) if publisher is not None else None
         runner = PrefectStageRunner(stage_cache_storage(project.sync))
         conveyor = make_conveyor(project, progress=progress, stage_runner=runner)
         try:
-            report = conveyor.build(list(params.images) or None, image_sets(project), dry_run=settings.dry_run)
+            report = conveyor.build(requested_images(project.options), image_sets(project),
+                                    dry_run=settings.dry_run)
         except KeyboardInterrupt:
             conveyor.cancel()
             raise

@@ -15,9 +15,9 @@ SYMFONY = Path(__file__).resolve().parents[1] / "config" / "data" / "symfony-dem
 pytestmark = [pytest.mark.docker]
 
 
-def plan(repo, werf_home) -> dict:
-    result = run_werf(["stages", "plan", "--dir", str(repo.path), "--stages-storage", ":local", "--output", "json"],
-                      env=werf_env(werf_home))
+def plan(repo, werf_home, *images: str) -> dict:
+    result = run_werf(["stages", "plan", *images, "--dir", str(repo.path), "--stages-storage", ":local",
+                       "--output", "json"], env=werf_env(werf_home))
     return json.loads(result.stdout)
 
 
@@ -31,7 +31,7 @@ def test_symfony_demo_plans_offline(git_repo, werf_home, docker_client):
                                            "dockerInstructions"]
     assert {s["status"] for s in stages} == {"planned"}
     assert all(len(s["digest"]) == 56 for s in stages)            # SHA3-224
-    second = plan(git_repo, werf_home)
+    second = plan(git_repo, werf_home, "~")   # the nameless image asked for by name
     assert [s["digest"] for s in second["images"]["~"]["stages"]] == [s["digest"] for s in stages]
     # planning pulled nothing: the Ubuntu base image is not in the engine
     assert not any("ubuntu:16.04" in t for i in docker_client.images.list() for t in i.tags)

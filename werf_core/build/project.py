@@ -133,7 +133,7 @@ def make_conveyor(project: BuildProject, *, progress, stage_runner=None):
 
 
 def registry_image_id_resolver(options: BuildOptions) -> Callable[[str], str]:
-    """fromLatest: the base image's current ID (config digest) as its registry says, asked on every build as werf does."""
+    """fromLatest: the base image's current ID (config digest) from its registry, asked on every build (as werf)."""
     def resolve(reference: str) -> str:
         from werf_core.registry import RegistryClient
         client = RegistryClient.from_werf_options(insecure_registry=options.insecure_registry,
@@ -150,9 +150,11 @@ def registry_image_id_resolver(options: BuildOptions) -> Callable[[str], str]:
     return resolve
 
 
+def requested_images(options: BuildOptions) -> list[str | None] | None:
+    """The IMAGE arguments (`~` is the nameless image), or None for every image."""
+    return [None if name == "~" else name for name in options.images] if options.images else None
+
+
 def image_sets(project: BuildProject):
     from werf_core.stages.from_config import specs_in_sets
-    names = project.options.images or None
-    if names:
-        names = [None if n == "~" else n for n in names]
-    return specs_in_sets(project.config, names)
+    return specs_in_sets(project.config, requested_images(project.options))

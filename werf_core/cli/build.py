@@ -65,14 +65,15 @@ def print_summary(report, stream=sys.stderr) -> None:
 def run_build(options, *, log_format: str, log_quiet: bool, log_verbose: bool, report_path: str | None,
               dry_run: bool = False):
     from werf_core.build.progress import make_progress
-    from werf_core.build.project import image_sets, make_conveyor, open_project
+    from werf_core.build.project import image_sets, make_conveyor, open_project, requested_images
 
     progress = make_progress(log_format, verbose=log_verbose, quiet=log_quiet)
     project = open_project(options, warn=progress.warning)
     try:
         conveyor = make_conveyor(project, progress=progress)
         try:
-            report = conveyor.build(options.images or None, image_sets(project), dry_run=dry_run)
+            report = conveyor.build(requested_images(project.options), image_sets(project),
+                                    dry_run=dry_run)
         except KeyboardInterrupt:
             conveyor.cancel()
             raise

@@ -52,7 +52,7 @@ def run_publish(options, *, build: bool, images_repo: str | None, images_repo_mo
                 log_quiet: bool, log_verbose: bool, report_path: str | None, publish_report_path: str | None):
     """Build (or, with build=False, only look up) the stages, then publish; returns (BuildReport, PublishReport)."""
     from werf_core.build.progress import make_progress
-    from werf_core.build.project import image_sets, make_conveyor, open_project
+    from werf_core.build.project import image_sets, make_conveyor, open_project, requested_images
     from werf_core.publish.images_repo import ImagesRepo
     from werf_core.publish.publisher import Publisher
     from werf_core.storage.records import records_for
@@ -64,7 +64,8 @@ def run_publish(options, *, build: bool, images_repo: str | None, images_repo_mo
     try:
         conveyor = make_conveyor(project, progress=progress)
         try:
-            report = conveyor.build(options.images or None, image_sets(project), should_be_built=not build)
+            report = conveyor.build(requested_images(project.options), image_sets(project),
+                                    should_be_built=not build)
         except KeyboardInterrupt:
             conveyor.cancel()
             raise
