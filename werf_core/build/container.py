@@ -188,11 +188,8 @@ class ContainerRunner:
 
     def _emit(self, raw: bytes, tail: deque[str]) -> None:
         line = raw.decode(errors="replace").rstrip("\r")
-        if line.startswith(FAILED_MARKER):
-            tail.append(line)
-            return
         tail.append(line)
-        if self.on_output:
+        if self.on_output and not line.startswith(FAILED_MARKER):  # the marker is ours, not the user's output
             self.on_output(line)
 
     @staticmethod

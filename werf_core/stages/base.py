@@ -133,13 +133,3 @@ class GitRelatedStage(PlainStage):
         if not commit:
             return False
         return mapping.is_ancestor_of_current(commit)
-
-
-def prev_commits_changed(ctx: StageContext) -> list["GitMappingRuntime"]:
-    """Mappings whose commit in the previous stage image differs from the current commit."""
-    changed = []
-    for mapping in ctx.git:
-        base = ctx.prev_built.labels.get(commit_label(mapping.paramshash)) if ctx.prev_built else None
-        if base != mapping.current_commit:
-            changed.append(mapping)
-    return changed

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from werf_core.hashing import sha256_hash
 from werf_core.stages import builders
-from werf_core.stages.base import BuildRecipe, GitRelatedStage, PlainStage, StageContext, prev_commits_changed
-from werf_core.stages.git_apply import add_patch
+from werf_core.stages.base import BuildRecipe, GitRelatedStage, PlainStage, StageContext
+from werf_core.stages.git_patches import patch_recipe
 from werf_core.stages.spec import ImageSpec
 
 
@@ -43,10 +43,7 @@ class UserWithGitPatchStage(GitRelatedStage, UserStage):
         return sha256_hash(builders.checksum(ctx.spec, self.name), stage_deps)
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
-        recipe = BuildRecipe()
-        for mapping in prev_commits_changed(ctx):
-            base = ctx.prev_built.labels.get(f"werf-git-{mapping.paramshash}-commit", "") if ctx.prev_built else ""
-            add_patch(recipe, mapping, mapping.patch(base, str(Path(ctx.tmp_dir) / self.name)))
+        recipe = patch_recipe(ctx, self.name)   # the same patches gitCache/gitLatestPatch would apply
         user = UserStage.recipe(self, ctx)
         recipe.instructions = recipe.instructions.merge(user.instructions)
         recipe.files.update(user.files)
