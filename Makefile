@@ -1,5 +1,5 @@
 # werf-prefect: the two commands of the README, and their parts.
-.PHONY: demo test setup services-down
+.PHONY: demo test lint typecheck setup services-down
 
 setup:
 	./scripts/setup.sh
@@ -9,8 +9,16 @@ demo: setup
 	./scripts/demo.sh
 
 # The whole test suite against the real Docker engine, registry and Prefect server.
-test: setup
+test: setup lint
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# Architecture contracts (import-linter: layers, no Prefect in werf_core), style and static types.
+lint: setup
+	.venv/bin/lint-imports --no-cache
+	.venv/bin/ruff check .
+
+typecheck: setup
+	.venv/bin/mypy
 
 services-down:
 	.venv/bin/python scripts/devenv.py down

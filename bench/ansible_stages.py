@@ -3,7 +3,7 @@
 - first build: the full runtime (Debian's Python + ansible-core via pip + busybox + locale, pruned, bytecode, docker
   import), built under a throw-away version so the runtime real builds use is not touched, then removed;
 - reuse check: `AnsibleRuntime.ensure()` when the runtime exists (median of 20);
-- per stage: the same build runner (werf_core.build.container.ContainerRunner, toolchain included) on busybox for a
+- per stage: the same build runner (werf_core.builders.container.ContainerRunner, toolchain included) on busybox for a
   shell stage running `true`, an ansible stage with one `debug` task, and ansible stages with 10 tasks of one kind;
   medians of `--runs` builds, each including container create, run, commit and removal of the result.
 
@@ -27,7 +27,7 @@ BASE_IMAGE = "werf-prefect/busybox:latest"
 
 
 def first_build(client) -> tuple[float, int]:
-    from werf_core.build.ansible.runtime.image import AnsibleRuntime
+    from werf_core.builders.ansible.runtime.image import AnsibleRuntime
 
     runtime = AnsibleRuntime(client, version=f"bench-{uuid.uuid4().hex[:8]}", remove_stale=False)
     started = time.monotonic()
@@ -39,7 +39,7 @@ def first_build(client) -> tuple[float, int]:
 
 
 def reuse_check(client) -> float:
-    from werf_core.build.ansible.runtime.image import AnsibleRuntime
+    from werf_core.builders.ansible.runtime.image import AnsibleRuntime
 
     AnsibleRuntime(client).ensure()
     timings = []
@@ -71,10 +71,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from scripts import devenv
-    from werf_core.build.ansible import AnsibleBuilder
-    from werf_core.build.container import ContainerRunner
-    from werf_core.build.shell import shell_instructions
-    from werf_core.build.toolchain import ensure_toolchain
+    from werf_core.builders.ansible import AnsibleBuilder
+    from werf_core.builders.container import ContainerRunner
+    from werf_core.builders.shell import shell_instructions
+    from werf_core.builders.toolchain import ensure_toolchain
 
     client = devenv.docker_client()
     devenv.ensure_busybox_image(client)

@@ -216,7 +216,7 @@ def main() -> int:
                                                                 args.runs)),
         ]
         started = time.perf_counter()
-        cli = subprocess.run([sys.executable, "-m", "werf_core.cli.main", "config", "list", "--dir", str(project)],
+        cli = subprocess.run([sys.executable, "-m", "werf_cli.main", "config", "list", "--dir", str(project)],
                              capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent,
                              env={"APP_VERSION": "2.4.1", "PATH": "/usr/bin:/bin"})
         cli_seconds = time.perf_counter() - started

@@ -89,7 +89,7 @@ class BenchRegistry:
     def position(self) -> int:
         return (self.directory / "registry.log").stat().st_size
 
-    def transfers(self, position: int) -> "Transfers":
+    def transfers(self, position: int) -> Transfers:
         """Blob bytes pulled and pushed since `position` of the access log, split into layers and metadata."""
         with open(self.directory / "registry.log", "rb") as f:
             f.seek(position)
@@ -275,7 +275,7 @@ TOOLS = {"werf": WerfPrefect, "buildkit": BuildKit, "buildah": Buildah}
 @dataclass
 class Sample:
     seconds: float
-    transfers: "Transfers"
+    transfers: Transfers
 
 
 def measure(tool, project: Project, registry: BenchRegistry) -> Sample:

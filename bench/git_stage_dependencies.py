@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from werf_core.git import GitMapping, open_local_repository  # noqa: E402
-from werf_core.git.checksum import glob_checksum  # noqa: E402
-from werf_core.git.matcher import PathMatcher  # noqa: E402
+from werf_core.git import GitMapping, open_local_repository
+from werf_core.git.checksum import glob_checksum
+from werf_core.git.matcher import PathMatcher
 
 GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@werf.invalid",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@werf.invalid", "GIT_CONFIG_NOSYSTEM": "1"}
@@ -144,7 +144,7 @@ def main() -> None:
         for glob in globs:
             matchers = (mapping_matcher, PathMatcher(mapping_matcher.add, (glob,)))
             matched = sum(1 for _ in listing.walk(matchers, whole_trees=True))
-            seconds = median_time(args.runs, lambda: glob_checksum(repo, head, matchers))
+            seconds = median_time(args.runs, lambda m=matchers: glob_checksum(repo, head, m))
             rows.append((f"{stage}: {glob}", f"{matched} entries", seconds))
     plan = plan_git_part(path)
     plan_time = median_time(args.runs, lambda: plan_git_part(path))

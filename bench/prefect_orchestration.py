@@ -61,9 +61,9 @@ def make_repository(directory: Path) -> Path:
 
 
 def build_in_process(repository: Path, project: str) -> tuple[float, list[float]]:
-    from werf_core.build.conveyor import InProcessStageRunner
-    from werf_core.build.progress import TextProgress
-    from werf_core.build.project import BuildOptions, image_sets, make_conveyor, open_project
+    from werf_core.conveyor.conveyor import InProcessStageRunner
+    from werf_core.conveyor.progress import TextProgress
+    from werf_core.session.project import BuildOptions, image_sets, make_conveyor, open_project
 
     started = time.perf_counter()
     progress = TextProgress(quiet=True)
@@ -135,7 +135,7 @@ def median_of(samples: list[tuple[float, float, int]], index: int) -> float:
 
 def median_difference(prefect: list, local: list, index: int) -> float:
     """Median of the paired differences: robust to a slow docker moment hitting one side of one pair."""
-    return statistics.median(p[index] - l[index] for p, l in zip(prefect, local))
+    return statistics.median(p[index] - q[index] for p, q in zip(prefect, local))
 
 
 def main() -> int:
@@ -155,7 +155,7 @@ def main() -> int:
         os.environ.update(server.client_environment())
     projects: list[str] = []
     try:
-        from werf_core.build.project import docker_client
+        from werf_core.session.project import docker_client
         client = docker_client()
         repository = make_repository(work / "hello-app")
         results: dict[tuple[str, str], list] = {}

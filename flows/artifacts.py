@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from werf_core.build.progress import human_size
+from werf_core.conveyor.progress import human_size
 
 _KEY_UNSAFE = re.compile(r"[^a-z0-9-]+")
 MAX_KEY_LENGTH = 100

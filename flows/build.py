@@ -11,9 +11,9 @@ message and hint, not a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
 
 from prefect import flow, get_run_logger
 from prefect.states import Failed
@@ -90,7 +90,7 @@ def run_build(params: BuildParameters, settings: BuildSettings, *, publisher: Ca
     with opened_project(params, settings) as (project, source, progress):
         from tasks.cache_storage import stage_cache_storage
         from tasks.runner import PrefectStageRunner
-        from werf_core.build.project import image_sets, make_conveyor, requested_images
+        from werf_core.session.project import image_sets, make_conveyor, requested_images
 
         publish = publisher(project, source, progress) if publisher is not None else None
         runner = PrefectStageRunner(stage_cache_storage(project.sync))
@@ -113,7 +113,7 @@ def run_build(params: BuildParameters, settings: BuildSettings, *, publisher: Ca
 @contextmanager
 def opened_project(params: BuildParameters, settings: BuildSettings) -> Iterator[tuple]:
     """(BuildProject, Source, PrefectProgress) for the checked-out sources; closed (and cleaned up) afterwards."""
-    from werf_core.build.project import BuildOptions, open_project
+    from werf_core.session.project import BuildOptions, open_project
 
     with checked_out(params) as source:
         options = BuildOptions(dir=str(source.project_dir), config=params.config,
@@ -143,5 +143,5 @@ def rename_flow_run(name: str) -> None:
     try:
         with get_client(sync_client=True) as client:
             client.update_flow_run(run_id, name=name)
-    except Exception as err:   # noqa: BLE001 - the build goes on under the first name
+    except Exception as err:
         get_run_logger().warning(f"could not rename the flow run to {name}: {err}")

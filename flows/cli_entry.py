@@ -6,7 +6,7 @@ console logging is turned down to CRITICAL before Prefect is imported: the termi
 a failed build ends with werf's one-line error instead of Prefect's tracebacks. Set
 `PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL` yourself to see Prefect's console log.
 
-Only this module is imported from `werf_core/cli/build.py`, and only when Prefect is wanted.
+Only this module is imported from `werf_cli/build.py`, and only when Prefect is wanted.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def run_build_and_publish_via_prefect(options, *, images_repo: str | None, image
                                       log_format: str, log_quiet: bool, log_verbose: bool, report_path: str | None,
                                       publish_report_path: str | None):
     """`werf build-and-publish` as the werf-build-and-publish flow; returns (BuildReport, PublishReport) like
-    `werf_core.cli.publish.run_publish(build=True, ...)`. `tags` is the command's TagPlan, used as it is."""
+    `werf_cli.publish.run_publish(build=True, ...)`. `tags` is the command's TagPlan, used as it is."""
     _quiet_prefect_console()
     from flows.publish import build_and_publish
     bridge = _run_flow(build_and_publish, options, log_format=log_format, log_quiet=log_quiet,
@@ -58,10 +58,9 @@ def run_build_and_publish_via_prefect(options, *, images_repo: str | None, image
 
 def _run_flow(flow, options, *, log_format: str, log_quiet: bool, log_verbose: bool, tag_plan=None, **parameters):
     """Run `flow` in this process on the project directory as it is; the bridge carries back what it produced."""
-    from werf_core.build.progress import make_progress
-    from werf_core.errors import BuildError
-
     from flows.console import CONSOLE, ConsoleBridge
+    from werf_core.conveyor.progress import make_progress
+    from werf_core.errors import BuildError
 
     progress = make_progress(log_format, verbose=log_verbose, quiet=log_quiet)
     bridge = ConsoleBridge(progress=progress, tag_plan=tag_plan, option_overrides={

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from werf_core.build.progress import human_size
+from werf_core.conveyor.progress import human_size
 
 
 def _run_logger(fallback: logging.Logger | logging.LoggerAdapter):

@@ -16,10 +16,10 @@ import os
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from flows.params import BuildParameters
 from werf_core.errors import GitError

@@ -28,7 +28,7 @@ def stages_sync(project: str, from_storage: str, to_storage: str, remove_source:
         from prefect.artifacts import create_markdown_artifact
 
         from flows.artifacts import artifact_key
-        from werf_core.build.project import BuildOptions, docker_client, open_stages_storage
+        from werf_core.session.project import BuildOptions, docker_client, open_stages_storage
         from werf_core.storage.sync_stages import sync_stages
 
         check_project_name(project)

@@ -92,7 +92,7 @@ class WerfStageCacheConfigMap(WritableFileSystem):
     def block_name(cls, namespace: str) -> str:
         return f"werf-stage-cache-{namespace}"
 
-    def bind(self, api) -> "WerfStageCacheConfigMap":
+    def bind(self, api) -> WerfStageCacheConfigMap:
         """Use this Kubernetes client (the synchronization's own) instead of connecting from the environment."""
         self._store = ConfigMapRecordStore(api, self.namespace)
         return self

@@ -20,7 +20,7 @@ from prefect.utilities.annotations import quote
 from tasks.cache_key import stage_cache_key
 from tasks.stage_record import description_from_record
 from tasks.stage_task import StageCall, stage_task
-from werf_core.build.results import REUSED, StageResult
+from werf_core.conveyor.results import REUSED, StageResult
 from werf_core.storage.base import StageDescription
 
 

@@ -10,7 +10,7 @@ version, another digest, or a damaged one is simply not usable, which makes the 
 
 from __future__ import annotations
 
-from werf_core.build.results import StageResult
+from werf_core.conveyor.results import StageResult
 from werf_core.storage.base import StageDescription
 
 RECORD_VERSION = 1

@@ -5,9 +5,9 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 
 def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | None = None) -> Path:

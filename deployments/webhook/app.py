@@ -85,7 +85,7 @@ async def _handle(request: Request, provider: str, settings: WebhookSettings, st
     key = f"{provider}-{delivery or hashlib.sha256(body).hexdigest()}"
     try:
         run = await starter.start(parameters, idempotency_key=key, tags=["ci-webhook", provider])
-    except Exception as err:   # noqa: BLE001 - the sender should retry later; the reason goes to our log only
+    except Exception as err:
         log.error("%s delivery %s: could not start %s: %s", provider, delivery, settings.deployment, err)
         return JSONResponse({"status": "error", "error": "the build could not be started; retry later"},
                             status_code=503)

@@ -16,8 +16,8 @@ The secret is never logged and never part of an error message.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from werf_core.errors import WerfError
 
@@ -48,7 +48,7 @@ class WebhookSettings:
         return "git_ssh_url" if self.clone_url == "ssh" else "git_http_url"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "WebhookSettings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WebhookSettings:
         env = os.environ if env is None else env
         secret = env.get("WERF_PREFECT_WEBHOOK_SECRET") or ""
         block = env.get("WERF_PREFECT_WEBHOOK_SECRET_BLOCK")

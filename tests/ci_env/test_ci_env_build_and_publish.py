@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from werf_core.ci_env.slug import docker_tag
 from tests.ci_env.conftest import GITLAB_BRANCH_PIPELINE
 from tests.support.project import make_project
+from werf_core.ci_env.slug import docker_tag
 
 pytestmark = [pytest.mark.docker, pytest.mark.registry]
 

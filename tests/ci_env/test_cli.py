@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from werf_core.cli.main import COMMANDS, main
 from tests.ci_env.script_readers import read_assignments
+from werf_cli.main import COMMANDS, main
 
 WERF_BIN = Path(sys.executable).parent / "werf"
 
 
 def test_registered_as_ci_env(capsys):
-    assert COMMANDS["ci-env"] == "werf_core.cli.ci_env:ci_env_command"
+    assert COMMANDS["ci-env"] == "werf_cli.ci_env:ci_env_command"
     assert main(["--help"]) == 0
     assert "ci-env" in capsys.readouterr().out
 
@@ -131,7 +131,7 @@ def test_cmdexe_error_script_uses_exit_b(clean_env, capsys):
 
 
 def test_installed_command_runs_without_prefect_or_docker_sdk(gitlab_env, tmp_path):
-    code = ("import sys; from werf_core.cli.main import main; rc = main(['ci-env', 'gitlab', '--as-file']); "
+    code = ("import sys; from werf_cli.main import main; rc = main(['ci-env', 'gitlab', '--as-file']); "
             "print(rc, 'prefect' in sys.modules, 'docker' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], env=os.environ, capture_output=True, text=True, timeout=60)
     assert done.stderr.split() == ["0", "False", "False"]

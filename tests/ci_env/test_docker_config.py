@@ -15,12 +15,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
-from werf_core.ci_env.docker_config import (add_registry_login, create_session_docker_config, registry_hostname,
-                                            remove_expired_session_configs, session_registry_dir)
-from werf_core.ci_env.plan import RegistryLogin
 from tests.ci_env.conftest import GITLAB_BRANCH_PIPELINE
 from tests.support.net import free_port
+from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
+from werf_core.ci_env.docker_config import (
+    add_registry_login,
+    create_session_docker_config,
+    registry_hostname,
+    remove_expired_session_configs,
+    session_registry_dir,
+)
+from werf_core.ci_env.plan import RegistryLogin
 
 USER_CONFIG = {"auths": {"quay.io": {"auth": base64.b64encode(b"me:pw").decode()}}, "psFormat": "table {{.ID}}"}
 

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
-from werf_core.errors import ConfigError
 from tests.ci_env.conftest import write_werf_yaml
 from tests.ci_env.script_readers import changed_variables, commented_out, source_with_bash
+from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
+from werf_core.errors import ConfigError
 
 NAMED_IMAGES = """configVersion: 1
 project: shop

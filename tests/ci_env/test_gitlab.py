@@ -7,11 +7,11 @@ import json
 
 import pytest
 
+from tests.ci_env.conftest import GITLAB_TAG_PIPELINE
+from tests.ci_env.script_readers import changed_variables, commented_out, skipped, source_with_bash
 from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
 from werf_core.ci_env.gitlab import log_color_mode
 from werf_core.hashing import murmur_hash
-from tests.ci_env.conftest import GITLAB_TAG_PIPELINE
-from tests.ci_env.script_readers import changed_variables, commented_out, skipped, source_with_bash
 
 CLEANUP_AND_OTHER = {
     "WERF_GIT_TAG_STRATEGY_LIMIT": "10",

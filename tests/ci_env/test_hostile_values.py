@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from werf_core.ci_env.slug import docker_tag, is_valid_docker_tag
 from tests.ci_env.conftest import GITHUB_PUSH_WORKFLOW, GITLAB_BRANCH_PIPELINE, write_werf_yaml
+from werf_core.ci_env.slug import docker_tag, is_valid_docker_tag
 
 WERF_BIN = Path(sys.executable).parent / "werf"
 

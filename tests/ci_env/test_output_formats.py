@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
-from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
 from tests.ci_env.conftest import GITHUB_PUSH_WORKFLOW, GITLAB_BRANCH_PIPELINE, write_werf_yaml
 from tests.ci_env.script_readers import changed_variables, commented_out, read_assignments, skipped, source_with_bash
+from werf_core.ci_env import CiEnvError, CiEnvOptions, generate_ci_env
 
 CASES = {
     "gitlab-stages-signature": ("gitlab", "stages-signature", GITLAB_BRANCH_PIPELINE),

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from werf_core.ci_env import CI_SYSTEMS
-from werf_core.cli.main import COMMANDS
 from tests.ci_env.conftest import GITHUB_PUSH_WORKFLOW, GITLAB_BRANCH_PIPELINE
+from werf_cli.main import COMMANDS
+from werf_core.ci_env import CI_SYSTEMS
 
 CI_DIR = Path(__file__).resolve().parents[2] / "deployments" / "ci"
 WERF_BIN = Path(sys.executable).parent / "werf"

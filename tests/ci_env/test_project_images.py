@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from werf_core.ci_env.project_images import ProjectImages, _full_config_loader, read_project_images, \
-    scan_project_images
+from werf_core.ci_env.project_images import ProjectImages, _full_config_loader, read_project_images, scan_project_images
 from werf_core.errors import ConfigError
 
 

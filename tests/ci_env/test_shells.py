@@ -10,10 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from werf_core.ci_env.errors import CiEnvError
-from werf_core.ci_env.shells import (CmdExeFormat, EnvFileFormat, PosixShellFormat, PowerShellFormat, printable,
-                                     script_format)
 from tests.ci_env.script_readers import read_assignments
+from werf_core.ci_env.errors import CiEnvError
+from werf_core.ci_env.shells import (
+    CmdExeFormat,
+    EnvFileFormat,
+    PosixShellFormat,
+    PowerShellFormat,
+    printable,
+    script_format,
+)
 
 HOSTILE = ["$(reboot)", "`id`", "a'b", 'x"; rm -rf ~; "', "'; touch /tmp/x; '", "$HOME", "\\", "a\nb", "%PATH%",
            "a & calc", "^", "‘smart’ quotes’", "!x!"]

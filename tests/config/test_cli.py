@@ -1,4 +1,4 @@
-"""`werf config render` and `werf config list`, through werf_core.cli.main.main and once as a real process."""
+"""`werf config render` and `werf config list`, through werf_cli.main.main and once as a real process."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.config.test_loader import needs_engine
-from werf_core.cli.main import main
+from werf_cli.main import main
 
 pytestmark = needs_engine
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pydantic
 import pytest
 
 from tests.config.support import load
@@ -117,7 +118,7 @@ def test_document_text_of_an_image(config):
 
 
 def test_models_are_frozen(config):
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         config.get("api").from_image = "other"
 
 
@@ -125,7 +126,7 @@ def test_importing_the_config_package_and_cli_module_stays_light():
     """`werf --help` and the template engine import werf_core.config; pydantic must wait until a config is loaded."""
     import subprocess
     import sys
-    code = ("import sys, werf_core.config, werf_core.config.gotemplate, werf_core.cli.config; "
+    code = ("import sys, werf_core.config, werf_core.config.gotemplate, werf_cli.config; "
             "print('pydantic' in sys.modules, 'yaml' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "False"]

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from werf_core.config.yaml_documents import (MAX_NODES, Span, YamlFloat, YamlInt, YamlLocationError, load_document,
-                                             plain, scalar_text, split_documents)
+from werf_core.config.yaml_documents import (
+    MAX_NODES,
+    Span,
+    YamlFloat,
+    YamlInt,
+    YamlLocationError,
+    load_document,
+    plain,
+    scalar_text,
+    split_documents,
+)
 
 
 def loaded(text: str):

@@ -1,8 +1,8 @@
 import subprocess
 import sys
 
+from werf_cli.main import main
 from werf_core import __version__
-from werf_core.cli.main import main
 
 
 def test_version_command(capsys):
@@ -17,7 +17,7 @@ def test_help_lists_only_working_commands(capsys):
 
 
 def test_console_script_runs_without_prefect():
-    code = "import sys; from werf_core.cli.main import main; main(['version']); print('prefect' in sys.modules)"
+    code = "import sys; from werf_cli.main import main; main(['version']); print('prefect' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == [__version__, "False"]
 

@@ -2,7 +2,6 @@
 busybox base image runs."""
 
 import hashlib
-import json
 
 import pytest
 

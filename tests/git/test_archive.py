@@ -7,11 +7,11 @@ import tarfile
 
 import pytest
 
+from tests.git.snapshot import snapshot
 from werf_core.errors import GitError
 from werf_core.git.archive import create_archive
 from werf_core.git.mapping import GitMapping
 from werf_core.git.repository import open_local_repository
-from tests.git.snapshot import snapshot
 
 
 @pytest.fixture

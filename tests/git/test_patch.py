@@ -6,12 +6,12 @@ import subprocess
 
 import pytest
 
+from tests.git.snapshot import snapshot
 from werf_core.errors import GitError
 from werf_core.git.archive import create_archive
 from werf_core.git.mapping import GitMapping
 from werf_core.git.patch import create_patch
 from werf_core.git.repository import open_local_repository
-from tests.git.snapshot import snapshot
 
 MiB = 1024 * 1024
 

@@ -5,11 +5,11 @@ import tarfile
 
 import pytest
 
+from tests.git.snapshot import tar_snapshot
 from werf_core.git.archive import create_archive
 from werf_core.git.mapping import GitMapping
 from werf_core.git.patch import create_patch
 from werf_core.git.repository import open_local_repository
-from tests.git.snapshot import tar_snapshot
 
 pytestmark = pytest.mark.docker
 

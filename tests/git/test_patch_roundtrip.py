@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+from tests.git.snapshot import snapshot
+from tests.support.gitrepo import GitRepo
 from werf_core.git.archive import create_archive
 from werf_core.git.mapping import GitMapping
 from werf_core.git.patch import create_patch
 from werf_core.git.repository import open_local_repository
-from tests.git.snapshot import snapshot
-from tests.support.gitrepo import GitRepo
 
 NAMES = ["a", "b", "c.txt", "d.bin"]
 path_strategy = st.lists(st.sampled_from(NAMES), min_size=1, max_size=3).map("/".join)

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
+from tests.support.net import free_port
 from werf_core.errors import GitError
 from werf_core.git.mapping import GitMapping
 from werf_core.git.remote import open_mapping_repository, open_remote_repository, remote_cache_directory
 from werf_core.git.repository import open_local_repository
-from tests.support.net import free_port
 
 
 @pytest.fixture

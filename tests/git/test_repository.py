@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from tests.support.gitrepo import GIT_ENV
 from werf_core.errors import GitError
 from werf_core.git.repository import open_local_repository
-from tests.support.gitrepo import GIT_ENV
 
 
 @pytest.fixture

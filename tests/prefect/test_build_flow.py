@@ -6,8 +6,15 @@ import time
 
 import pytest
 
-from tests.prefect.runs import (artifacts, copy_example, flow_run, settled_task_runs, small_project, stage_names,
-                                table_rows)
+from tests.prefect.runs import (
+    artifacts,
+    copy_example,
+    flow_run,
+    settled_task_runs,
+    small_project,
+    stage_names,
+    table_rows,
+)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 

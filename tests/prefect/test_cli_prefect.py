@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.docker]
 
 PLAIN_BUILD = """
 import sys
-from werf_core.cli.main import main
+from werf_cli.main import main
 code = main(sys.argv[1:])
 print("prefect imported:", "prefect" in sys.modules, file=sys.stderr)
 sys.exit(code)

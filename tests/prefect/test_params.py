@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from flows.params import (BuildParameters, ParameterError, check_commit, check_ref, check_repository,
-                          short_ref, validate_build_parameters)
+from flows.params import (
+    BuildParameters,
+    ParameterError,
+    check_commit,
+    check_ref,
+    check_repository,
+    short_ref,
+    validate_build_parameters,
+)
 from werf_core.errors import WerfError
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from flows.artifacts import artifact_key, image_table_key, stage_rows, summary_key, summary_markdown
 from tasks.stage_record import RECORD_VERSION, description_from_record, stage_record
-from werf_core.build.results import BUILT, REUSED, BuildReport, ImageResult, StageResult
+from werf_core.conveyor.results import BUILT, REUSED, BuildReport, ImageResult, StageResult
 from werf_core.storage.base import StageDescription
 from werf_core.storage.stage_id import StageID
 

@@ -8,8 +8,12 @@ import threading
 import pytest
 
 from tasks.cache_key import stage_cache_key
-from tasks.cache_storage import (StageRecordMissing, WerfStageCacheConfigMap, WerfStageCacheDirectory,
-                                 local_cache_directory)
+from tasks.cache_storage import (
+    StageRecordMissing,
+    WerfStageCacheConfigMap,
+    WerfStageCacheDirectory,
+    local_cache_directory,
+)
 from tasks.configmap_records import WRITTEN_KEY, ConfigMapRecordStore, config_map_name
 from werf_core.sync.kube_api import KubeApi, KubeConfigSource
 

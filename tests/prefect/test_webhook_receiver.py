@@ -11,8 +11,7 @@ from deployments.webhook.app import create_app
 from deployments.webhook.settings import WebhookSettings, WebhookSettingsError
 from deployments.webhook.signatures import github_signature, github_signature_valid, gitlab_token_valid
 from deployments.webhook.starter import StartedRun
-from tests.prefect.webhook_payloads import (SHA, github_pull_request, github_push, gitlab_merge_request,
-                                            gitlab_push)
+from tests.prefect.webhook_payloads import SHA, github_pull_request, github_push, gitlab_merge_request, gitlab_push
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 

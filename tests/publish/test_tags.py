@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from werf_core.publish.tags import TagError, TagPlan, check_docker_tag, custom_tags_from_env
 

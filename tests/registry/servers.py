@@ -129,7 +129,7 @@ class TokenServer:
     expires_in: int = 300
     requests: list[TokenRequest] = field(default_factory=list)
 
-    def start(self) -> "TokenServer":
+    def start(self) -> TokenServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -1,7 +1,7 @@
 """Pure policy: which statuses are retried and how long we wait, which registries get plain HTTP, request counting."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -36,14 +36,14 @@ def test_retry_after_is_honoured_but_capped():
     policy = RetryPolicy(max_delay=5.0)
     assert policy.delay(0, retry_after="2") == 2.0
     assert policy.delay(0, retry_after="120") == 5.0
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=3), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=3), usegmt=True)
     assert 1.0 <= policy.delay(0, retry_after=soon) <= 3.0
 
 
 def test_parse_retry_after_forms():
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(None) is None and parse_retry_after("soon") is None
-    past = format_datetime(datetime.now(timezone.utc) - timedelta(seconds=30), usegmt=True)
+    past = format_datetime(datetime.now(UTC) - timedelta(seconds=30), usegmt=True)
     assert parse_retry_after(past) == 0.0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -35,7 +35,7 @@ def running_for(container, seconds: float) -> bool:
     if not container.attrs["State"].get("Running") or not started or started.startswith("0001"):
         return False
     head = started.rstrip("Z").split(".")[0]
-    since = datetime.fromisoformat(head).replace(tzinfo=timezone.utc).timestamp()
+    since = datetime.fromisoformat(head).replace(tzinfo=UTC).timestamp()
     return time.time() - since >= seconds
 
 

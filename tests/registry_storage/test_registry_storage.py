@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from tests.registry_storage.support import forget_project_images, image_events
-from werf_core.build.project import docker_client as make_docker_client
 from werf_core.errors import ShouldResetStagesStorageCache
+from werf_core.session.project import docker_client as make_docker_client
 from werf_core.storage.base import BrokenStage
 from werf_core.storage.registry_storage import RegistryStagesStorage
 from werf_core.storage.stage_id import StageID

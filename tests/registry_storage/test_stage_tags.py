@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from werf_core.errors import RegistryError, StorageError
 from werf_core.registry.errors import RegistryUnreachableError
 from werf_core.storage.registry_storage import RegistryStagesStorage, parse_stage_tags, transfer_error
 from werf_core.storage.stage_id import StageID
-from werf_core.errors import RegistryError, StorageError
 
 D1 = "a" * 56
 D2 = "b" * 56

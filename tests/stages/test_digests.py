@@ -10,14 +10,14 @@ from dataclasses import replace
 
 import pytest
 
-from werf_core.build.conveyor import Conveyor
-from werf_core.build.results import PLANNED
+from tests.support.memory_storage import MemoryStagesStorage
+from werf_core.conveyor.conveyor import Conveyor
+from werf_core.conveyor.results import PLANNED
 from werf_core.git import GitMapping, open_local_repository
 from werf_core.stages.git_runtime import bind_git_mappings
 from werf_core.stages.spec import DockerSpec, ImageSpec, ImportSpec, UserStageSpec
 from werf_core.storage.stage_id import StageID
 from werf_core.sync import open_synchronization
-from tests.support.memory_storage import MemoryStagesStorage
 
 
 class Silent:

@@ -18,7 +18,7 @@ class GitRepo:
         self.path = Path(path)
 
     @classmethod
-    def init(cls, path: Path, branch: str = "main") -> "GitRepo":
+    def init(cls, path: Path, branch: str = "main") -> GitRepo:
         path.mkdir(parents=True, exist_ok=True)
         repo = cls(path)
         repo.git("init", "-q", "-b", branch)

@@ -65,7 +65,7 @@ class PrefectServer:
         })
         return env
 
-    def start(self, timeout: float = STARTUP_TIMEOUT) -> "PrefectServer":
+    def start(self, timeout: float = STARTUP_TIMEOUT) -> PrefectServer:
         self.home.mkdir(parents=True, exist_ok=True)
         self.port = self.port or free_port()
         prefect = Path(sys.executable).with_name("prefect")
@@ -125,7 +125,7 @@ class ProcessWorker:
     limit: int = 1
     process: subprocess.Popen | None = field(default=None, repr=False)
 
-    def start(self) -> "ProcessWorker":
+    def start(self) -> ProcessWorker:
         prefect = Path(sys.executable).with_name("prefect")
         env = {**self.env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
         log = open(self.log_path, "ab")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from werf_core.storage.stage_id import StageID
 from werf_core.sync.cache_document import CacheDocument

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.kube_emulator import rules_from_manifests
+from tests.support.net import free_port
 from tests.sync.conftest import FAST
 from werf_core.errors import LockError, WerfError
 from werf_core.storage.stage_id import StageID
 from werf_core.sync.errors import SynchronizationAccessDenied, SynchronizationError, SynchronizationUnreachable
 from werf_core.sync.synchronization import open_synchronization
-from tests.support.kube_emulator import rules_from_manifests
-from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RBAC = ROOT / "deployments/kubernetes/rbac.yaml"

@@ -7,7 +7,8 @@ import threading
 import time
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from werf_core.errors import LockError
 from werf_core.sync.distributed_locker import DistributedLocker

@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from werf_core.fsutil import atomic_write
 from werf_core.ci_env.errors import CiEnvError
 from werf_core.ci_env.plan import RegistryLogin
+from werf_core.fsutil import atomic_write
 
 SESSION_DIR_PREFIX = "werf-docker-config-"
 SESSION_MAX_AGE_SECONDS = 24 * 3600

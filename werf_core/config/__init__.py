@@ -27,7 +27,7 @@ _SCHEMA_NAMES = (
 )
 _EXPORTS.update({name: "werf_core.config.schema" for name in _SCHEMA_NAMES})
 
-__all__ = sorted(_EXPORTS)
+__all__ = list(_EXPORTS)  # the lazy-export table names them
 
 
 def __getattr__(name: str):

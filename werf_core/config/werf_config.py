@@ -21,7 +21,7 @@ class WerfConfig:
     _sections: tuple[Section, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
-    def from_sections(cls, meta: Meta, sections: list[Section], *, config_path: str, rendered: str) -> "WerfConfig":
+    def from_sections(cls, meta: Meta, sections: list[Section], *, config_path: str, rendered: str) -> WerfConfig:
         warnings: list[str] = []
         for section in sections:
             for warning in section.model.warnings():

@@ -39,7 +39,7 @@ class YamlInt(int):
 
     text: str
 
-    def __new__(cls, value: int, text: str) -> "YamlInt":
+    def __new__(cls, value: int, text: str) -> YamlInt:
         obj = super().__new__(cls, value)
         obj.text = text
         return obj
@@ -50,7 +50,7 @@ class YamlFloat(float):
 
     text: str
 
-    def __new__(cls, value: float, text: str) -> "YamlFloat":
+    def __new__(cls, value: float, text: str) -> YamlFloat:
         obj = super().__new__(cls, value)
         obj.text = text
         return obj

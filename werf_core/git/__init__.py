@@ -14,12 +14,21 @@ Importing this package is cheap: GitPython is imported only when a repository is
 from werf_core.git.archive import ARCHIVE_TYPE_DIRECTORY, ARCHIVE_TYPE_FILE, GitArchive, create_archive
 from werf_core.git.checksum import DependenciesChecksum, stage_dependencies_checksum, stage_dependencies_digest_input
 from werf_core.git.doublestar import DirState, GlobSyntaxError, compile_glob
-from werf_core.git.mapping import (LOCAL_MAPPING_NAME, STAGE_DEPENDENCY_STAGES, GitMapping, mappings_from_config,
-                                   repository_id_from_url)
+from werf_core.git.mapping import (
+                                   LOCAL_MAPPING_NAME,
+                                   STAGE_DEPENDENCY_STAGES,
+                                   GitMapping,
+                                   mappings_from_config,
+                                   repository_id_from_url,
+)
 from werf_core.git.matcher import PathMatcher
 from werf_core.git.patch import GitPatch, create_patch
-from werf_core.git.remote import (RemoteGitRepository, open_mapping_repository, open_remote_repository,
-                                  remote_cache_directory)
+from werf_core.git.remote import (
+                                   RemoteGitRepository,
+                                   open_mapping_repository,
+                                   open_remote_repository,
+                                   remote_cache_directory,
+)
 from werf_core.git.repository import GitRepository, open_local_repository
 from werf_core.git.tarball import extract_tar
 

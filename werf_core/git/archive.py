@@ -17,8 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from werf_core.git.tarball import (DIRECTORY_MODE, KIND_DIRECTORY, KIND_FILE, KIND_SYMLINK, TarMember, extract_tar,
-                                   git_mode_to_file_mode, write_tar)
+from werf_core.git.tarball import (
+    DIRECTORY_MODE,
+    KIND_DIRECTORY,
+    KIND_FILE,
+    KIND_SYMLINK,
+    TarMember,
+    extract_tar,
+    git_mode_to_file_mode,
+    write_tar,
+)
 from werf_core.git.tree import TreeEntry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,7 +59,7 @@ def tar_order(members: list[TarMember]) -> list[TarMember]:
     return sorted(members, key=lambda m: m.name.split("/"))
 
 
-def archive_type_at(repository: "GitRepository", mapping: "GitMapping", commit: str) -> str:
+def archive_type_at(repository: GitRepository, mapping: GitMapping, commit: str) -> str:
     """`file` when the mapping's `add` is a file or symlink in that commit, else `directory`."""
     add = mapping.matcher().add
     if not add:
@@ -62,7 +70,7 @@ def archive_type_at(repository: "GitRepository", mapping: "GitMapping", commit: 
     return ARCHIVE_TYPE_DIRECTORY
 
 
-def member_name(mapping: "GitMapping", archive_type: str, path: str) -> str:
+def member_name(mapping: GitMapping, archive_type: str, path: str) -> str:
     """Name inside the tar for repository path `path` of this mapping."""
     if archive_type == ARCHIVE_TYPE_FILE:
         return posixpath.basename(mapping.to)
@@ -72,15 +80,15 @@ def member_name(mapping: "GitMapping", archive_type: str, path: str) -> str:
     return relative
 
 
-def extraction_directory(mapping: "GitMapping", archive_type: str) -> str:
+def extraction_directory(mapping: GitMapping, archive_type: str) -> str:
     """Where the builder extracts the stream in the image: `to`, or `dirname(to)` for a single file."""
     return posixpath.dirname(mapping.to) if archive_type == ARCHIVE_TYPE_FILE else mapping.to
 
 
 @dataclass
 class GitArchive:
-    repository: "GitRepository"
-    mapping: "GitMapping"
+    repository: GitRepository
+    mapping: GitMapping
     commit: str
     type: str
     members: list[TarMember]
@@ -121,7 +129,7 @@ class GitArchive:
         extract_tar(self.to_bytes(), directory)
 
 
-def create_archive(repository: "GitRepository", mapping: "GitMapping", commit: str, *,
+def create_archive(repository: GitRepository, mapping: GitMapping, commit: str, *,
                    uid: int = 0, gid: int = 0) -> GitArchive:
     commit = repository.require_commit(commit)
     listing = repository.tree_listing(commit)

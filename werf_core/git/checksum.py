@@ -17,8 +17,9 @@ The stage digest combines the mappings as `sha256_hash(c_1, ..., c_n)` (werf_cor
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from werf_core.git.matcher import PathMatcher
 from werf_core.hashing import sha256_hash
@@ -35,7 +36,7 @@ class DependenciesChecksum:
     matched_globs: tuple[str, ...] = field(default=())
 
 
-def glob_checksum(repository: "GitRepository", commit: str, matchers: Sequence[PathMatcher]) -> str:
+def glob_checksum(repository: GitRepository, commit: str, matchers: Sequence[PathMatcher]) -> str:
     """Hex SHA-256 of the object IDs matched by all `matchers` at `commit` ("" when nothing matches)."""
     entries = sorted(repository.tree_listing(commit).walk(matchers, whole_trees=True), key=lambda e: e.path)
     if not entries:
@@ -46,7 +47,7 @@ def glob_checksum(repository: "GitRepository", commit: str, matchers: Sequence[P
     return digest.hexdigest()
 
 
-def stage_dependencies_checksum(repository: "GitRepository", mapping: "GitMapping", stage: str,
+def stage_dependencies_checksum(repository: GitRepository, mapping: GitMapping, stage: str,
                                 commit: str) -> DependenciesChecksum:
     """The checksum of `stageDependencies.<stage>` of `mapping` at `commit` (see the module docstring)."""
     globs = mapping.stage_dependency_globs(stage)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from werf_core.git.matcher import PathMatcher, clean_path
 
@@ -83,7 +84,7 @@ class GitMapping:
 
     # ------------------------------------------------------------------ construction from werf.yaml values
     @classmethod
-    def from_config(cls, value: Any) -> "GitMapping":
+    def from_config(cls, value: Any) -> GitMapping:
         """Build from a `git:` entry: a dict with werf's camelCase keys (as in werf.yaml) or a config model object.
 
         Model objects are read through `model_dump(by_alias=True)` when they have it (pydantic), else attributes in

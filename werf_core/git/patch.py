@@ -38,13 +38,21 @@ import hashlib
 import io
 import posixpath
 import shlex
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterator
+from typing import TYPE_CHECKING, BinaryIO
 
-from werf_core.git.archive import (ARCHIVE_TYPE_DIRECTORY, ARCHIVE_TYPE_FILE, archive_type_at, extraction_directory,
-                                   member_for_entry, member_name, tar_order)
+from werf_core.git.archive import (
+    ARCHIVE_TYPE_DIRECTORY,
+    ARCHIVE_TYPE_FILE,
+    archive_type_at,
+    extraction_directory,
+    member_for_entry,
+    member_name,
+    tar_order,
+)
 from werf_core.git.repository import STABLE_DIFF_CONFIG
 from werf_core.git.tarball import DIRECTORY_MODE, KIND_DIRECTORY, TarMember, extract_tar, write_tar
 from werf_core.git.tree import MODE_SUBMODULE, TreeEntry
@@ -101,8 +109,8 @@ def parse_raw_diff(output: bytes) -> list[RawChange]:
 
 @dataclass
 class GitPatch:
-    repository: "GitRepository"
-    mapping: "GitMapping"
+    repository: GitRepository
+    mapping: GitMapping
     from_commit: str
     to_commit: str
     type: str
@@ -279,7 +287,7 @@ class GitPatch:
         return self._text_digest
 
 
-def create_patch(repository: "GitRepository", mapping: "GitMapping", from_commit: str, to_commit: str, *,
+def create_patch(repository: GitRepository, mapping: GitMapping, from_commit: str, to_commit: str, *,
                  uid: int = 0, gid: int = 0, archive_type: str | None = None) -> GitPatch:
     """The patch of `mapping` from `from_commit` to `to_commit`.
 

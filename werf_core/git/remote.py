@@ -153,7 +153,7 @@ class RemoteGitRepository(GitRepository):
                                 f"(`git ls-remote {self.description}` lists what exists)")
         return self.run_git("rev-parse", "--verify", f"{ref}^{{commit}}")
 
-    def mapping_commit(self, mapping: "GitMapping") -> str:
+    def mapping_commit(self, mapping: GitMapping) -> str:
         return self.resolve(branch=mapping.branch, tag=mapping.tag, commit=mapping.commit)
 
 
@@ -175,7 +175,7 @@ def open_remote_repository(url: str) -> RemoteGitRepository:
     return RemoteGitRepository(repo, url=url, directory=directory)
 
 
-def open_mapping_repository(mapping: "GitMapping", project_repository: GitRepository | None) -> GitRepository:
+def open_mapping_repository(mapping: GitMapping, project_repository: GitRepository | None) -> GitRepository:
     """The repository a mapping reads: the project's own for local mappings, the cached clone for remote ones."""
     if mapping.is_remote:
         return open_remote_repository(mapping.url)

@@ -14,8 +14,9 @@ import re
 import subprocess
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from werf_core.errors import GitError
 from werf_core.git.tree import TreeListing, parse_ls_tree
@@ -49,7 +50,7 @@ _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 class GitRepository:
     """A repository whose objects can be listed, diffed and read. `name` is werf's repository name ("own" locally)."""
 
-    def __init__(self, repo: "git.Repo", *, name: str, description: str) -> None:
+    def __init__(self, repo: git.Repo, *, name: str, description: str) -> None:
         self._repo = repo
         self.name = name
         self.description = description  # how messages name it: a path or a URL
@@ -78,7 +79,7 @@ class GitRepository:
         return f"<{type(self).__name__} {self.name} {self.description}>"
 
     def run_git(self, *args: str, binary: bool = False, check: bool = True,
-                what: str | None = None) -> "str | bytes":
+                what: str | None = None) -> str | bytes:
         """Run `git <args>` in this repository; a failure becomes a GitError naming the repository."""
         import git as gitpython
         command = ["git", *args]
@@ -247,20 +248,20 @@ class GitRepository:
             writer.join(timeout=5)
 
     # ------------------------------------------------------------------ mapping operations
-    def mapping_commit(self, mapping: "GitMapping") -> str:
+    def mapping_commit(self, mapping: GitMapping) -> str:
         """The commit a mapping builds from: HEAD for the project repository (remote repositories override)."""
         return self.head_commit()
 
-    def archive(self, mapping: "GitMapping", commit: str, *, uid: int = 0, gid: int = 0) -> "GitArchive":
+    def archive(self, mapping: GitMapping, commit: str, *, uid: int = 0, gid: int = 0) -> GitArchive:
         from werf_core.git.archive import create_archive
         return create_archive(self, mapping, commit, uid=uid, gid=gid)
 
-    def patch(self, mapping: "GitMapping", from_commit: str, to_commit: str, *, uid: int = 0, gid: int = 0,
-              archive_type: str | None = None) -> "GitPatch":
+    def patch(self, mapping: GitMapping, from_commit: str, to_commit: str, *, uid: int = 0, gid: int = 0,
+              archive_type: str | None = None) -> GitPatch:
         from werf_core.git.patch import create_patch
         return create_patch(self, mapping, from_commit, to_commit, uid=uid, gid=gid, archive_type=archive_type)
 
-    def stage_dependencies_checksum(self, mapping: "GitMapping", stage: str, commit: str) -> "DependenciesChecksum":
+    def stage_dependencies_checksum(self, mapping: GitMapping, stage: str, commit: str) -> DependenciesChecksum:
         from werf_core.git.checksum import stage_dependencies_checksum
         return stage_dependencies_checksum(self, mapping, stage, commit)
 

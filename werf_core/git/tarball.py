@@ -19,9 +19,10 @@ import io
 import os
 import stat
 import tarfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Iterable
+from typing import TYPE_CHECKING, BinaryIO
 
 if TYPE_CHECKING:  # pragma: no cover
     from werf_core.git.repository import GitRepository
@@ -126,7 +127,7 @@ class TarStreamWriter:
             self._write(b"\0" * (RECORD - self._written % RECORD))
 
 
-def write_tar(repository: "GitRepository", members: Iterable[TarMember], fileobj: BinaryIO, *,
+def write_tar(repository: GitRepository, members: Iterable[TarMember], fileobj: BinaryIO, *,
               uid: int, gid: int, mtime: int) -> None:
     """Write the members as a tar stream to `fileobj` (which may be a pipe: nothing is seeked)."""
     members = list(members)

@@ -8,7 +8,8 @@ stageDependencies checksums stay fast on big repositories.
 
 from __future__ import annotations
 
-from typing import Iterator, NamedTuple, Sequence
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple
 
 from werf_core.git.matcher import PathMatcher, narrow_for_directory
 

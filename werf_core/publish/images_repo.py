@@ -54,7 +54,7 @@ class ImagesRepo:
     mode: str
 
     @classmethod
-    def open(cls, address: str | None, mode: str = AUTO) -> "ImagesRepo":
+    def open(cls, address: str | None, mode: str = AUTO) -> ImagesRepo:
         text = (address or "").strip().rstrip("/")
         if not text:
             raise ImagesRepoError("no images repo given",

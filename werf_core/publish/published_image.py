@@ -18,8 +18,8 @@ from __future__ import annotations
 import copy
 import io
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from werf_core.errors import BuildError, StorageError
 

@@ -12,7 +12,7 @@ Per image (artifacts are never published):
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from werf_core.errors import WerfError
 from werf_core.publish.images_repo import ImagesRepo
@@ -89,8 +89,8 @@ class Publisher:
             labels = published_labels(full_name=target, strategy=strategy, image_name=image.name,
                                       meta_tag=meta_tag, content_digest=image.content_digest)
             if self.storage.is_local():
-                from werf_core.storage.registry_storage import docker_push, engine_auth_config
                 from werf_core.registry.reference import ImageReference
+                from werf_core.storage.registry_storage import docker_push, engine_auth_config
                 host = ImageReference.parse(target).registry
                 published = publish_by_docker(
                     self._client_factory(), last.image_id, target, labels,
@@ -113,7 +113,7 @@ class Publisher:
 
     @staticmethod
     def _checked_reference(image, repository: str, tag: str) -> str:
-        from werf_core.registry.reference import InvalidReferenceError, ImageReference
+        from werf_core.registry.reference import ImageReference, InvalidReferenceError
         target = f"{repository}:{tag}"
         try:
             ImageReference.parse(target)

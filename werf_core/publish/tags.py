@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from werf_core.errors import WerfError
 
@@ -56,7 +56,7 @@ class TagPlan:
     @classmethod
     def from_options(cls, *, custom: list[str] | tuple[str, ...] = (), git_branch: str | None = None,
                      git_tag: str | None = None, git_commit: str | None = None, by_stages_signature: bool = False,
-                     env: Mapping[str, str] | None = None) -> "TagPlan":
+                     env: Mapping[str, str] | None = None) -> TagPlan:
         env = os.environ if env is None else env
         wanted = {
             CUSTOM: [*custom, *custom_tags_from_env(env)],

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from werf_core.errors import RegistryError
 from werf_core.registry.challenge import Challenge, parse_www_authenticate, preferred_challenge

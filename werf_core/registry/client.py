@@ -14,9 +14,9 @@ import hashlib
 import json
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from werf_core.errors import RegistryError
 from werf_core.registry.auth import Scope, delete_scope, pull_scope, push_scope
@@ -73,7 +73,7 @@ class RegistryClient:
 
     @classmethod
     def from_werf_options(cls, *, insecure_registry: bool = False, skip_tls_verify_registry: bool = False,
-                          docker_config: str | None = None, **kwargs) -> "RegistryClient":
+                          docker_config: str | None = None, **kwargs) -> RegistryClient:
         """From werf v1.1's flags, where `--insecure-registry` is a switch for every registry."""
         return cls(insecure_registries={"*"} if insecure_registry else (),
                    skip_tls_verify=skip_tls_verify_registry, docker_config=docker_config, **kwargs)
@@ -81,7 +81,7 @@ class RegistryClient:
     def close(self) -> None:
         self._transport.close()
 
-    def __enter__(self) -> "RegistryClient":
+    def __enter__(self) -> RegistryClient:
         return self
 
     def __exit__(self, *exc) -> None:

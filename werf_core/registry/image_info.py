@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from werf_core.registry.manifest import Manifest
 from werf_core.registry.reference import ImageReference
@@ -27,7 +27,7 @@ def parse_go_time_ns(text: str | None) -> int:
     if not match:
         return 0
     year, month, day, hour, minute, second, fraction, zone = match.groups()
-    tz = timezone.utc
+    tz = UTC
     if zone and zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
@@ -38,14 +38,14 @@ def parse_go_time_ns(text: str | None) -> int:
         return 0
     nanos = int((fraction or "").ljust(9, "0")) if fraction else 0
     # Integer arithmetic keeps nanoseconds exact (a float timestamp would not).
-    seconds = int((whole - datetime(1970, 1, 1, tzinfo=timezone.utc)).total_seconds())
+    seconds = int((whole - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
     return seconds * 1_000_000_000 + nanos
 
 
 def format_go_time(ns: int) -> str:
     """Unix nanoseconds → RFC 3339 UTC with nanoseconds (the form Docker writes into image configs)."""
     seconds, nanos = divmod(ns, 1_000_000_000)
-    base = datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    base = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{base}.{nanos:09d}Z" if nanos else f"{base}Z"
 
 
@@ -63,14 +63,14 @@ class ImageInfo:
 
     @property
     def created_at(self) -> datetime:
-        return datetime.fromtimestamp(self.created_at_unix_nano / 1e9, tz=timezone.utc)
+        return datetime.fromtimestamp(self.created_at_unix_nano / 1e9, tz=UTC)
 
     @property
     def digest(self) -> str:
         return self.repo_digest.rpartition("@")[2]
 
     @classmethod
-    def from_manifest_and_config(cls, ref: ImageReference, manifest: Manifest, config: dict) -> "ImageInfo":
+    def from_manifest_and_config(cls, ref: ImageReference, manifest: Manifest, config: dict) -> ImageInfo:
         container_config = config.get("config") or {}
         labels = dict(container_config.get("Labels") or {})
         parent = container_config.get("Image") or labels.get(BASE_IMAGE_ID_LABEL) or ""
@@ -92,7 +92,7 @@ class ImageInfo:
                 "Labels": dict(self.labels), "Size": self.size, "CreatedAtUnixNano": self.created_at_unix_nano}
 
     @classmethod
-    def from_json(cls, data: dict) -> "ImageInfo":
+    def from_json(cls, data: dict) -> ImageInfo:
         return cls(name=data["Name"], repository=data["Repository"], tag=data.get("Tag") or None,
                    repo_digest=data["RepoDigest"], id=data["ID"], parent_id=data.get("ParentID", ""),
                    labels=dict(data.get("Labels") or {}), size=int(data.get("Size", 0)),

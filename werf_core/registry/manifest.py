@@ -44,14 +44,14 @@ class Platform:
     variant: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Platform":
+    def parse(cls, text: str) -> Platform:
         """`os/arch[/variant]`, as in `docker pull --platform` (e.g. `linux/amd64`, `linux/arm64/v8`)."""
         parts = text.strip().split("/")
         if len(parts) not in (2, 3) or not all(parts):
             raise ValueError(f"platform {text!r} must look like os/architecture[/variant], e.g. linux/amd64")
         return cls(parts[0], parts[1], parts[2] if len(parts) == 3 else None)
 
-    def matches(self, other: "Platform") -> bool:
+    def matches(self, other: Platform) -> bool:
         """True if `other` (a platform from an index) satisfies this wanted platform; no variant wanted = any."""
         if (self.os, self.architecture) != (other.os, other.architecture):
             return False
@@ -75,7 +75,7 @@ class Descriptor:
     urls: tuple[str, ...] = ()
 
     @classmethod
-    def from_json(cls, data: dict, *, where: str) -> "Descriptor":
+    def from_json(cls, data: dict, *, where: str) -> Descriptor:
         try:
             platform = None
             if isinstance(data.get("platform"), dict):

@@ -59,7 +59,7 @@ class ImageReference:
 
     # ------------------------------------------------------------------ parsing
     @classmethod
-    def parse(cls, text: str) -> "ImageReference":
+    def parse(cls, text: str) -> ImageReference:
         if not text or text != text.strip():
             raise InvalidReferenceError(text, "it is empty or has surrounding whitespace")
         rest, digest = text, None
@@ -120,19 +120,19 @@ class ImageReference:
     def is_docker_hub(self) -> bool:
         return self.domain == DOCKER_HUB_DOMAIN
 
-    def with_tag(self, tag: str) -> "ImageReference":
+    def with_tag(self, tag: str) -> ImageReference:
         return ImageReference.parse(f"{self.name}:{tag}")
 
-    def with_digest(self, digest: str) -> "ImageReference":
+    def with_digest(self, digest: str) -> ImageReference:
         if not _DIGEST.fullmatch(digest):
             raise InvalidReferenceError(f"{self.name}@{digest}", f"{digest!r} is not a digest")
         return replace(self, tag=None, digest=digest)
 
-    def repository_ref(self) -> "ImageReference":
+    def repository_ref(self) -> ImageReference:
         """The repository alone (no tag, no digest)."""
         return replace(self, tag=None, digest=None)
 
-    def same_registry(self, other: "ImageReference") -> bool:
+    def same_registry(self, other: ImageReference) -> bool:
         return self.registry.lower() == other.registry.lower()
 
     def __str__(self) -> str:
@@ -144,6 +144,6 @@ class ImageReference:
         return text
 
 
-def as_reference(ref: "ImageReference | str") -> ImageReference:
+def as_reference(ref: ImageReference | str) -> ImageReference:
     """Accept either form at API boundaries."""
     return ref if isinstance(ref, ImageReference) else ImageReference.parse(ref)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urljoin
 
 from werf_core.registry.auth import Authenticator, Scope

@@ -8,11 +8,12 @@ in small immutable records.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from werf_core.build.instructions import ContainerInstructions
+from werf_core.builders.instructions import ContainerInstructions
 from werf_core.hashing import sha256_hash
 from werf_core.storage.base import StageDescription
 
@@ -32,10 +33,10 @@ class SourceImage:
 
 @dataclass
 class StageContext:
-    spec: "ImageSpec"
+    spec: ImageSpec
     project: str
     project_dir: str
-    git: list["GitMappingRuntime"]
+    git: list[GitMappingRuntime]
     # the stage image the previous non-empty stage resolved to (selected or built); None before `from`
     prev_built: StageDescription | None
     # resolve another image of the config (already built: images are processed in dependency order)
@@ -64,7 +65,7 @@ class StageKind(Protocol):
     name: str                 # werf's stage name, e.g. "gitLatestPatch"
     git_related: bool         # selection by git ancestry; next-stage dependencies carry the commits
 
-    def is_present(self, spec: "ImageSpec") -> bool:
+    def is_present(self, spec: ImageSpec) -> bool:
         """Static: does the config create this stage for the image at all?"""
 
     def is_empty(self, ctx: StageContext) -> bool:
@@ -101,7 +102,7 @@ class PlainStage:
     name = ""
     git_related = False
 
-    def is_present(self, spec: "ImageSpec") -> bool:
+    def is_present(self, spec: ImageSpec) -> bool:
         return True
 
     def is_empty(self, ctx: StageContext) -> bool:
@@ -128,7 +129,7 @@ class GitRelatedStage(PlainStage):
         return oldest(suitable)
 
     @staticmethod
-    def _commit_usable(mapping: "GitMappingRuntime", candidate: StageDescription) -> bool:
+    def _commit_usable(mapping: GitMappingRuntime, candidate: StageDescription) -> bool:
         commit = candidate.labels.get(commit_label(mapping.paramshash))
         if not commit:
             return False

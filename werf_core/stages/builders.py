@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from werf_core.build.instructions import ContainerInstructions
+from werf_core.builders.instructions import ContainerInstructions
 from werf_core.stages.spec import ImageSpec
 
 
@@ -16,10 +16,10 @@ def _stage(spec: ImageSpec, stage: str):
 def checksum(spec: ImageSpec, stage: str) -> str:
     user = _stage(spec, stage)
     if spec.builder == "shell":
-        from werf_core.build.shell import shell_stage_checksum
+        from werf_core.builders.shell import shell_stage_checksum
         return shell_stage_checksum(list(user.items), user.stage_cache_version, spec.cache_version)
     if spec.builder == "ansible":
-        from werf_core.build.ansible import ansible_stage_checksum
+        from werf_core.builders.ansible import ansible_stage_checksum
         return ansible_stage_checksum(list(user.items), user.stage_cache_version or None, spec.cache_version or None)
     return ""
 
@@ -27,10 +27,10 @@ def checksum(spec: ImageSpec, stage: str) -> str:
 def instructions(spec: ImageSpec, stage: str, work_dir: Path, docker_client) -> ContainerInstructions:
     user = _stage(spec, stage)
     if spec.builder == "shell":
-        from werf_core.build.shell import shell_instructions
+        from werf_core.builders.shell import shell_instructions
         return shell_instructions(list(user.items))
     if spec.builder == "ansible":
-        from werf_core.build.ansible import AnsibleBuilder, validate_ansible_tasks
+        from werf_core.builders.ansible import AnsibleBuilder, validate_ansible_tasks
         validate_ansible_tasks(list(user.items), image=spec.display_name, stage=stage, check_runtime=True)
         work_dir.mkdir(parents=True, exist_ok=True)
         return AnsibleBuilder.for_engine(docker_client()).instructions(stage, list(user.items), work_dir)
@@ -40,7 +40,7 @@ def instructions(spec: ImageSpec, stage: str, work_dir: Path, docker_client) -> 
 def failure_describer(spec: ImageSpec):
     """How a failed user stage is reported: ansible names the failed task; shell output names the command."""
     if spec.builder == "ansible":
-        from werf_core.build.ansible import describe_ansible_failure
+        from werf_core.builders.ansible import describe_ansible_failure
         return describe_ansible_failure
     return None
 
@@ -48,6 +48,6 @@ def failure_describer(spec: ImageSpec):
 def validate(spec: ImageSpec) -> None:
     """Builder-specific checks when the config is loaded (ansible: one supported module per task)."""
     if spec.builder == "ansible":
-        from werf_core.build.ansible import validate_ansible_tasks
+        from werf_core.builders.ansible import validate_ansible_tasks
         for stage, user in spec.user_stages.items():
             validate_ansible_tasks(list(user.items), image=spec.display_name, stage=stage, check_runtime=False)

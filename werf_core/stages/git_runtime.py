@@ -8,9 +8,9 @@ memoised, because emptiness, digest and build of gitCache/gitLatestPatch all loo
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from werf_core.git import GitMapping, GitRepository
 

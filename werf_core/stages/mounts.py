@@ -10,7 +10,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from werf_core.build.instructions import Bind
+from werf_core.builders.instructions import Bind
 from werf_core.stages.spec import MountSpec
 
 

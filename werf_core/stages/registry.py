@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
-from werf_core.stages import (before_install, before_setup, docker_instructions, from_, git_archive, git_cache,
-                              git_latest_patch, imports, install, setup)
+from werf_core.stages import (
+                              before_install,
+                              before_setup,
+                              docker_instructions,
+                              from_,
+                              git_archive,
+                              git_cache,
+                              git_latest_patch,
+                              imports,
+                              install,
+                              setup,
+)
 from werf_core.stages.base import StageKind
 
 STAGE_KINDS: tuple[StageKind, ...] = (

@@ -32,7 +32,7 @@ class StageDescription:
                 "labels": self.labels, "size": self.size, "createdAt": self.created_at}
 
     @classmethod
-    def from_json(cls, data: dict) -> "StageDescription":
+    def from_json(cls, data: dict) -> StageDescription:
         return cls(StageID.from_json(data["stageID"]), data["imageName"], data["imageID"],
                    dict(data.get("labels") or {}), int(data.get("size") or 0), float(data.get("createdAt") or 0))
 

@@ -9,7 +9,7 @@ A cached stage that has disappeared from the storage (deleted by cleanup, or by 
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from werf_core.errors import ShouldResetStagesStorageCache
 from werf_core.storage.base import BrokenStage, StageDescription, StagesStorage

@@ -21,8 +21,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from werf_core.fsutil import atomic_write
 from werf_core import paths
+from werf_core.fsutil import atomic_write
 from werf_core.hashing import murmur_hash
 from werf_core.registry.image_info import ImageInfo
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
 from werf_core.registry.errors import BrokenImageError, RegistryUnreachableError

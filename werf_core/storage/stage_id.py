@@ -19,7 +19,7 @@ class StageID:
         return f"{self.digest}-{self.unique_id}"
 
     @classmethod
-    def parse_tag(cls, tag: str) -> "StageID | None":
+    def parse_tag(cls, tag: str) -> StageID | None:
         """`<digest>-<uniqueID>` → StageID; anything else (record tags, `-rejected` markers) → None."""
         digest, sep, unique = tag.rpartition("-")
         if not sep or not digest or "-" in digest or not unique.isdigit():
@@ -31,5 +31,5 @@ class StageID:
         return {"signature": self.digest, "uniqueID": self.unique_id}
 
     @classmethod
-    def from_json(cls, data: dict) -> "StageID":
+    def from_json(cls, data: dict) -> StageID:
         return cls(data.get("signature") or data["digest"], int(data["uniqueID"]))

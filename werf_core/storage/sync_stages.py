@@ -20,9 +20,9 @@ are not copied, and no lock is taken (names are content-addressed and writes are
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 from werf_core.errors import StorageError, WerfError
 from werf_core.storage.base import BrokenStage
@@ -99,7 +99,7 @@ class StagesSync:
         except WerfError as err:
             with self._lock:
                 result.failed[stage_id] = err.message
-        except Exception as err:  # noqa: BLE001 - one stage's engine/registry failure must not stop the others
+        except Exception as err:
             with self._lock:
                 result.failed[stage_id] = f"{type(err).__name__}: {err}"
 
@@ -141,7 +141,7 @@ class StagesSync:
             source_name, blob, users = item
             try:
                 ensure_blobs(registry, source_name, target_repository, [blob])
-            except Exception as err:  # noqa: BLE001 - recorded against every stage needing the blob
+            except Exception as err:
                 message = getattr(err, "message", None) or f"{type(err).__name__}: {err}"
                 with self._lock:
                     for stage_id in users:

@@ -35,7 +35,7 @@ _EXPORTS = {
     "SynchronizationUnreachable": "werf_core.sync.errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = list(_EXPORTS)  # the lazy-export table names them
 
 
 def __getattr__(name: str):

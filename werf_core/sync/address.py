@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from werf_core.sync.errors import SynchronizationError
 from werf_core.sync.kube_api import KubeConfigSource

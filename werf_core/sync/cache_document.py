@@ -27,7 +27,7 @@ class CacheDocument:
         self._entries: dict[str, list[StageID]] = dict(entries or {})
 
     @classmethod
-    def parse(cls, text: str | None) -> "CacheDocument":
+    def parse(cls, text: str | None) -> CacheDocument:
         """The document in `text`; missing or unparsable parts are dropped (they only cause cache misses)."""
         if not text:
             return cls()

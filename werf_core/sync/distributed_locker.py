@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import atexit
 import logging
-import weakref
 import threading
 import time
-from typing import Callable
+import weakref
+from collections.abc import Callable
 
 from werf_core.errors import LockError, WerfError
 from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key
-from werf_core.sync.locker import LockHandle, Locker, OnLostLease, OnWait
+from werf_core.sync.locker import Locker, LockHandle, OnLostLease, OnWait
 from werf_core.sync.stores import OptimisticStore, RecordVersionChanged
 
 log = logging.getLogger("werf_core.sync")
 
 
-_LIVE_LOCKERS: "weakref.WeakSet[DistributedLocker]" = weakref.WeakSet()
+_LIVE_LOCKERS: weakref.WeakSet[DistributedLocker] = weakref.WeakSet()
 
 
 @atexit.register
@@ -45,7 +45,7 @@ class _LeaseLost(Exception):
 class _RenewWorker:
     """Renews one lease UUID for all handles of this process that share it."""
 
-    def __init__(self, locker: "DistributedLocker", name: str, uuid: str) -> None:
+    def __init__(self, locker: DistributedLocker, name: str, uuid: str) -> None:
         self.locker = locker
         self.name = name
         self.uuid = uuid

@@ -18,13 +18,13 @@ from pathlib import Path
 
 from werf_core.errors import LockError
 from werf_core.hashing import murmur_hash
-from werf_core.sync.locker import LockHandle, Locker, OnLostLease, OnWait
+from werf_core.sync.locker import Locker, LockHandle, OnLostLease, OnWait
 
 DEFAULT_POLL_INTERVAL = 0.5
 
 
 class FileLockHandle(LockHandle):
-    def __init__(self, locker: "FileLocker", name: str, *, shared: bool, fd: int, path: Path) -> None:
+    def __init__(self, locker: FileLocker, name: str, *, shared: bool, fd: int, path: Path) -> None:
         super().__init__(locker, name, uuid.uuid4().hex, shared=shared)
         self.fd = fd
         self.path = path

@@ -15,12 +15,16 @@ import json
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from werf_core.sync.errors import (RBAC_MANIFEST, SynchronizationAccessDenied, SynchronizationError,
-                                   SynchronizationUnreachable)
+from werf_core.sync.errors import (
+    RBAC_MANIFEST,
+    SynchronizationAccessDenied,
+    SynchronizationError,
+    SynchronizationUnreachable,
+)
 
 DEFAULT_REQUEST_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: an API that never answers must not hang a build
 
@@ -110,7 +114,7 @@ class KubeApi:
         self.conflict_timeout = conflict_timeout
 
     @classmethod
-    def connect(cls, source: KubeConfigSource, **options) -> "KubeApi":
+    def connect(cls, source: KubeConfigSource, **options) -> KubeApi:
         return cls(load_api_client(source), **options)
 
     # -------- ConfigMaps
@@ -196,8 +200,8 @@ class KubeApi:
 
     # -------- error translation
     def _call(self, verb: str, resource: str, name: str | None, namespace: str | None, request) -> dict:
-        from kubernetes.client.exceptions import ApiException
         import urllib3.exceptions
+        from kubernetes.client.exceptions import ApiException
         try:
             response = request(_preload_content=False, _request_timeout=self.request_timeout)
             return json.loads(response.data or b"{}")

@@ -45,7 +45,7 @@ class LeaseRecord:
     is_shared: bool
 
     @classmethod
-    def new(cls, lock_name: str, *, shared: bool, now: float, ttl: float) -> "LeaseRecord":
+    def new(cls, lock_name: str, *, shared: bool, now: float, ttl: float) -> LeaseRecord:
         return cls(uuid=str(uuid_module.uuid4()), lock_name=lock_name, expire_at=expire_time(now, ttl),
                    shared_holders=1, is_shared=shared)
 
@@ -53,10 +53,10 @@ class LeaseRecord:
         # lockgate: time.Now().After(time.Unix(ExpireAtTimestamp, 0))
         return now > self.expire_at
 
-    def renewed(self, now: float, ttl: float) -> "LeaseRecord":
+    def renewed(self, now: float, ttl: float) -> LeaseRecord:
         return replace(self, expire_at=expire_time(now, ttl))
 
-    def with_holders(self, count: int) -> "LeaseRecord":
+    def with_holders(self, count: int) -> LeaseRecord:
         return replace(self, shared_holders=count)
 
     def to_json(self) -> str:
@@ -66,7 +66,7 @@ class LeaseRecord:
                           separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> "LeaseRecord":
+    def from_json(cls, text: str) -> LeaseRecord:
         data = json.loads(text)
         return cls(uuid=str(data.get("uuid", "")), lock_name=str(data.get("lockName", "")),
                    expire_at=int(data.get("ExpireAtTimestamp", 0)),

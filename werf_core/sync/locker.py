@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from werf_core.errors import LockError
 
@@ -26,7 +26,7 @@ OnLostLease = Callable[["LockHandle"], None]
 class LockHandle:
     """One acquisition of a lock. Shared acquisitions of one distributed lease carry the same `uuid`."""
 
-    def __init__(self, locker: "Locker", name: str, uuid: str, *, shared: bool,
+    def __init__(self, locker: Locker, name: str, uuid: str, *, shared: bool,
                  on_lost_lease: OnLostLease | None = None) -> None:
         self.locker = locker
         self.name = name
@@ -53,7 +53,7 @@ class LockHandle:
     def release(self) -> None:
         self.locker.release(self)
 
-    def __enter__(self) -> "LockHandle":
+    def __enter__(self) -> LockHandle:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -126,7 +126,7 @@ class Locker(ABC):
                 self.release(handle)
 
     # -------- helpers for implementations
-    def _waiter(self, name: str, *, timeout: float | None, poll: float, on_wait: OnWait | None) -> "_Waiter":
+    def _waiter(self, name: str, *, timeout: float | None, poll: float, on_wait: OnWait | None) -> _Waiter:
         return _Waiter(self, name, timeout=timeout, poll=poll, on_wait=on_wait)
 
     def _timeout_error(self, name: str, waited: float) -> LockError:

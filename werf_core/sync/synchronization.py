@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from werf_core.paths import locks_dir
 from werf_core.sync import lock_names
-from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, \
-    with_kube_environment
+from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, with_kube_environment
 from werf_core.sync.file_locker import FileLocker
 from werf_core.sync.lease import LeaseTimings
 from werf_core.sync.locker import Locker

@@ -3,7 +3,8 @@ werf's functions (what werf.yaml gets)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import GoFunc

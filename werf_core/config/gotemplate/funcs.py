@@ -11,13 +11,20 @@ list ([]interface {}), time (time.Time), value (reflect.Value: anything, includi
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote_plus
 
 from werf_core.config.gotemplate import gofmt, gostrconv
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.values import (
-    MISSING, GoObject, Uint8, go_kind_of, go_type_of, is_int, is_true,
+    MISSING,
+    GoObject,
+    Uint8,
+    go_kind_of,
+    go_type_of,
+    is_int,
+    is_true,
 )
 
 

@@ -42,7 +42,7 @@ class Location:
         try:
             moment = _dt.datetime.fromtimestamp(unix, tz=self.zone)
         except (OverflowError, OSError, ValueError):
-            moment = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc).astimezone(self.zone)
+            moment = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC).astimezone(self.zone)
         offset = moment.utcoffset()
         return int(offset.total_seconds()) if offset else 0, moment.tzname() or ""
 
@@ -80,7 +80,7 @@ class GoTime(GoObject):
         self.mono = mono
 
     @classmethod
-    def now(cls) -> "GoTime":
+    def now(cls) -> GoTime:
         ns = _time.time_ns()
         return cls(ns // 1_000_000_000, ns % 1_000_000_000, LOCAL, _time.monotonic() - _PROCESS_START)
 
@@ -90,7 +90,7 @@ class GoTime(GoObject):
     def __hash__(self) -> int:
         return hash((self.sec, self.nsec))
 
-    def in_location(self, loc: Location) -> "GoTime":
+    def in_location(self, loc: Location) -> GoTime:
         return GoTime(self.sec, self.nsec, loc)
 
     def fields(self) -> tuple[_dt.datetime, int, str]:
@@ -111,7 +111,7 @@ class GoTime(GoObject):
     def is_zero(self) -> bool:
         return self.sec == ZERO_UNIX and self.nsec == 0
 
-    def add_date(self, years: int, months: int, days: int) -> "GoTime":
+    def add_date(self, years: int, months: int, days: int) -> GoTime:
         wall, offset, _ = self.fields()
         month0 = wall.month - 1 + months
         year = wall.year + years + month0 // 12

@@ -6,7 +6,7 @@ Errors read like Go's: `template: werf.yaml:2: unexpected "}" in operand`.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from werf_core.config.gotemplate import gostrconv
 from werf_core.config.gotemplate import lexer as lx

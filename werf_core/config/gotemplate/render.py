@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Callable, Mapping
 
 from werf_core.config.gotemplate.errors import TemplateError
 from werf_core.config.gotemplate.files import Files

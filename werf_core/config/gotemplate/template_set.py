@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from werf_core.config.gotemplate import gostrconv
 from werf_core.config.gotemplate.errors import TemplateError
@@ -22,7 +23,7 @@ from werf_core.config.gotemplate.values import MISSING
 MAX_TEMPLATE_DEPTH = 60
 
 _CACHE_SIZE = 256
-_parse_cache: "OrderedDict[tuple, dict[str, Tree]]" = OrderedDict()
+_parse_cache: OrderedDict[tuple, dict[str, Tree]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 

@@ -4,7 +4,8 @@ env/expandenv bound to the environment given to the render."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from werf_core.config.gotemplate import goyaml
 from werf_core.config.gotemplate.errors import GoError

@@ -1,12 +1,19 @@
 """The typed werf.yaml schema (pydantic v2 models, frozen; werf's keys are the aliases)."""
 
-from werf_core.config.schema.builders import Ansible, Shell, USER_STAGES
+from werf_core.config.schema.builders import USER_STAGES, Ansible, Shell
 from werf_core.config.schema.docker import DockerInstructions
 from werf_core.config.schema.dockerfile import DockerfileImage
 from werf_core.config.schema.git import GitMapping, StageDependencies
 from werf_core.config.schema.imports import Dependency, DependencyImport, Import
-from werf_core.config.schema.meta import (Cleanup, DeployTemplates, KeepPolicy, KeepPolicyReferences, Limit, Meta,
-                                          project_name_problem)
+from werf_core.config.schema.meta import (
+                                          Cleanup,
+                                          DeployTemplates,
+                                          KeepPolicy,
+                                          KeepPolicyReferences,
+                                          Limit,
+                                          Meta,
+                                          project_name_problem,
+)
 from werf_core.config.schema.mounts import Mount
 from werf_core.config.schema.stapel import SourceReference, StapelArtifact, StapelBase, StapelImage
 

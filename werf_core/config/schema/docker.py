@@ -13,8 +13,16 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from werf_core.config.schema.base import (StrList, StrMap, WerfModel, YamlStr, describe_value, string_list, string_map,
-                                          werf_error)
+from werf_core.config.schema.base import (
+    StrList,
+    StrMap,
+    WerfModel,
+    YamlStr,
+    describe_value,
+    string_list,
+    string_map,
+    werf_error,
+)
 from werf_core.config.yaml_documents import scalar_text
 
 UNSUPPORTED_INSTRUCTIONS = {

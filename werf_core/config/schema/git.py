@@ -46,7 +46,7 @@ class GitMapping(WerfModel):
         return self.url is None
 
     @model_validator(mode="after")
-    def _reference_rules(self) -> "GitMapping":
+    def _reference_rules(self) -> GitMapping:
         references = [key for key in ("branch", "tag", "commit") if getattr(self, key)]
         if self.is_local:
             if references:

@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import model_validator
 
-from werf_core.config.schema.base import (AbsPath, NonEmptyStr, RelPathList, WerfModel, YamlStr, one_of,
-                                          werf_error)
+from werf_core.config.schema.base import AbsPath, NonEmptyStr, RelPathList, WerfModel, YamlStr, one_of, werf_error
 
 IMPORT_STAGES = ("install", "setup")
 IMPORT_SOURCE_STAGES = ("beforeInstall", "install", "beforeSetup", "setup")
@@ -39,7 +38,7 @@ class Import(WerfModel):
         return data
 
     @model_validator(mode="after")
-    def _rules(self) -> "Import":
+    def _rules(self) -> Import:
         if bool(self.image) == bool(self.artifact):
             if self.image:
                 raise werf_error("an import takes only one source: `image: NAME` or `artifact: NAME`, not both",
@@ -76,7 +75,7 @@ class DependencyImport(WerfModel):
     target_env: YamlStr | None = None
 
     @model_validator(mode="after")
-    def _stapel_target(self) -> "DependencyImport":
+    def _stapel_target(self) -> DependencyImport:
         # stapel images receive dependencies as environment variables; build args are for Dockerfile images
         if self.target_build_arg:
             raise werf_error("`targetBuildArg` is for Dockerfile images; a stapel image takes `targetEnv: NAME`",
@@ -95,14 +94,14 @@ class Dependency(WerfModel):
     imports: tuple[DependencyImport, ...] = ()
 
     @model_validator(mode="after")
-    def _rules(self) -> "Dependency":
+    def _rules(self) -> Dependency:
         if self.before and self.after:
             raise werf_error("a dependency takes only one of `before: install|setup` or `after: install|setup`",
                              key="after")
         if not self.before and not self.after:
             raise werf_error("a dependency needs its place: `before: install|setup` or `after: install|setup`")
         seen: set[str] = set()
-        for index, item in enumerate(self.imports):
+        for item in self.imports:
             if item.target_env in seen:
                 raise werf_error(f'each targetEnv of a dependency must be unique; "{item.target_env}" is used twice',
                                  key="imports")

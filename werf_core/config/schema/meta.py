@@ -9,8 +9,15 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from werf_core.config.go_duration import DurationSyntaxError, parse_go_duration
-from werf_core.config.schema.base import (NonEmptyStr, SourceAware, WerfModel, YamlStr, describe_value, one_of,
-                                          werf_error)
+from werf_core.config.schema.base import (
+    NonEmptyStr,
+    SourceAware,
+    WerfModel,
+    YamlStr,
+    describe_value,
+    one_of,
+    werf_error,
+)
 
 PROJECT_NAME_PATTERN = re.compile(r"^(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$")
 PROJECT_NAME_MAX_LENGTH = 50
@@ -84,7 +91,7 @@ class KeepPolicyReferences(WerfModel):
     limit: Limit | None = None
 
     @model_validator(mode="after")
-    def _branch_xor_tag(self) -> "KeepPolicyReferences":
+    def _branch_xor_tag(self) -> KeepPolicyReferences:
         if not self.branch and not self.tag:
             raise werf_error("a keep policy's references need `branch: NAME|/REGEX/` or `tag: NAME|/REGEX/`")
         if self.branch and self.tag:
@@ -119,7 +126,7 @@ class KeepPolicy(WerfModel):
     images_per_reference: Limit | None = None
 
     @model_validator(mode="after")
-    def _references_required(self) -> "KeepPolicy":
+    def _references_required(self) -> KeepPolicy:
         if self.references is None:
             raise werf_error("a cleanup keep policy must have a `references` section")
         return self

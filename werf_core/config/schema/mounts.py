@@ -19,7 +19,7 @@ class Mount(WerfModel):
     to: AbsPath
 
     @model_validator(mode="after")
-    def _one_source(self) -> "Mount":
+    def _one_source(self) -> Mount:
         if self.from_ and self.from_path:
             raise werf_error(f"a mount takes `from: {self.from_}` or `fromPath: {self.from_path}`, not both",
                              key="fromPath")

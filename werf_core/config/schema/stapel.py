@@ -73,7 +73,7 @@ class StapelBase(SourceAware):
     is_artifact: ClassVar[bool] = False
 
     @model_validator(mode="after")
-    def _base_rules(self) -> "StapelBase":
+    def _base_rules(self) -> StapelBase:
         bases = [(key, value) for key, value in zip(BASE_DIRECTIVES, (self.from_, self.from_image, self.from_artifact,
                                                                       self.from_image_artifact)) if value]
         if not bases:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import GoFunc, gofunc
@@ -18,7 +18,18 @@ def _fail(message: str) -> str:
 
 def sprig_functions(env: Mapping[str, str] | None = None) -> dict[str, GoFunc]:
     from werf_core.config.gotemplate.sprig import (
-        crypto, dates, defaults, dicts, encoding, lists, numeric, paths, reflection, regex, semver, strings,
+        crypto,
+        dates,
+        defaults,
+        dicts,
+        encoding,
+        lists,
+        numeric,
+        paths,
+        reflection,
+        regex,
+        semver,
+        strings,
     )
 
     environ = os.environ if env is None else env

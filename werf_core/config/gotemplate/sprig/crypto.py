@@ -169,11 +169,12 @@ def _names(ips: Any, dns: Any) -> list:
 def _make_cert(cn: str, ips: Any, dns: Any, days: int, key: Any, issuer_cert: Any, issuer_key: Any,
                is_ca: bool) -> Certificate:
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization as ser
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization as ser
     from cryptography.hazmat.primitives.asymmetric import ed25519
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
     builder = (x509.CertificateBuilder()
                .subject_name(subject)

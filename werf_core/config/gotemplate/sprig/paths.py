@@ -4,7 +4,8 @@ os.ExpandEnv, a host lookup, and url.Parse/URL.String as dictionaries."""
 from __future__ import annotations
 
 import socket
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from werf_core.config.gotemplate.errors import GoError

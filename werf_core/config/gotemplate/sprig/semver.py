@@ -43,7 +43,7 @@ class Version(GoObject):
     def go_json(self) -> str:
         return self.go_string()
 
-    def compare(self, other: "Version") -> int:
+    def compare(self, other: Version) -> int:
         for a, b in ((self.major, other.major), (self.minor, other.minor), (self.patch, other.patch)):
             if a != b:
                 return -1 if a < b else 1
@@ -55,7 +55,7 @@ class Version(GoObject):
             return -1
         return _compare_prerelease(self.pre, other.pre)
 
-    def _inc(self, major: int, minor: int, patch: int) -> "Version":
+    def _inc(self, major: int, minor: int, patch: int) -> Version:
         prefix = "v" if self.original.startswith("v") else ""
         v = Version(major, minor, patch, "", "", "")
         v.original = prefix + v.go_string()

@@ -1,0 +1,78 @@
+"""Entry point of the `werf` console script.
+
+Commands are registered by dotted path and imported only when invoked, so `werf --help` and an idle `werf build`
+do not pay for modules they do not use. A command is listed here only once it works.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from werf_core import __version__
+from werf_core.errors import WerfError
+
+# name -> "module:attribute" of a click command or group
+COMMANDS: dict[str, str] = {
+    "version": "werf_cli.main:version_command",
+    "build": "werf_cli.build:build_command",
+    "stages": "werf_cli.stages:stages_group",
+    "ci-env": "werf_cli.ci_env:ci_env_command",
+    "publish": "werf_cli.publish:publish_command",
+    "build-and-publish": "werf_cli.publish:build_and_publish_command",
+    "config": "werf_cli.config:config_group",
+}
+
+
+class LazyGroup(click.Group):
+    def __init__(self, *args, lazy_commands: dict[str, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = lazy_commands
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy_commands))
+
+    def get_command(self, ctx, name):
+        if name in self.lazy_commands:
+            module_name, attr = self.lazy_commands[name].split(":")
+            return getattr(importlib.import_module(module_name), attr)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, lazy_commands=COMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
+def cli() -> None:
+    """werf-prefect: werf's distributed, stage-cached image builder, orchestrated by Prefect."""
+
+
+@click.command("version")
+def version_command() -> None:
+    """Print the werf-prefect version."""
+    click.echo(__version__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors print one message and exit 1, Ctrl-C exits 130 — never a traceback for either."""
+    try:
+        cli.main(args=argv, prog_name="werf", standalone_mode=False)
+    except WerfError as err:
+        click.echo(err.render(), err=True)
+        return err.exit_code
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("Interrupted: stopped cleanly, nothing half-written was published.", err=True)
+        return 130
+    except click.ClickException as err:
+        err.show()
+        return err.exit_code
+    except click.exceptions.Exit as err:
+        return err.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,1 +1,0 @@
-"""The builder: build containers, the toolchain, shell/ansible builders, and the conveyor (select → build → publish)."""

@@ -1,0 +1,214 @@
+"""Run one stage's instructions in a build container and commit the result as an image.
+
+The container starts from the previous stage image with the toolchain mounted read-only at /.werf/stapel, runs a
+script with the toolchain shell (`set -e`, one command per line) and is committed with werf's labels. The committed
+image keeps the parent's ENTRYPOINT, CMD and USER (the container itself runs the toolchain shell as root), and no
+build-time environment leaks into it: variables the builders need are exported inside the script, never set on the
+container. The container is removed on success, failure and Ctrl-C alike.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+import shutil
+import string
+import tempfile
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from werf_core import paths
+from werf_core.builders.instructions import TOOLCHAIN_MOUNT, TOOLCHAIN_SHELL, Bind, ContainerInstructions
+from werf_core.errors import BuildError
+
+CONTAINER_NAME_PREFIX = "werf.build."
+BUILD_DIR_IN_CONTAINER = "/.werf/build"
+FAILED_MARKER = "__WERF_FAILED_STEP__"
+OUTPUT_TAIL_LINES = 30
+
+
+@dataclass(frozen=True)
+class ParentConfig:
+    """What the build container must give back to the committed image."""
+
+    entrypoint: list[str] | None
+    cmd: list[str] | None
+    user: str
+
+    @classmethod
+    def of_image(cls, client, image: str) -> ParentConfig:
+        config = client.api.inspect_image(image).get("Config") or {}
+        return cls(entrypoint=config.get("Entrypoint"), cmd=config.get("Cmd"), user=config.get("User") or "")
+
+
+def random_container_name() -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    return CONTAINER_NAME_PREFIX + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def render_script(instructions: ContainerInstructions) -> str:
+    """The build script: exports, then each command preceded by its step number, reported on failure."""
+    lines = ["set -e", "export PATH=\"${PATH:-/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin}\""]
+    for key, value in instructions.env.items():
+        lines.append(f"export {key}={shlex.quote(value)}")
+    lines.append(f"trap '__werf_rc=$?; if [ $__werf_rc -ne 0 ] && [ -n \"${{__werf_step:-}}\" ]; then "
+                 f"echo \"{FAILED_MARKER} $__werf_step $__werf_rc\" >&2; fi' EXIT")
+    lines.append("cd /")
+    for index, command in enumerate(instructions.commands):
+        lines.append(f"__werf_step={index}")
+        lines.append(command)
+    lines.append("__werf_step=")
+    return "\n".join(lines) + "\n"
+
+
+def commit_changes(parent: ParentConfig, instructions: ContainerInstructions, ran_as_root: bool) -> list[str]:
+    """Dockerfile-style changes that restore the parent's config and apply the stage's own.
+
+    ENTRYPOINT is always emitted (`[""]` when empty) and CMD too (`[]` when empty): otherwise the daemon would fill them
+    from the build container's config, i.e. the toolchain shell. As in werf, a new ENTRYPOINT without a CMD resets CMD.
+    """
+    entrypoint, cmd = parent.entrypoint, parent.cmd
+    if instructions.entrypoint is not None:
+        entrypoint = instructions.entrypoint
+        cmd = instructions.cmd if instructions.cmd is not None else []
+    elif instructions.cmd is not None:
+        cmd = instructions.cmd
+    changes = [f"ENTRYPOINT {json.dumps(entrypoint or [''])}", f"CMD {json.dumps(cmd or [])}"]
+    user = instructions.user if instructions.user is not None else parent.user
+    if ran_as_root or instructions.user is not None:
+        if user:
+            changes.append(f"USER {user}")
+    changes.extend(instructions.changes)
+    return changes
+
+
+class ContainerRunner:
+    """Builds stage images with the Docker engine."""
+
+    def __init__(self, client, *, project: str, toolchain_container: str,
+                 on_output: Callable[[str], None] | None = None) -> None:
+        self.client = client
+        self.project = project
+        self.toolchain_container = toolchain_container
+        self.on_output = on_output
+        self._active: set[str] = set()
+
+    def cancel_all(self) -> None:
+        """Kill and remove running build containers (called from another thread on Ctrl-C or a sibling failure)."""
+        import docker.errors
+        for container_id in list(self._active):
+            try:
+                self.client.api.remove_container(container_id, force=True, v=True)
+            except docker.errors.APIError:
+                pass
+
+    def build(self, from_image: str, instructions: ContainerInstructions, *, stage: str,
+              files: dict[str, bytes | str | Path] | None = None,
+              describe_failure: Callable[[str], str] | None = None) -> str:
+        """Run `instructions` on top of `from_image`; return the committed image ID.
+
+        `files` are placed (read-only) under /.werf/build/<name> for the commands to use: archives, patches, lists.
+        """
+        import docker.errors
+
+        parent = ParentConfig.of_image(self.client, from_image)
+        work = Path(tempfile.mkdtemp(prefix="werf-build-", dir=paths.tmp_dir()))
+        container_id = None
+        try:
+            (work / "script.sh").write_text(render_script(instructions))
+            for name, content in (files or {}).items():
+                target = work / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, bytes):
+                    target.write_bytes(content)
+                    continue
+                try:  # files are paths on the host: link them into the build dir when on the same filesystem
+                    target.hardlink_to(content)
+                except OSError:
+                    shutil.copyfile(content, target)
+            binds = {str(work): {"bind": BUILD_DIR_IN_CONTAINER, "mode": "ro"}}
+            for bind in instructions.binds:
+                binds[bind.host_path] = {"bind": bind.container_path, "mode": "ro" if bind.read_only else "rw"}
+            volumes_from = [f"{self.toolchain_container}:ro",
+                            *[v if ":" in v else f"{v}:ro" for v in instructions.volumes_from]]
+            run_as_root = bool(parent.user) and parent.user not in ("0", "root", "0:0")
+            host_config = self.client.api.create_host_config(binds=binds, volumes_from=volumes_from,
+                                                             network_mode="none")
+            created = self.client.api.create_container(
+                from_image, name=random_container_name(),
+                entrypoint=[TOOLCHAIN_SHELL], command=["-e", f"{BUILD_DIR_IN_CONTAINER}/script.sh"],
+                user="0:0" if run_as_root else None,
+                labels={"werf": self.project},
+                host_config=host_config, network_disabled=True)
+            container_id = created["Id"]
+            self._active.add(container_id)
+            self.client.api.start(container_id)
+            tail = self._stream_output(container_id)
+            exit_code = self.client.api.wait(container_id)["StatusCode"]
+            if exit_code != 0:
+                if describe_failure is not None:
+                    output = "\n".join(line for line in tail if not line.startswith(FAILED_MARKER))
+                    raise BuildError(f"stage {stage}: {describe_failure(output)}",
+                                     hint="fix the task in werf.yaml; nothing was saved to the stages storage")
+                raise self._failure(stage, instructions, exit_code, tail)
+            labels = {**instructions.labels}
+            result = self.client.api.commit(
+                container_id, conf={"Labels": labels},
+                changes=commit_changes(parent, instructions, run_as_root))
+            return result["Id"]
+        except docker.errors.ImageNotFound as err:
+            raise BuildError(f"stage {stage}: image {from_image} is not in the Docker engine ({err.explanation})",
+                             hint="check the `from:` image name, or pull it first") from None
+        except docker.errors.APIError as err:
+            raise BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
+                             hint="check `docker info` and the daemon log") from None
+        finally:
+            if container_id is not None:
+                self._active.discard(container_id)
+                try:
+                    self.client.api.remove_container(container_id, force=True, v=True)
+                except docker.errors.APIError:
+                    pass
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _stream_output(self, container_id: str) -> deque[str]:
+        tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+        pending = b""
+        for chunk in self.client.api.logs(container_id, stream=True, follow=True):
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for raw in lines:
+                self._emit(raw, tail)
+        if pending:
+            self._emit(pending, tail)
+        return tail
+
+    def _emit(self, raw: bytes, tail: deque[str]) -> None:
+        line = raw.decode(errors="replace").rstrip("\r")
+        tail.append(line)
+        if self.on_output and not line.startswith(FAILED_MARKER):  # the marker is ours, not the user's output
+            self.on_output(line)
+
+    @staticmethod
+    def _failure(stage: str, instructions: ContainerInstructions, exit_code: int, tail: deque[str]) -> BuildError:
+        step = None
+        for line in tail:
+            if line.startswith(FAILED_MARKER):
+                parts = line.split()
+                if len(parts) >= 3 and parts[1].isdigit():
+                    step, exit_code = int(parts[1]), int(parts[2])
+        output = "\n".join("    " + line for line in tail if not line.startswith(FAILED_MARKER))
+        if step is not None and step < len(instructions.commands):
+            what = f"command `{instructions.commands[step]}` failed with exit code {exit_code}"
+        else:
+            what = f"the build script failed with exit code {exit_code}"
+        message = f"stage {stage}: {what}"
+        if output:
+            message += "\n  output (last lines):\n" + output
+        return BuildError(message, hint="fix the command in werf.yaml; nothing was saved to the stages storage")
+
+
+__all__ = ["ContainerRunner", "ParentConfig", "render_script", "commit_changes", "Bind", "TOOLCHAIN_MOUNT"]

@@ -1,0 +1,425 @@
+"""The conveyor: for every image, every non-empty stage — select a stored stage, or build and publish one.
+
+Per stage (werf's algorithm): compute the digest chained from the previous non-empty stage; look up stored stages
+for it (cache first) and let the stage kind select one (git ancestry, then the oldest). Nothing is pulled for a
+reused stage. Otherwise build on top of the previous stage image (pulled only now, if the storage is remote) without
+holding any lock; then take the digest lock, look again, and either publish the new image or discard it in favour of
+the stage another runner published meanwhile. The lock covers only the re-check and the publication, so the fastest
+runner wins and nobody waits for somebody else's build.
+
+Images are processed in dependency sets (sources first); the images of one set run in parallel. How a stage is
+executed is a seam (`StageRunner`): in-process here, a Prefect task in `tasks/`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from werf_core import BUILD_CACHE_VERSION, __version__, paths
+from werf_core.builders.container import ContainerRunner
+from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildReport, ImageResult, StageResult
+from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
+from werf_core.hashing import sha3_224_hash
+from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
+from werf_core.stages.registry import STAGE_KINDS
+from werf_core.stages.spec import ImageSpec
+from werf_core.storage.base import StageDescription, new_unique_id
+from werf_core.storage.manager import StagesStorageManager
+from werf_core.storage.stage_id import StageID
+
+
+def _test_pause(variable: str) -> None:
+    """Tests freeze a runner at a chosen point (like werf's WERF_TEST_ATOMIC_STAGE_BUILD__* hooks)."""
+    import os
+    seconds = os.environ.get(variable)
+    if seconds:
+        time.sleep(float(seconds))
+
+
+def stage_digest(name: str, dependencies: str, prev: StageResult | None) -> str:
+    if prev is None:
+        return sha3_224_hash(BUILD_CACHE_VERSION, name, dependencies)
+    return sha3_224_hash(BUILD_CACHE_VERSION, name, dependencies, prev.digest, prev.next_deps)
+
+
+def stage_content_digest(name: str, digest: str, next_deps: str) -> str:
+    return sha3_224_hash(BUILD_CACHE_VERSION, f"{name}-content", "", digest, next_deps)
+
+
+def image_content_digest(last: StageResult) -> str:
+    return sha3_224_hash(BUILD_CACHE_VERSION, "imageStages", "", last.digest, last.next_deps)
+
+
+@dataclass
+class StageJob:
+    """Everything needed to execute one stage; the unit a StageRunner runs (a Prefect task run, in flows/)."""
+
+    image: str
+    kind: StageKind
+    digest: str
+    ctx: StageContext
+    project: str
+    stages_storage: str
+
+    @property
+    def stage(self) -> str:
+        return self.kind.name
+
+
+class StageRunner(Protocol):
+    def run_stage(self, conveyor: Conveyor, job: StageJob) -> StageResult: ...
+
+
+class InProcessStageRunner:
+    def run_stage(self, conveyor: Conveyor, job: StageJob) -> StageResult:
+        return conveyor.execute_stage(job)
+
+
+class Progress(Protocol):
+    def stage_started(self, job: StageJob) -> None: ...
+    def stage_output(self, job: StageJob, line: str) -> None: ...
+    def stage_done(self, result: StageResult) -> None: ...
+    def image_done(self, result: ImageResult) -> None: ...
+    def warning(self, message: str) -> None: ...
+    def info(self, message: str) -> None: ...
+
+
+class Conveyor:
+    def __init__(self, *, project: str, project_dir: str, specs: list[ImageSpec], storage, sync,
+                 docker_client_factory: Callable[[], object],
+                 git_binder: Callable[[ImageSpec], list], project_commit: str = "",
+                 progress: Progress, stage_runner: StageRunner | None = None,
+                 parallel: bool = True, parallel_tasks_limit: int = 5,
+                 base_image_resolver: Callable[[str], str] | None = None) -> None:
+        self.project = project
+        self.project_dir = project_dir
+        self.specs = {spec.name: spec for spec in specs}
+        self.storage = storage
+        self.sync = sync
+        self._client_factory = docker_client_factory
+        self._client = None
+        self._client_lock = threading.Lock()
+        self.git_binder = git_binder
+        self.project_commit = project_commit
+        self.progress = progress
+        self.stage_runner = stage_runner or InProcessStageRunner()
+        self.parallel = parallel
+        self.parallel_tasks_limit = max(1, parallel_tasks_limit)
+        self.base_image_resolver = base_image_resolver
+        self.manager = StagesStorageManager(storage, project, sync, on_warning=progress.warning)
+        self.dry_run = False
+        self.should_be_built = False
+        self._image_results: dict[str | None, ImageResult] = {}
+        self._digest_mutexes: dict[str, threading.Lock] = {}
+        self._mutex_guard = threading.Lock()
+        self._runners: list[ContainerRunner] = []
+        self._toolchain: str | None = None
+        self._work_dir: Path | None = None
+
+    # ---------------------------------------------------------------- services, created on first use
+    @property
+    def client(self):
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._client_factory()
+            return self._client
+
+    def _toolchain_container(self) -> str:
+        from werf_core.builders.toolchain import ensure_toolchain
+        with self._client_lock:
+            toolchain = self._toolchain
+        if toolchain is None:
+            toolchain = ensure_toolchain(self.client)
+            with self._client_lock:
+                self._toolchain = toolchain
+        return toolchain
+
+    # ---------------------------------------------------------------- entry points
+    def build(self, image_names: list[str] | None, sets: list[list[ImageSpec]], *, dry_run: bool = False,
+              should_be_built: bool = False) -> BuildReport:
+        """Build (or, with dry_run, plan) the images of `sets` (dependency sets, sources first)."""
+        self.dry_run = dry_run
+        self.should_be_built = should_be_built
+        started = time.monotonic()
+        self._work_dir = Path(tempfile.mkdtemp(prefix=f"werf-{self.project}-", dir=paths.tmp_dir()))
+        try:
+            while True:
+                try:
+                    images = self._build_sets(sets)
+                    break
+                except ShouldResetStagesStorageCache as err:
+                    self.progress.warning(f"{err}; resetting the stages storage cache of {self.project} "
+                                          "and starting over")
+                    self.manager.reset_cache()
+                    self._image_results.clear()
+        finally:
+            shutil.rmtree(self._work_dir, ignore_errors=True)
+        # the report lists the images asked for (all when none were named), not the sources built for them
+        wanted = [i for i in images if i.name in image_names] if image_names else images
+        return BuildReport(project=self.project, stages_storage=self.storage.address, images=wanted,
+                           seconds=time.monotonic() - started)
+
+    def _build_sets(self, sets: list[list[ImageSpec]]) -> list[ImageResult]:
+        results: list[ImageResult] = []
+        for image_set in sets:
+            if not self.parallel or len(image_set) == 1:
+                for spec in image_set:
+                    results.append(self.build_image(spec))
+                continue
+            results.extend(self._build_parallel(image_set))
+        return results
+
+    def _build_parallel(self, image_set: list[ImageSpec]) -> list[ImageResult]:
+        pool = ThreadPoolExecutor(max_workers=min(self.parallel_tasks_limit, len(image_set)),
+                                  thread_name_prefix="werf-image")
+        # copy the context so code that relies on context variables (Prefect's run context) works in the workers
+        futures = [pool.submit(contextvars.copy_context().run, self.build_image, spec) for spec in image_set]
+        try:
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in done:
+                if future.exception() is not None:
+                    self.cancel()
+                    raise future.exception()
+            return [f.result() for f in futures]
+        except BaseException:
+            self.cancel()
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True)
+
+    def cancel(self) -> None:
+        """Stop every running build container (Ctrl-C, or another image failed)."""
+        for runner in list(self._runners):
+            runner.cancel_all()
+
+    # ---------------------------------------------------------------- one image
+    def build_image(self, spec: ImageSpec) -> ImageResult:
+        git = self.git_binder(spec)
+        image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
+        prev: StageResult | None = None
+        stages: list[StageResult] = []
+        provisional = False  # dry run: an earlier git stage's image (and so the commits it records) is only predicted
+        for kind in STAGE_KINDS:
+            if not kind.is_present(spec):
+                continue
+            ctx = StageContext(spec=spec, project=self.project, project_dir=self.project_dir, git=git,
+                               prev_built=prev.description if prev else None, source_image=self.source_image,
+                               base_image_id=lambda: self._base_image_id(spec), export_path=self.export_path,
+                               docker_client=lambda: self.client,
+                               werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+            Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
+            if kind.is_empty(ctx):
+                continue
+            digest = stage_digest(kind.name, kind.dependencies(ctx), prev)
+            job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=self.project,
+                           stages_storage=self.storage.address)
+            result = self.stage_runner.run_stage(self, job)
+            if provisional:
+                result = replace(result, final=False)
+            provisional = provisional or (result.status == PLANNED and kind.git_related)
+            stages.append(result)
+            prev = result
+        if not stages:
+            raise BuildError(f"image {spec.display_name} has no stages")
+        image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
+                            content_digest=image_content_digest(stages[-1]))
+        if not spec.is_artifact and any(s.status == BUILT for s in stages):
+            self._record_managed_image(spec.name)
+        self._image_results[spec.name] = image
+        self.progress.image_done(image)
+        return image
+
+    def _record_managed_image(self, name: str | None) -> None:
+        """werf's managed-image record: an image that got new stages is known to cleanup from now on."""
+        from werf_core.storage.records import records_for
+        records = records_for(self.storage)
+        if records is not None:
+            records.add_managed_image(self.project, name)
+
+    def source_image(self, name: str) -> SourceImage:
+        image = self._image_results.get(name)
+        if image is None:
+            raise BuildError(f"image {name} must be built before the images that use it")
+        stages = {s.name: (s.content_digest, s.description) for s in image.stages}
+        return SourceImage(content_digest=image.content_digest, last_stage=image.last_stage.description,
+                           stages=stages)
+
+    # ---------------------------------------------------------------- one stage
+    def execute_stage(self, job: StageJob) -> StageResult:
+        """werf's per-stage algorithm; see the module docstring."""
+        started = time.monotonic()
+        self.progress.stage_started(job)
+        with self._digest_mutex(job.digest):
+            chosen = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest))
+            if chosen is not None:
+                return self.finish_stage(job, chosen, REUSED, started)
+            if self.dry_run:
+                return self.finish_stage(job, self._predicted(job), PLANNED, started)
+            if self.should_be_built:
+                raise StorageError(
+                    f"stage {job.image}/{job.stage} ({job.digest}) is not in {self.storage.address}",
+                    hint="run `werf build` first; if it was just built, the werf.yaml or its inputs may be "
+                         "non-deterministic (e.g. a template using env or dates)")
+            image_id = self.build_stage_image(job)
+            published = False
+            try:
+                description, status = self.publish_stage(job, image_id)
+                published = status == BUILT
+            finally:
+                if not published:
+                    self._remove_image(image_id)
+            return self.finish_stage(job, description, status, started)
+
+    def build_stage_image(self, job: StageJob) -> str:
+        """Build the stage on top of the previous stage image; return the local image ID (not yet published)."""
+        ctx = job.ctx
+        recipe: BuildRecipe = job.kind.recipe(ctx)
+        base = self._build_base(job)
+        if ctx.prev_built is not None:
+            # every stage after `from` builds with the mounts; `from` itself empties the mountpoints of the base
+            # image, which must not happen through a bind (it would delete the shared build_dir's content)
+            from werf_core.stages.mounts import mount_binds
+            recipe.instructions.binds.extend(mount_binds(
+                ctx.spec.mounts, project=self.project, project_dir=self.project_dir, werf_home=ctx.werf_home,
+                build_tmp_dir=str(Path(ctx.tmp_dir).parent)))
+        predicted = self._predicted_labels(ctx, recipe)
+        next_deps = job.kind.next_stage_dependencies(ctx, StageDescription(StageID(job.digest, 0), "", "", predicted))
+        recipe.instructions.labels.update(self.service_labels(job.digest, stage_content_digest(
+            job.stage, job.digest, next_deps)))
+        runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
+                                 on_output=lambda line: self.progress.stage_output(job, line))
+        self._runners.append(runner)
+        try:
+            return runner.build(base, recipe.instructions, stage=f"{job.image}/{job.stage}", files=recipe.files,
+                                describe_failure=recipe.describe_failure)
+        finally:
+            self._runners.remove(runner)
+
+    def publish_stage(self, job: StageJob, image_id: str) -> tuple[StageDescription, str]:
+        """Lock the digest, look again, then publish the new stage or use the one published meanwhile."""
+        with self.sync.locker.locked(self.sync.stage_lock_name(job.digest),
+                                     on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")) \
+                as handle:
+            known = self.manager.stages_by_digest(job.digest)
+            chosen = job.kind.select(job.ctx, known)
+            if chosen is not None:
+                self.progress.info(f"{job.image}/{job.stage}: discarding the newly built image, "
+                                   f"{chosen.image_name} was published meanwhile")
+                return chosen, DISCARDED
+            _test_pause("WERF_TEST_SLEEP_SECONDS_BEFORE_STAGE_SAVE")
+            stage_id = StageID(job.digest, new_unique_id())
+            handle.ensure_held()
+            description = self.storage.store(self.project, image_id, stage_id)
+            self.manager.record_new_stage(job.digest, known, description)
+            return description, BUILT
+
+    # ---------------------------------------------------------------- helpers
+    def service_labels(self, digest: str, content_digest: str) -> dict[str, str]:
+        labels = {"werf": self.project, "werf-version": __version__, "werf-cache-version": BUILD_CACHE_VERSION,
+                  "werf-image": "false", "werf-stage-signature": digest,
+                  "werf-stage-content-signature": content_digest}
+        if self.project_commit:
+            labels["werf-project-repo-commit"] = self.project_commit
+        return labels
+
+    @staticmethod
+    def _predicted_labels(ctx: StageContext, recipe: BuildRecipe | None) -> dict[str, str]:
+        labels = dict(ctx.prev_built.labels) if ctx.prev_built else {}
+        if recipe is not None:
+            labels.update(recipe.instructions.labels)
+        return labels
+
+    def _predicted(self, job: StageJob) -> StageDescription:
+        """Dry run: what the stage image would record if it were built now (the current commits)."""
+        labels = self._predicted_labels(job.ctx, None)
+        if job.kind.git_related:
+            for mapping in job.ctx.git:
+                labels[commit_label(mapping.paramshash)] = mapping.current_commit
+        return StageDescription(StageID(job.digest, 0), "", "", labels)
+
+    def finish_stage(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
+        """The result of a stage resolved to `description` (also used by runners that resolve stages themselves)."""
+        next_deps = job.kind.next_stage_dependencies(job.ctx, description)
+        result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=status,
+                             description=description, next_deps=next_deps,
+                             content_digest=stage_content_digest(job.stage, job.digest, next_deps),
+                             seconds=time.monotonic() - started)
+        self.progress.stage_done(result)
+        return result
+
+    def _digest_mutex(self, digest: str) -> threading.Lock:
+        # two images of one build with an identical stage must not both build it
+        with self._mutex_guard:
+            return self._digest_mutexes.setdefault(digest, threading.Lock())
+
+    def _build_base(self, job: StageJob) -> str:
+        ctx = job.ctx
+        if ctx.prev_built is not None:
+            return self.storage.fetch(self.project, ctx.prev_built)
+        if ctx.spec.from_image:
+            return self.storage.fetch(self.project, self.source_image(ctx.spec.from_image).last_stage)
+        return self.ensure_base_image(ctx.spec.from_ref, ctx.spec)
+
+    def ensure_base_image(self, reference: str, spec: ImageSpec) -> str:
+        """The `from:` image in the local engine, pulled if missing."""
+        import docker.errors
+        try:
+            self.client.api.inspect_image(reference)
+            return reference
+        except docker.errors.ImageNotFound:
+            pass
+        self.progress.info(f"Pulling base image {reference} ...")
+        try:
+            for _ in self.client.api.pull(reference, stream=True, decode=True):
+                pass
+            self.client.api.inspect_image(reference)
+            return reference
+        except docker.errors.APIError as err:
+            raise BuildError(f"image {spec.display_name}: base image {reference!r} is not in the Docker engine and "
+                             f"could not be pulled: {err.explanation or err}",
+                             hint=f"check the `from:` value in {spec.source_path or 'werf.yaml'}, or make the image "
+                                  "available (docker pull / docker load)") from None
+
+    def _base_image_id(self, spec: ImageSpec) -> str:
+        """fromLatest: the current image ID of the base reference (the registry's answer when a resolver is given)."""
+        if self.base_image_resolver is not None:
+            return self.base_image_resolver(spec.from_ref)
+        return self.client.api.inspect_image(self.ensure_base_image(spec.from_ref, spec))["Id"]
+
+    def export_path(self, description: StageDescription, path: str) -> Path:
+        """A tar of `path` inside a stored stage image (fetched if needed), for imports."""
+        import docker.errors
+        local = self.storage.fetch(self.project, description)
+        container = self.client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
+                                                     labels={"werf": self.project})
+        target = Path(tempfile.mkstemp(prefix="import-", suffix=".tar", dir=self._work_dir)[1])
+        try:
+            try:
+                stream, _ = self.client.api.get_archive(container["Id"], path)
+            except docker.errors.NotFound:
+                raise BuildError(f"import: {path} does not exist in {description.image_name}",
+                                 hint="check the import's `add:` path and the source image's stages") from None
+            with open(target, "wb") as f:
+                for chunk in stream:
+                    f.write(chunk)
+        finally:
+            self.client.api.remove_container(container["Id"], force=True)
+        return target
+
+    def _remove_image(self, image_id: str) -> None:
+        import docker.errors
+        try:
+            self.client.api.remove_image(image_id, noprune=False)
+        except docker.errors.APIError:
+            pass
