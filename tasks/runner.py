@@ -37,6 +37,7 @@ class PrefectStageRunner:
             return self._execute(self.cached_task, conveyor, job)   # the policy caches nothing in a dry run
         key = stage_cache_key(job.project, job.stages_storage, job.digest)
         recorded = self.read_record(key, job.digest)
+        conveyor.lease_stage(job.digest)      # before the lookup: a concurrent cleanup must not delete what we pick
         chosen = None
         if recorded is not None:
             chosen = job.kind.select(job.ctx, conveyor.manager.stages_by_digest(job.digest))

@@ -14,6 +14,7 @@ executed is a seam (`StageRunner`): in-process here, a Prefect task in `tasks/`.
 from __future__ import annotations
 
 import contextvars
+import os
 import shutil
 import tempfile
 import threading
@@ -28,6 +29,7 @@ from werf_core import BUILD_CACHE_VERSION, __version__, paths
 from werf_core.builders.container import ContainerRunner
 from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildReport, ImageResult, StageResult
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
+from werf_core.fsutil import hold_in_use_marker
 from werf_core.hashing import sha3_224_hash
 from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
 from werf_core.stages.registry import STAGE_KINDS
@@ -39,7 +41,6 @@ from werf_core.storage.stage_id import StageID
 
 def _test_pause(variable: str) -> None:
     """Tests freeze a runner at a chosen point (like werf's WERF_TEST_ATOMIC_STAGE_BUILD__* hooks)."""
-    import os
     seconds = os.environ.get(variable)
     if seconds:
         time.sleep(float(seconds))
@@ -124,6 +125,8 @@ class Conveyor:
         self._runners: list[ContainerRunner] = []
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
+        # shared leases on every digest this build looks up, so a concurrent cleanup never deletes what we use
+        self._leases = sync.stage_leases() if hasattr(sync, "stage_leases") else None
 
     # ---------------------------------------------------------------- services, created on first use
     @property
@@ -151,6 +154,7 @@ class Conveyor:
         self.should_be_built = should_be_built
         started = time.monotonic()
         self._work_dir = Path(tempfile.mkdtemp(prefix=f"werf-{self.project}-", dir=paths.tmp_dir()))
+        marker = hold_in_use_marker(self._work_dir)   # `werf host cleanup` leaves a live build's directory alone
         try:
             while True:
                 try:
@@ -163,6 +167,7 @@ class Conveyor:
                     self._image_results.clear()
         finally:
             shutil.rmtree(self._work_dir, ignore_errors=True)
+            os.close(marker)
         # the report lists the images asked for (all when none were named), not the sources built for them
         wanted = [i for i in images if i.name in image_names] if image_names else images
         return BuildReport(project=self.project, stages_storage=self.storage.address, images=wanted,
@@ -197,6 +202,19 @@ class Conveyor:
             raise
         finally:
             pool.shutdown(wait=True)
+
+    def lease_stage(self, digest: str) -> None:
+        """Hold the shared in-use lease on `digest` until `release_leases` (see werf_core/sync/stage_leases.py).
+
+        Taken before the digest is looked up: a cleanup deleting its stages makes us wait, then we see them gone.
+        """
+        if self._leases is not None and not self.dry_run:
+            self._leases.hold(digest)
+
+    def release_leases(self) -> None:
+        """End the build's stage leases; called when the build and its publication are done."""
+        if self._leases is not None:
+            self._leases.release_all()
 
     def cancel(self) -> None:
         """Stop every running build container (Ctrl-C, or another image failed)."""
@@ -260,6 +278,7 @@ class Conveyor:
         """werf's per-stage algorithm; see the module docstring."""
         started = time.monotonic()
         self.progress.stage_started(job)
+        self.lease_stage(job.digest)
         with self._digest_mutex(job.digest):
             chosen = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest))
             if chosen is not None:
@@ -351,6 +370,9 @@ class Conveyor:
     def finish_stage(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
         """The result of a stage resolved to `description` (also used by runners that resolve stages themselves)."""
         next_deps = job.kind.next_stage_dependencies(job.ctx, description)
+        mark_used = getattr(self.storage, "mark_used", None)
+        if mark_used is not None and status != PLANNED:
+            mark_used(self.project, description)
         result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=status,
                              description=description, next_deps=next_deps,
                              content_digest=stage_content_digest(job.stage, job.digest, next_deps),

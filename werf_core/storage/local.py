@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
+from werf_core.storage.lru import record_use
 from werf_core.storage.stage_id import StageID
 
 REPOSITORY_PREFIX = "werf-stages-storage"
@@ -63,16 +64,24 @@ class LocalStagesStorage:
             return None
         return StageDescription(stage_id=stage_id, image_name=name, image_id=info["Id"],
                                 labels=dict((info.get("Config") or {}).get("Labels") or {}),
-                                size=int(info.get("Size") or 0), created_at=_created_seconds(info.get("Created", "")))
+                                size=int(info.get("Size") or 0), created_at=_created_seconds(info.get("Created", "")),
+                                parent=(info.get("Config") or {}).get("Image") or info.get("Parent") or "")
 
     def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
         self.client.api.tag(local_image_id, self.repository(project), stage_id.tag)
         description = self.describe(project, stage_id)
         assert description is not None, "a tag we just created must exist"
+        record_use(description.image_name)
         return description
 
     def fetch(self, project: str, description: StageDescription) -> str:
+        record_use(description.image_name)
         return description.image_name
+
+    def mark_used(self, project: str, description: StageDescription) -> None:
+        """A build used this stage: its last-use time orders the LRU GC of `werf host cleanup`."""
+        if description.image_name:
+            record_use(description.image_name)
 
     def delete(self, project: str, stage_id: StageID) -> None:
         import docker.errors

@@ -27,6 +27,7 @@ from werf_core.registry.image_info import ImageInfo
 from werf_core.registry.manifest import UnsupportedManifestError
 from werf_core.registry.reference import ImageReference
 from werf_core.storage.base import BrokenStage, StageDescription
+from werf_core.storage.lru import record_use
 from werf_core.storage.manifest_cache import ManifestCache
 from werf_core.storage.stage_id import StageID
 
@@ -148,7 +149,7 @@ def put_manifest_settled(registry, source: str, target: str, raw: bytes, media_t
 
 def description_from_info(stage_id: StageID, image_name: str, info: ImageInfo) -> StageDescription:
     return StageDescription(stage_id=stage_id, image_name=image_name, image_id=info.id, labels=dict(info.labels),
-                            size=info.size, created_at=info.created_at_unix_nano / 1e9)
+                            size=info.size, created_at=info.created_at_unix_nano / 1e9, parent=info.parent_id)
 
 
 class RegistryStagesStorage:
@@ -236,6 +237,7 @@ class RegistryStagesStorage:
         import docker.errors
         client = self.client
         name = description.image_name
+        record_use(name)
         try:
             local = client.api.inspect_image(description.image_id)
         except docker.errors.ImageNotFound:
@@ -247,6 +249,11 @@ class RegistryStagesStorage:
             return name
         self._pull(project, description)
         return name
+
+    def mark_used(self, project: str, description: StageDescription) -> None:
+        """A build used this stage: if the engine holds a copy, its last-use time orders the host LRU GC."""
+        if description.image_name:
+            record_use(description.image_name)
 
     def delete(self, project: str, stage_id: StageID) -> None:
         name = self.stage_image_name(project, stage_id)

@@ -41,6 +41,14 @@ class Synchronization:
     def image_lock_name(self, image: str) -> str:
         return lock_names.image_lock_name(image, kubernetes=self.is_kubernetes)
 
+    def stage_in_use_lock_name(self, digest: str) -> str:
+        return lock_names.stage_in_use_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
+
+    def stage_leases(self):
+        """A build's set of shared stage leases (see stage_leases.py); release them with `release_all()`."""
+        from werf_core.sync.stage_leases import StageLeases
+        return StageLeases(self.project, self.locker, kubernetes=self.is_kubernetes, host_locker=host_locker())
+
     def close(self) -> None:
         """Stop background lease renewal (held distributed locks then expire after their TTL)."""
         for close in self._on_close:
