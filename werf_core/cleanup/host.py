@@ -75,6 +75,7 @@ class HostCleanupOptions:
     project: str | None = None              # only this project's leftovers (auto cleanup after a build)
     deadline: float | None = None           # time.monotonic() value after which nothing more is removed
     lru: bool = True
+    lru_project: str | None = None          # LRU GC of this project's stage images only (default: every project)
 
 
 def _past_deadline(options: HostCleanupOptions) -> bool:
@@ -201,7 +202,8 @@ def lru_gc(client: Any, locker: FileLocker, usage: UsageProbe, options: HostClea
     report.say(f"Docker storage volume at {current.percent:.1f}% (allowed {options.allowed_usage:g}%): removing "
                f"least recently used stage images down to {target:g}%")
     candidates = []
-    for image in client.api.images(filters={"label": STAGE_LABEL}):
+    labels_filter = [STAGE_LABEL] + ([f"werf={options.lru_project}"] if options.lru_project else [])
+    for image in client.api.images(filters={"label": labels_filter}):
         tags = [t for t in image.get("RepoTags") or [] if t != "<none>:<none>"]
         if not tags:
             continue

@@ -53,8 +53,11 @@ def _image_tags(repo: ImagesRepo, image: str | None, all_images: Iterable[str | 
     return [t for t in tags if not t.startswith(prefixes)] if prefixes else tags
 
 
-def list_repo_images(registry: Any, repo: ImagesRepo, images: list[str | None]) -> list[RepoImage]:
-    """Every werf-published tag of `images` in `repo`."""
+def list_repo_images(registry: Any, repo: ImagesRepo, images: list[str | None],
+                     known: dict[str, RepoImage | None] | None = None) -> list[RepoImage]:
+    """Every werf-published tag of `images` in `repo`. `known` (reference → answer) is reused and filled, so a
+    repeated listing reads only the tags that appeared since (one tag listing per repository)."""
+    known = {} if known is None else known
     listed: dict[str, list[str]] = {}
     jobs: list[tuple[str | None, str, str]] = []
     for image in images:
@@ -66,6 +69,8 @@ def list_repo_images(registry: Any, repo: ImagesRepo, images: list[str | None]) 
 
     def read(job: tuple[str | None, str, str]) -> RepoImage | None:
         image, repository, tag = job
+        if f"{repository}:{tag}" in known:
+            return known[f"{repository}:{tag}"]
         try:
             info = registry.image_info(f"{repository}:{tag}", check_layers=False)
         except WerfError:
@@ -77,5 +82,7 @@ def list_repo_images(registry: Any, repo: ImagesRepo, images: list[str | None]) 
         return RepoImage(image, f"{repository}:{tag}", tag, info)
 
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="werf-cleanup-read") as pool:
-        found = [r for r in pool.map(read, jobs) if r is not None]
-    return sorted(found, key=lambda r: r.reference)
+        answers = list(pool.map(read, jobs))
+    for (_, repository, tag), answer in zip(jobs, answers, strict=True):
+        known[f"{repository}:{tag}"] = answer
+    return sorted((r for r in answers if r is not None), key=lambda r: r.reference)

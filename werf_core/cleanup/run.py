@@ -77,12 +77,20 @@ def run_images_cleanup(target: CleanupTarget, *, options: ImagesCleanupOptions, 
 
 
 def run_stages_cleanup(target: CleanupTarget, *, report: CleanupReport, now: float, guard_seconds: float,
-                       kept_roots: list[str] | None = None) -> None:
-    if kept_roots is None:
-        repo = _require_images_repo(target, "stages cleanup")
-        kept_roots = [i.info.parent_id for i in list_repo_images(target.registry, repo, target.image_names())]
-    cleanup_stages(storage=target.storage, sync=target.sync, project=target.project, kept_roots=kept_roots,
-                   report=report, now=now, guard_seconds=guard_seconds)
+                       kept_roots: list[str] | None = None, deleted: Sequence[str] = ()) -> None:
+    """`deleted`: references the images cleanup just deleted (a dry run did not, but they count as gone)."""
+    repo = _require_images_repo(target, "stages cleanup")
+    names = target.image_names()
+    known: dict[str, Any] = {}
+    gone = set(deleted)
+
+    def published_roots() -> list[str]:
+        return [i.info.parent_id for i in list_repo_images(target.registry, repo, names, known)
+                if i.reference not in gone]
+
+    roots = published_roots() if kept_roots is None else kept_roots
+    cleanup_stages(storage=target.storage, sync=target.sync, project=target.project, kept_roots=roots,
+                   report=report, now=now, guard_seconds=guard_seconds, published_roots=published_roots)
 
 
 def run_cleanup(target: CleanupTarget, *, options: ImagesCleanupOptions, kube: KubeScanOptions | None,
@@ -90,7 +98,8 @@ def run_cleanup(target: CleanupTarget, *, options: ImagesCleanupOptions, kube: K
     """`werf cleanup`: images cleanup, then stages cleanup of what no kept image needs."""
     result = run_images_cleanup(target, options=options, kube=kube, report=report, now=now)
     run_stages_cleanup(target, report=report, now=now, guard_seconds=guard_seconds,
-                       kept_roots=[i.info.parent_id for i in result.kept])
+                       kept_roots=[i.info.parent_id for i in result.kept],
+                       deleted=[i.reference for i in result.deleted])
 
 
 def run_images_purge(target: CleanupTarget, *, report: CleanupReport) -> None:

@@ -13,7 +13,7 @@ A broken stage (unreadable manifest) is deleted like an unneeded one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,7 +33,10 @@ def describe_all(storage: Any, project: str, ids: Iterable[StageID]) -> tuple[li
     """(descriptions, broken stage IDs); stages gone meanwhile are left out."""
     def read(stage_id: StageID) -> tuple[StageID, StageDescription | None, bool]:
         try:
-            return stage_id, storage.describe(project, stage_id), False
+            description = storage.describe(project, stage_id)
+            if description is not None and not description.parent and not storage.is_local():
+                description = _fresh(storage, project, stage_id) or description
+            return stage_id, description, False
         except BrokenStage:
             return stage_id, None, True
 
@@ -42,14 +45,38 @@ def describe_all(storage: Any, project: str, ids: Iterable[StageID]) -> tuple[li
     return [d for _, d, _ in results if d is not None], [s for s, _, broken in results if broken]
 
 
+def _fresh(storage: Any, project: str, stage_id: StageID) -> StageDescription | None:
+    """Every stage has a parent; none in a manifest-cache entry means an entry written before parents were kept
+    (or by another tool): ask the registry again rather than lose the stage's ancestry."""
+    from werf_core.storage.registry_storage import description_from_info
+    name = storage.stage_image_name(project, stage_id)
+    info = storage.registry.image_info(name, check_layers=False)
+    if info is None:
+        return None
+    storage.manifest_cache.put(name, info)
+    return description_from_info(stage_id, name, info)
+
+
 def delete_stages_of_digest(*, storage: Any, sync: Any, project: str, digest: str, stage_ids: list[StageID],
-                            reasons: dict[StageID, str], report: CleanupReport) -> None:
-    """Under the digest's exclusive in-use lease: cache entry first, then the stages. Busy → kept, reported."""
+                            reasons: dict[StageID, str], report: CleanupReport,
+                            still_unneeded: Callable[[list[StageID]], list[StageID]] | None = None) -> None:
+    """Under the digest's exclusive in-use lease: cache entry first, then the stages. Busy → kept, reported.
+
+    `still_unneeded` is asked once the lease is ours: an image published since the decision may need a stage now.
+    """
     with exclusive_stage_lease(sync.locker, project, digest, kubernetes=sync.is_kubernetes) as lease:
         if lease is None:
             for stage_id in stage_ids:
                 report.kept("stages.kept", storage.stage_image_name(project, stage_id), "in use by a running build")
             return
+        if still_unneeded is not None:
+            unneeded = still_unneeded(stage_ids)
+            for stage_id in [s for s in stage_ids if s not in unneeded]:
+                report.kept("stages.kept", storage.stage_image_name(project, stage_id),
+                            "needed by an image published during the cleanup")
+            stage_ids = unneeded
+            if not stage_ids:
+                return
         if not report.dry_run:
             with sync.locker.locked(sync.stage_cache_lock_name(digest)):
                 sync.cache.delete_stages(project, digest)
@@ -79,8 +106,13 @@ def _delete_stage(storage: Any, project: str, stage_id: StageID) -> None:
 
 
 def cleanup_stages(*, storage: Any, sync: Any, project: str, kept_roots: Iterable[str], report: CleanupReport,
-                   now: float, guard_seconds: float = GUARD_SECONDS) -> None:
-    """`kept_roots`: the parent image IDs (last stages) of every kept published image."""
+                   now: float, guard_seconds: float = GUARD_SECONDS,
+                   published_roots: Callable[[], Iterable[str]] | None = None) -> None:
+    """`kept_roots`: the parent image IDs (last stages) of every kept published image.
+
+    `published_roots` (optional) answers the same for the images published *now*; it is asked again, per digest,
+    after that digest's lease is ours, so a stage an image published meanwhile needs is not deleted.
+    """
     ids = storage.list_stage_ids(project)
     descriptions, broken = describe_all(storage, project, ids)
     index = StageIndex(descriptions)
@@ -100,7 +132,18 @@ def cleanup_stages(*, storage: Any, sync: Any, project: str, kept_roots: Iterabl
             continue
         doomed.setdefault(description.stage_id.digest, []).append(description.stage_id)
         reasons[description.stage_id] = "not needed by any kept image"
+    kept = list(kept_roots)
+
+    def still_unneeded(stage_ids: list[StageID]) -> list[StageID]:
+        if published_roots is not None:
+            fresh = [root for root in published_roots() if root not in kept]
+            if fresh:
+                kept.extend(fresh)
+                needed.update(index.needed_by(fresh))
+        return [s for s in stage_ids if s not in needed]
+
     for digest in sorted(doomed):
         delete_stages_of_digest(storage=storage, sync=sync, project=project, digest=digest,
-                                stage_ids=sorted(doomed[digest]), reasons=reasons, report=report)
+                                stage_ids=sorted(doomed[digest]), reasons=reasons, report=report,
+                                still_unneeded=still_unneeded)
 
