@@ -9,6 +9,7 @@ it got there), and every image and stage left in the registry is intact.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -17,13 +18,8 @@ import pytest
 from tests.cleanup.support import publish, werf_yaml
 from tests.registry_storage.support import stage_tags
 from tests.support.kube_emulator import KubeEmulator
-from werf_core.cleanup.config_policies import keep_policies_from_config
-from werf_core.cleanup.images import ImagesCleanupOptions
-from werf_core.cleanup.report import CleanupReport
-from werf_core.cleanup.run import run_cleanup
+from tests.support.project import run_werf, werf_env
 from werf_core.registry.client import RegistryClient
-from werf_core.session.cleanup_target import cleanup_target
-from werf_core.session.project import BuildOptions, open_project
 
 POLICIES = """cleanup:
   keepPolicies:
@@ -32,7 +28,7 @@ POLICIES = """cleanup:
     imagesPerReference:
       last: 1
 """
-ROUNDS = 2
+ROUNDS = 1
 
 
 @pytest.fixture
@@ -59,6 +55,7 @@ def test_builds_survive_repeated_cleanups(git_repo, project_name, busybox_image,
 
     failures: list[str] = []
     builds = [0]
+    seconds: list[float] = []
     done = threading.Event()
 
     def runner(name: str) -> None:
@@ -66,36 +63,43 @@ def test_builds_survive_repeated_cleanups(git_repo, project_name, busybox_image,
         home.mkdir()
         for round_ in range(ROUNDS):
             for index, tree in enumerate(worktrees):
+                started = time.monotonic()
                 result, _ = publish(tree, home, stages, images, f"{name}-{round_}-{index}", synchronization=sync,
                                     check=False)
+                seconds.append(time.monotonic() - started)
                 builds[0] += 1
                 if result.returncode != 0:
-                    failures.append(f"{name} round {round_} commit {index}:\n{result.stderr[-3000:]}")
+                    failures.append(f"{name} round {round_} commit {index} (exit {result.returncode}):\n"
+                                    f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}")
 
     threads = [threading.Thread(target=runner, args=(n,)) for n in ("a", "b")]
     for thread in threads:
         thread.start()
+    # cleanups run as `werf cleanup` processes, like a scheduled job next to the builds (and so the emulator, which
+    # serves from this process, is not starved by cleanup work in it)
     cleanups, deleted_stages = 0, 0
-    project = open_project(BuildOptions(dir=str(git_repo.path), stages_storage=stages, synchronization=sync),
-                           warn=lambda message: None)
+    cleanup_home = tmp_path / "home-cleanup"
+    cleanup_home.mkdir()
     try:
-        target = cleanup_target(project, images_repo=images)
-        options = ImagesCleanupOptions(policies=keep_policies_from_config(project.config))
         while any(t.is_alive() for t in threads):
-            report = CleanupReport()
-            run_cleanup(target, options=options, kube=None, report=report, now=time.time(), guard_seconds=0)
+            report_path = tmp_path / f"cleanup-{cleanups}.json"
+            result = run_werf(["cleanup", "--dir", str(git_repo.path), "--stages-storage", stages,
+                               "--synchronization", sync, "--images-repo", images, "--without-kube",
+                               "--report-path", str(report_path)],
+                              env=werf_env(cleanup_home, WERF_DISABLE_STAGES_CLEANUP_DATE_PERIOD_POLICY="1"),
+                              check=False)
+            assert result.returncode == 0, result.stderr
             cleanups += 1
-            deleted_stages += len(report.items["stages.deleted"])
-            time.sleep(0.5)
+            deleted_stages += len(json.loads(report_path.read_text())["stages"]["deleted"])
     finally:
         done.set()
         for thread in threads:
             thread.join()
-        project.close()
+    durations = sorted(seconds)
 
     assert not failures, "\n\n".join(failures)
     assert builds[0] == 2 * ROUNDS * len(commits)
-    assert cleanups >= 2 and deleted_stages > 0, (cleanups, deleted_stages)   # the race was real
+    assert cleanups >= 2 and deleted_stages > 0, (cleanups, deleted_stages, durations)   # the race was real
 
     # nothing left behind is broken: every published tag and every stage reads with all its blobs
     with RegistryClient() as client:

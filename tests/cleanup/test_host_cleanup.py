@@ -77,35 +77,29 @@ def test_lru_removes_least_recently_used_first_and_never_what_is_in_use(built, d
     def usage() -> VolumeUsage:              # the volume "holds" the project's images plus a fixed rest
         return VolumeUsage(total, 600 * 1024 * 1024 + sum(i["Size"] for i in present().values()))
 
-    start = usage().percent
-    allowed, margin = start - 0.5, 0.5        # just below today's usage: some must go, not all
+    unprotected = [tag for tag in order if tag not in (in_container, held)]
+    # a threshold that needs exactly the two least recently used unprotected images gone (the second one in part)
+    need = images[unprotected[0]]["Size"] + images[unprotected[1]]["Size"] // 2
+    allowed, margin = 100.0 * (usage().used - need) / total + 0.25, 0.25
+    options = HostCleanupOptions(allowed_usage=allowed, margin=margin, lru_project=project_name,
+                                 project=project_name)
     try:
+        quiet = CleanupReport()                 # below the threshold nothing goes
+        host_cleanup(docker_client, options, quiet, usage=lambda: VolumeUsage(total, total // 2))
+        dry = CleanupReport(dry_run=True)       # a dry run lists, removes nothing
+        host_cleanup(docker_client, options, dry, usage=usage)
+        assert set(present()) == set(images) and quiet.names("host.images") == []
         report = CleanupReport()
-        host_cleanup(docker_client, HostCleanupOptions(allowed_usage=allowed, margin=margin, lru_project=project_name,
-                                                       project=project_name), report, usage=usage)
+        host_cleanup(docker_client, options, report, usage=usage)
     finally:
         leases.release_all()
         docker_client.api.remove_container(container["Id"], force=True)
     left = present()
     removed = [tag for tag in order if tag not in left]
-    assert removed, report.to_json()
-    assert in_container in left and held in left
-    unprotected = [tag for tag in order if tag not in (in_container, held)]
-    assert removed == unprotected[:len(removed)]                      # least recently used first
+    assert in_container in left and held in left                    # in use: never removed, though least recent
+    assert removed == unprotected[:2], report.to_json()              # least recently used first, no more than needed
     assert usage().percent <= allowed - margin
-    # and no more than needed: with the last removed image back, usage would have been above the target
-    last = images[removed[-1]]["Size"]
-    assert 100.0 * (usage().used + last) / total > allowed - margin
-    assert report.names("host.images") == sorted(removed)
-
-
-def test_below_the_threshold_nothing_is_removed(built, docker_client, project_name):
-    before = set(built)
-    report = CleanupReport()
-    host_cleanup(docker_client, HostCleanupOptions(allowed_usage=70, lru_project=project_name, project=project_name),
-                 report, usage=lambda: VolumeUsage(100, 50))
-    assert set(stage_images(docker_client, project_name)) == before
-    assert report.names("host.images") == []
+    assert report.names("host.images") == dry.names("host.images") == sorted(removed)
 
 
 def test_leftovers_of_a_killed_build_go_and_a_live_build_s_stay(docker_client, project_name, busybox_image,
@@ -135,17 +129,3 @@ def test_leftovers_of_a_killed_build_go_and_a_live_build_s_stay(docker_client, p
     assert not dead.exists() and live.exists() and unrelated.exists()
     assert report.names("host.tmpDirs") == [str(dead)]
     assert report.names("host.containers") == [f"werf.build.{project_name}"]
-
-
-def test_dry_run_lists_without_removing(built, docker_client, project_name):
-    before = set(built)
-    total = 1000 * 1024 * 1024
-
-    def usage() -> VolumeUsage:
-        return VolumeUsage(total, 900 * 1024 * 1024)
-
-    report = CleanupReport(dry_run=True)
-    host_cleanup(docker_client, HostCleanupOptions(allowed_usage=80, margin=5, lru_project=project_name,
-                                                   project=project_name), report, usage=usage)
-    assert set(stage_images(docker_client, project_name)) == before
-    assert report.names("host.images")                # it would have removed some

@@ -70,9 +70,9 @@ def cleanup_images(*, project: str, registry: Any, repo: ImagesRepo, records: An
     if options.git_history_based:
         references = list_references(run_git)
         selected = select_references(references, effective_policies(options.policies), now)
-        for image in images:
-            mine = [p for p in published if p.image == image]
-            commit_digests = _commit_digests(records, project, image)
+        for image_name in images:
+            mine = [p for p in published if p.image == image_name]
+            commit_digests = _commit_digests(records, project, image_name)
             reach = reached_digests(run_git, selected, commit_digests, now)
             for repo_image in mine:
                 if repo_image.content_digest not in reach.digests:
@@ -80,7 +80,7 @@ def cleanup_images(*, project: str, registry: Any, repo: ImagesRepo, records: An
             surviving = {p.content_digest for p in mine if p.reference not in doomed or _used(kube, p)}
             for commit, digest in sorted(commit_digests.items()):
                 if digest not in reach.digests and digest not in surviving:
-                    metadata_doomed.append((image, commit, digest))
+                    metadata_doomed.append((image_name, commit, digest))
     else:
         references = list_references(run_git)
         branches = {r.name for r in references if r.kind == "branch"}

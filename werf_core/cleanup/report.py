@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werf_core.fsutil import atomic_write
 
@@ -64,8 +65,8 @@ class CleanupReport:
         with self._mutex:
             self.items[section].append(item)
 
-    def to_json(self) -> dict:
-        document: dict = {"dryRun": self.dry_run, "warnings": list(self.warnings)}
+    def to_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {"dryRun": self.dry_run, "warnings": list(self.warnings)}
         for section in SECTIONS:
             group, key = section.split(".")
             document.setdefault(group, {})[key] = [i.to_json() for i in sorted(self.items[section],

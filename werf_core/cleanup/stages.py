@@ -64,7 +64,8 @@ def delete_stages_of_digest(*, storage: Any, sync: Any, project: str, digest: st
 
     `still_unneeded` is asked once the lease is ours: an image published since the decision may need a stage now.
     """
-    with exclusive_stage_lease(sync.locker, project, digest, kubernetes=sync.is_kubernetes) as lease:
+    locker = getattr(sync, "leases_locker", sync.locker)
+    with exclusive_stage_lease(locker, project, digest, kubernetes=sync.is_kubernetes) as lease:
         if lease is None:
             for stage_id in stage_ids:
                 report.kept("stages.kept", storage.stage_image_name(project, stage_id), "in use by a running build")

@@ -26,10 +26,11 @@ def cleanup_target(project: BuildProject, *, images_repo: str | None, images_rep
                                                docker_config=options.docker_config)
         project.on_close.append(own.close)
         registry = own
-    git = project.repository if need_git else None
+    git: Any = project.repository if need_git else None
+    config: Any = project.config
     run_git = (lambda *args: str(git.run_git(*args))) if git is not None else None
     return CleanupTarget(project=project.project, storage=project.storage, sync=project.sync,
-                         records=records_for(project.storage), config_images=project.config.image_names(),
+                         records=records_for(project.storage), config_images=config.image_names(),
                          images_repo=repo, registry=registry, run_git=run_git,
                          commit_exists=git.commit_exists if git is not None else None,
                          docker_client=project.client_factory)

@@ -40,3 +40,34 @@ class ConfigMapAnnotationsStore:
             self.api.replace_config_map(self.namespace, obj)
         except Conflict:
             raise RecordVersionChanged(key) from None
+
+
+class BucketedConfigMapStore:
+    """Lease records spread over `buckets` ConfigMaps `<prefix>-<n>` by their key (our stage in-use leases).
+
+    Builds hold one in-use lease per stage digest and renew each every few seconds; in the project's single ConfigMap
+    (which also carries the stages-storage cache) every such write would conflict with every other. Spread by key,
+    writes about different digests never conflict, and a write sends a small object, not the cache.
+    """
+
+    def __init__(self, api: KubeApi, namespace: str, prefix: str, buckets: int = 32) -> None:
+        self.namespace = namespace
+        self.prefix = prefix
+        self.buckets = buckets
+        self._stores = [ConfigMapAnnotationsStore(api, namespace, f"{prefix}-{n}") for n in range(buckets)]
+
+    def _store(self, key: str) -> ConfigMapAnnotationsStore:
+        tail = key.rsplit("/", 1)[-1]
+        try:
+            return self._stores[int(tail[:8], 16) % self.buckets]
+        except ValueError:
+            return self._stores[sum(key.encode()) % self.buckets]
+
+    def describe(self) -> str:
+        return f"ConfigMaps {self.prefix}-0..{self.buckets - 1} in namespace {self.namespace}"
+
+    def get_value(self, key: str) -> StoreValue:
+        return self._store(key).get_value(key)
+
+    def put_value(self, key: str, read: StoreValue, data: str) -> None:
+        self._store(key).put_value(key, read, data)

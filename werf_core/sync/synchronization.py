@@ -30,7 +30,12 @@ class Synchronization:
     locker: Locker
     cache: StagesStorageCache
     is_kubernetes: bool = False
+    in_use_locker: Locker | None = None       # where stage in-use leases live (default: `locker`)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def leases_locker(self) -> Locker:
+        return self.in_use_locker or self.locker
 
     def stage_lock_name(self, digest: str) -> str:
         return lock_names.stage_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
@@ -47,7 +52,8 @@ class Synchronization:
     def stage_leases(self):
         """A build's set of shared stage leases (see stage_leases.py); release them with `release_all()`."""
         from werf_core.sync.stage_leases import StageLeases
-        return StageLeases(self.project, self.locker, kubernetes=self.is_kubernetes, host_locker=host_locker())
+        return StageLeases(self.project, self.leases_locker, kubernetes=self.is_kubernetes,
+                           host_locker=host_locker())
 
     def close(self) -> None:
         """Stop background lease renewal (held distributed locks then expire after their TTL)."""
@@ -90,7 +96,7 @@ def open_synchronization(address: str | None, project: str, *, stages_storage: s
 
 def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: LeaseTimings,
                      cache_budget: int | None, request_timeout) -> Synchronization:
-    from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
+    from werf_core.sync.configmap_store import BucketedConfigMapStore, ConfigMapAnnotationsStore
     from werf_core.sync.distributed_locker import DistributedLocker
     from werf_core.sync.kube_api import KubeApi
     from werf_core.sync.kube_stages_cache import KubernetesStagesStorageCache, config_map_name
@@ -101,9 +107,13 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     api = KubeApi.connect(address.kube, **options)
     store = ConfigMapAnnotationsStore(api, address.namespace, config_map_name(project))
     locker = DistributedLocker(store, timings=timings)
+    # stage in-use leases (stage_leases.py) are many and renewed often: spread over their own ConfigMaps
+    in_use_locker = DistributedLocker(BucketedConfigMapStore(api, address.namespace,
+                                                             f"{config_map_name(project)}-in-use"), timings=timings)
     cache_options = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
-    return Synchronization(address.text, project, locker, cache, is_kubernetes=True, _on_close=[locker.close])
+    return Synchronization(address.text, project, locker, cache, is_kubernetes=True, in_use_locker=in_use_locker,
+                           _on_close=[locker.close, in_use_locker.close])
 
 
 def host_locker() -> FileLocker:
