@@ -193,6 +193,14 @@ def check_relative_path(name: str, value: str, hint: str = "a path relative to t
     return str(_check_no_traversal(name, value, hint))
 
 
+def check_docker_config(value: str) -> str:
+    """A Docker config directory on the worker: an absolute, plain path (it is read, never shown)."""
+    if not value.startswith("/") or len(value) > 4096 or _SHELL_META.search(value) or "\x00" in value:
+        raise ParameterError(f"docker_config {value!r}: must be an absolute directory path on the worker",
+                             hint="e.g. /root/.docker; leave it empty to use the worker's default Docker config")
+    return str(_check_no_traversal("docker_config", value, "an absolute path without `..`"))
+
+
 def check_image_name(value: str) -> str:
     if not _IMAGE_NAME.match(value or "") or ".." in value:
         raise ParameterError(f"images: {value!r} is not an image name",

@@ -6,13 +6,15 @@ published once however many runners race for it. The task returns a small JSON r
 Prefect stores under the cache key; a later run with the same key finishes in state `Cached` without running the
 body at all.
 
-The conveyor and the job travel in a `StageCall` wrapped in `quote(...)`: Prefect neither walks into it nor hashes
-it, and the cache key is computed from the plain string parameters only.
+The conveyor and the job travel in a typed `StageCall` wrapped in `quote(...)`: Prefect neither walks into it nor
+hashes it (flow-run parameters are never stored for task runs), and the cache key is computed from the plain string
+parameters only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from prefect import task
 from prefect.cache_policies import CachePolicy
@@ -21,6 +23,10 @@ from prefect.states import Failed
 from tasks.cache_key import stage_cache_key
 from tasks.stage_record import stage_record
 from werf_core.errors import ShouldResetStagesStorageCache, WerfError
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.conveyor import Conveyor, StageJob
+    from werf_core.conveyor.results import StageResult
 
 
 class StageDigestCachePolicy(CachePolicy):
@@ -46,14 +52,10 @@ def stage_task_run_name() -> str:
 class StageCall:
     """What the task body needs besides its parameters, and what it hands back besides its JSON value."""
 
-    conveyor: object
-    job: object
-    result: object = None                       # the StageResult, when the body ran
+    conveyor: Conveyor
+    job: StageJob
+    result: StageResult | None = None           # when the body ran
     error: BaseException | None = field(default=None)
-
-    @property
-    def executed(self) -> bool:
-        return self.result is not None or self.error is not None
 
 
 # No task tags: a tagged task run asks the API for tag-concurrency slots before it starts (one blocking round trip
