@@ -18,11 +18,15 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow, get_run_logger
 from prefect.states import Failed
 
+from flows import engine_logs
 from flows.artifacts import publish_build_artifacts
-from flows.params import BuildParameters, short_ref, validate_build_parameters
+from flows.params import BuildParameters, build_run_name_for, validate_build_parameters
 from flows.progress import PrefectProgress
 from flows.source import Source, checked_out
+from tasks.runner import FLOW_RUN_LABEL
 from werf_core.errors import WerfError
+
+engine_logs.install()     # deployment runs load this module before the engine runs the flow
 
 if TYPE_CHECKING:
     from werf_core.conveyor.results import BuildReport
@@ -31,14 +35,10 @@ if TYPE_CHECKING:
 
 
 def build_run_name() -> str:
-    """Before werf.yaml is read: `build-<repository name>-<ref>`; renamed to the werf project once known."""
+    """`build-<project>-<ref>-<commit7>[-<trigger>]` (`flows.params.build_run_name_for`); when the parameters name
+    no commit, the commit is added once the sources are checked out."""
     from prefect.runtime import flow_run
-    parameters = flow_run.parameters
-    repository = str(parameters.get("repository") or "project").rstrip("/").removesuffix(".git")
-    name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
-    ref = parameters.get("ref")
-    label = short_ref(ref) if ref else (str(parameters.get("commit") or "")[:12] or "head")
-    return f"build-{name}-{label}"
+    return build_run_name_for(flow_run.parameters)
 
 
 @dataclass(frozen=True)
@@ -64,19 +64,19 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
           project_name: str | None = None, parallel: bool = True, parallel_tasks_limit: int = 5,
           insecure_registry: bool = False, dry_run: bool = False, skip_tls_verify_registry: bool = False,
           allow_git_shallow_clone: bool = False, docker_config: str | None = None,
-          config_templates_dir: str | None = None) -> dict[str, Any]:
+          config_templates_dir: str | None = None, trigger: str | None = None) -> dict[str, Any]:
     """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT; return the report.
 
     repository: https/ssh/git URL, user@host:path, or an absolute local path on the worker (without ref and commit a
     local path is built as it is). stages_storage: `:local` or a registry repository. synchronization:
     `:local` or `kubernetes://NAMESPACE` (default: the worker's WERF_SYNCHRONIZATION, else `:local`).
     docker_config: a Docker config directory on the worker (registry credentials); config_templates_dir: relative
-    to the project directory.
+    to the project directory. trigger: what started the run (schedule, webhook, ...), shown in the run name.
     """
     return guarded(lambda: run_build(
         validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
                                   config=config, images=images, stages_storage=stages_storage,
-                                  synchronization=synchronization, project_name=project_name),
+                                  synchronization=synchronization, project_name=project_name, trigger=trigger),
         build_settings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
                        insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
                        allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
@@ -124,14 +124,16 @@ def run_build(params: BuildParameters, settings: BuildSettings, *,
     with checked_out(params) as source:
         publish = prepare_publish(source) if prepare_publish is not None else None
         progress = PrefectProgress()
+        if not params.commit and source.commit:
+            rename_flow_run(build_run_name_for(current_parameters(), commit=source.commit))
         with BuildSession.open(build_options(params, settings, source), progress=progress,
-                               stage_runner=PrefectStageRunner()) as session:
-            rename_flow_run(f"build-{session.project.project}-{source.label}")
+                               stage_runner=PrefectStageRunner(),
+                               stage_labels={FLOW_RUN_LABEL: current_flow_run_id()}) as session:
             report = session.build(dry_run=settings.dry_run)
             if publish is not None:
                 published = publish(session, source, report)
-    publish_build_artifacts(report, label=source.label, commit=source.commit,
-                            published=published_references(published))
+    publish_build_artifacts(report, label=source.label, commit=source.commit, branch=source.branch,
+                            flow_run=current_flow_run_id(), published=published_references(published))
     return report, published
 
 
@@ -156,6 +158,16 @@ def build_options(params: BuildParameters, settings: BuildSettings, source: Sour
                         skip_tls_verify_registry=settings.skip_tls_verify_registry,
                         allow_git_shallow_clone=settings.allow_git_shallow_clone,
                         docker_config=settings.docker_config)
+
+
+def current_parameters() -> dict[str, Any]:
+    from prefect.runtime import flow_run
+    return dict(flow_run.parameters)
+
+
+def current_flow_run_id() -> str:
+    from prefect.runtime import flow_run
+    return str(flow_run.id or "")
 
 
 def rename_flow_run(name: str) -> None:

@@ -52,6 +52,10 @@ class PrefectProgress:
         self._log(logging.INFO, f"{job.image}/{job.stage} │ {line}")
         self._event("stage_output", job, line)
 
+    def stage_command(self, job: StageJob, command: str) -> None:
+        self._log(logging.INFO, f"{job.image}/{job.stage} $ {command}")
+        self._event("stage_command", job, command)
+
     def stage_done(self, result: StageResult) -> None:
         size = human_size(result.size) if result.size else "-"
         self._log(logging.INFO, f"{result.image}/{result.name} {result.digest[:12]} {result.status} in "

@@ -14,14 +14,15 @@ parameters only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prefect import task
 from prefect.cache_policies import CachePolicy
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 
 from tasks.cache_key import stage_cache_key
 from tasks.stage_record import stage_record
+from werf_core.conveyor.results import REUSED
 from werf_core.errors import ShouldResetStagesStorageCache, WerfError
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class StageCall:
 @task(name="werf-stage", cache_policy=StageDigestCachePolicy(), result_serializer="json",
       cache_result_in_memory=False, task_run_name=stage_task_run_name)
 def stage_task(project: str, stages_storage: str, image: str, stage: str, digest: str, dry_run: bool,
-               call: StageCall) -> dict:
+               call: StageCall) -> Any:
     try:
         result = call.conveyor.execute_stage(call.job)
     except (WerfError, ShouldResetStagesStorageCache) as err:
@@ -73,4 +74,7 @@ def stage_task(project: str, stages_storage: str, image: str, stage: str, digest
         text = err.render() if isinstance(err, WerfError) else str(err)
         return Failed(message=text)
     call.result = result
+    if result.status == REUSED:
+        # another runner published the stage between the runner's look-up and this body: still a reuse
+        return Completed(name="Cached", data=stage_record(result))
     return stage_record(result)

@@ -36,6 +36,20 @@ def _quiet_prefect_console() -> None:
     os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
+def check_prefect_api(timeout: float = 5.0) -> None:
+    """A configured PREFECT_API_URL that does not answer is one clear error, before any work."""
+    url = os.environ.get("PREFECT_API_URL", "").rstrip("/")
+    if not url:
+        return      # Prefect starts a temporary local server of its own
+    import httpx
+    try:
+        httpx.get(f"{url}/health", timeout=timeout).raise_for_status()
+    except httpx.HTTPError as err:
+        raise WerfError(f"the Prefect API at {url} does not answer ({type(err).__name__}: {err})",
+                        hint="start the Prefect server (`make prefect-server`), fix PREFECT_API_URL, or build "
+                             "without Prefect: unset PREFECT_API_URL or pass --no-prefect") from None
+
+
 def flow_parameters(options: BuildOptions) -> dict[str, Any]:
     """The werf-build parameters that mean the same as `options` (a build of the directory as it is)."""
     project_dir = Path(options.dir).resolve()
@@ -66,6 +80,7 @@ def run_build_via_prefect(options: BuildOptions, *, log_format: str, log_quiet: 
                           report_path: str | None, dry_run: bool = False) -> dict[str, Any]:
     """Run the werf-build flow for `options`; return its build report (JSON form) like `run_build` does."""
     from werf_cli.build import write_report
+    check_prefect_api()
     _quiet_prefect_console()
     from flows.build import build
     report: dict[str, Any] = _run_flow(build, {**flow_parameters(options), "dry_run": dry_run},
@@ -80,6 +95,7 @@ def run_build_and_publish_via_prefect(options: BuildOptions, *, images_repo: str
     """`werf build-and-publish` as the werf-build-and-publish flow; returns (build report, publish result) like
     `werf_cli.publish.run_publish(build=True, ...)`. `tags` is the command's TagPlan, passed as parameters."""
     from werf_cli.build import write_report
+    check_prefect_api()
     _quiet_prefect_console()
     from flows.publish import build_and_publish
     result: dict[str, Any] = _run_flow(

@@ -34,18 +34,23 @@ if TYPE_CHECKING:
 
 
 class BuildSession:
-    def __init__(self, project: BuildProject, *, progress: Progress, stage_runner: StageRunner | None = None) -> None:
+    def __init__(self, project: BuildProject, *, progress: Progress, stage_runner: StageRunner | None = None,
+                 stage_labels: dict[str, str] | None = None) -> None:
         self.project = project
         self.progress = progress
         self._stage_runner = stage_runner
+        self._stage_labels = stage_labels
         self._conveyor: Conveyor | None = None
         self._own_registry: RegistryClient | None = None
 
     @classmethod
-    def open(cls, options: BuildOptions, *, progress: Progress,
-             stage_runner: StageRunner | None = None) -> BuildSession:
-        """Load werf.yaml, open git, the stages storage and the synchronization (user mistakes raise here)."""
-        return cls(open_project(options, warn=progress.warning), progress=progress, stage_runner=stage_runner)
+    def open(cls, options: BuildOptions, *, progress: Progress, stage_runner: StageRunner | None = None,
+             stage_labels: dict[str, str] | None = None) -> BuildSession:
+        """Load werf.yaml, open git, the stages storage and the synchronization (user mistakes raise here).
+
+        `stage_labels` are added to every stage built in this session (e.g. the flow run that built it)."""
+        return cls(open_project(options, warn=progress.warning), progress=progress, stage_runner=stage_runner,
+                   stage_labels=stage_labels)
 
     def __enter__(self) -> BuildSession:
         return self
@@ -61,7 +66,8 @@ class BuildSession:
     @property
     def conveyor(self) -> Conveyor:
         if self._conveyor is None:
-            self._conveyor = make_conveyor(self.project, progress=self.progress, stage_runner=self._stage_runner)
+            self._conveyor = make_conveyor(self.project, progress=self.progress, stage_runner=self._stage_runner,
+                                           stage_labels=self._stage_labels)
         return self._conveyor
 
     # ---------------------------------------------------------------- build
