@@ -124,8 +124,8 @@ def run_build(params: BuildParameters, settings: BuildSettings, *,
     with checked_out(params) as source:
         publish = prepare_publish(source) if prepare_publish is not None else None
         progress = PrefectProgress()
-        if not params.commit and source.commit:
-            rename_flow_run(build_run_name_for(current_parameters(), commit=source.commit))
+        if not params.commit and source.commit:     # the parameters named no commit: add the one checked out
+            rename_flow_run(build_run_name_for(current_parameters(), commit=source.commit, ref=source.branch))
         with BuildSession.open(build_options(params, settings, source), progress=progress,
                                stage_runner=PrefectStageRunner(),
                                stage_labels={FLOW_RUN_LABEL: current_flow_run_id()}) as session:

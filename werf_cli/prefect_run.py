@@ -45,9 +45,10 @@ def check_prefect_api(timeout: float = 5.0) -> None:
     try:
         httpx.get(f"{url}/health", timeout=timeout).raise_for_status()
     except httpx.HTTPError as err:
-        raise WerfError(f"the Prefect API at {url} does not answer ({type(err).__name__}: {err})",
-                        hint="start the Prefect server (`make prefect-server`), fix PREFECT_API_URL, or build "
-                             "without Prefect: unset PREFECT_API_URL or pass --no-prefect") from None
+        # one line: what is wrong and what to set or unset
+        raise WerfError(f"the Prefect API at {url} does not answer ({type(err).__name__}); start the Prefect "
+                        "server, fix PREFECT_API_URL, or build without Prefect: unset PREFECT_API_URL or pass "
+                        "--no-prefect") from None
 
 
 def flow_parameters(options: BuildOptions) -> dict[str, Any]:

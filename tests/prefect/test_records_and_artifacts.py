@@ -41,8 +41,16 @@ def report() -> BuildReport:
 def test_record_names_the_stage_image_and_its_commit_labels():
     result = stage("install", D2)
     record = stage_record(result)
-    assert record["version"] == RECORD_VERSION and record["status"] == "built" and record["stage"] == "install"
+    assert record["version"] == RECORD_VERSION
+    assert record["stage"] == {"image": "app", "name": "install", "digest": D2, "status": "built", "seconds": 1.234}
     assert StageDescription.from_json(record["description"]) == result.description
+
+
+def test_record_values_sit_one_level_down_in_fresh_objects():
+    """Prefect links a result's direct components to the task run by identity: no shared constants up there."""
+    first, second = stage_record(stage("install", D2)), stage_record(stage("install", D2))
+    assert all(isinstance(value, dict) or type(value) is int for value in first.values())
+    assert all(first[key] is not second[key] for key in first if isinstance(first[key], dict))
 
 
 def test_reuse_record_is_a_reused_stage_record():
