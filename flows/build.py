@@ -64,7 +64,8 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
           project_name: str | None = None, parallel: bool = True, parallel_tasks_limit: int = 5,
           insecure_registry: bool = False, dry_run: bool = False, skip_tls_verify_registry: bool = False,
           allow_git_shallow_clone: bool = False, docker_config: str | None = None,
-          config_templates_dir: str | None = None, trigger: str | None = None) -> dict[str, Any]:
+          config_templates_dir: str | None = None, trigger: str | None = None, fan_out: bool = False,
+          image_deployment: str = "werf-image/fan-out-image") -> dict[str, Any]:
     """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT; return the report.
 
     repository: https/ssh/git URL, user@host:path, or an absolute local path on the worker (without ref and commit a
@@ -72,15 +73,24 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
     `:local` or `kubernetes://NAMESPACE` (default: the worker's WERF_SYNCHRONIZATION, else `:local`).
     docker_config: a Docker config directory on the worker (registry credentials); config_templates_dir: relative
     to the project directory. trigger: what started the run (schedule, webhook, ...), shown in the run name.
+    fan_out: one `werf-image` run per image through IMAGE_DEPLOYMENT, each on whichever worker is free (needs a
+    registry stages storage and kubernetes:// synchronization).
     """
-    return guarded(lambda: run_build(
-        validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
-                                  config=config, images=images, stages_storage=stages_storage,
-                                  synchronization=synchronization, project_name=project_name, trigger=trigger),
-        build_settings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
-                       insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
-                       allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
-                       config_templates_dir=config_templates_dir))[0].to_json())
+    def body() -> dict[str, Any]:
+        params = validate_build_parameters(
+            repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config, images=images,
+            stages_storage=stages_storage, synchronization=synchronization, project_name=project_name,
+            trigger=trigger)
+        settings = build_settings(
+            dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
+            insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
+            allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
+            config_templates_dir=config_templates_dir)
+        if fan_out:
+            from flows.fan_out_build import run_fan_out
+            return run_fan_out(params, settings, image_deployment=image_deployment)
+        return run_build(params, settings)[0].to_json()
+    return guarded(body)
 
 
 def build_settings(**values: Any) -> BuildSettings:
@@ -110,7 +120,8 @@ Publish = Callable[["BuildSession", "Source", "BuildReport"], Any]
 
 
 def run_build(params: BuildParameters, settings: BuildSettings, *,
-              prepare_publish: Callable[[Source], Publish] | None = None) -> tuple[BuildReport, Any]:
+              prepare_publish: Callable[[Source], Publish] | None = None,
+              latest_artifact: bool = True) -> tuple[BuildReport, Any]:
     """Check out, build, leave the artifacts; return the BuildReport and what publishing returned.
 
     `prepare_publish(source)` is called before building — so that its user mistakes (no tag, a bad images repo)
@@ -132,7 +143,8 @@ def run_build(params: BuildParameters, settings: BuildSettings, *,
             report = session.build(dry_run=settings.dry_run)
             if publish is not None:
                 published = publish(session, source, report)
-    publish_build_artifacts(report, label=source.label, commit=source.commit, branch=source.branch,
+    publish_build_artifacts(report, label=source.label, commit=source.commit,
+                            branch=source.branch if latest_artifact else None,
                             flow_run=current_flow_run_id(), published=published_references(published))
     return report, published
 

@@ -15,7 +15,7 @@ def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
     assert rebuild["entrypoint"] == ci["entrypoint"] == "flows/build.py:build"
     # {{ $VAR }} placeholders were filled from the environment of `prefect deploy`
     assert rebuild["parameters"] == {"repository": "https://git.example.com/acme/app.git", "ref": "main",
-                                     "images": [], "stages_storage": ":local"}
+                                     "images": [], "stages_storage": ":local", "trigger": "schedule"}
     assert [s["schedule"]["cron"] for s in rebuild["schedules"]] == ["0 3 * * *"]
     assert ci["schedules"] == []
     # the flow's signature became the parameter schema the UI's "Custom run" form shows

@@ -72,7 +72,7 @@ def test_stage_rows_show_digest_status_time_size_and_image():
     rows = stage_rows(report().images[0])
     assert [r["stage"] for r in rows] == ["from", "install"]
     assert rows[1] == {"stage": "install", "digest": D2, "status": "built", "ms": 1234, "layer": "500.0 KB",
-                       "size": "2.5 MB", "stage image": f"werf-stages-storage/app:{D2}-1795751797625"}
+                       "size": "2.5 MB", "stage image": f"werf-stages-storage/app:{D2}-1795751797625", "host": ""}
     assert rows[0]["layer"] == rows[0]["size"] == "2.0 MB"      # the first stage's layer is its whole image
 
 
