@@ -226,6 +226,10 @@ class KubeEmulator:
         with self._mutex:
             return self._create_workload(resource, namespace, _workload_body(resource, name, pod_spec))
 
+    def config_map_names(self, namespace: str) -> list[str]:
+        with self._mutex:
+            return sorted(name for ns, name in self._config_maps if ns == namespace)
+
     def namespace_names(self) -> list[str]:
         with self._mutex:
             return sorted(self._namespaces)
