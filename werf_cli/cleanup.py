@@ -287,11 +287,13 @@ def host_group() -> None:
 @host_group.command("cleanup")
 @click.option("--home-dir", envvar="WERF_HOME", default=None, help="werf home directory [$WERF_HOME].")
 @click.option("--tmp-dir", envvar="WERF_TMP_DIR", default=None, help="Directory for temporary files [$WERF_TMP_DIR].")
+@click.option("--project-name", "-N", envvar="WERF_PROJECT_NAME", default=None,
+              help="Only this project's leftovers and stage images (default: every project) [$WERF_PROJECT_NAME].")
 @host_options
 @common_options
-def host_cleanup_command(home_dir: str | None, tmp_dir: str | None, allowed_docker_storage_volume_usage: float,
-                         allowed_docker_storage_volume_usage_margin: float, dry_run: bool, report_path: str | None,
-                         log_quiet: bool) -> None:
+def host_cleanup_command(home_dir: str | None, tmp_dir: str | None, project_name: str | None,
+                         allowed_docker_storage_volume_usage: float, allowed_docker_storage_volume_usage_margin: float,
+                         dry_run: bool, report_path: str | None, log_quiet: bool) -> None:
     """Remove leftover build containers and temp dirs, dangling werf images, and — above the allowed Docker storage
     volume usage — least recently used stage images. Never what a running build uses."""
     from werf_core.cleanup.host import HostCleanupOptions, host_cleanup
@@ -299,7 +301,8 @@ def host_cleanup_command(home_dir: str | None, tmp_dir: str | None, allowed_dock
     apply_home_and_tmp(home_dir, tmp_dir)
     report = _report(dry_run, log_quiet)
     host_cleanup(docker_client(), HostCleanupOptions(allowed_usage=allowed_docker_storage_volume_usage,
-                                                     margin=allowed_docker_storage_volume_usage_margin), report)
+                                                     margin=allowed_docker_storage_volume_usage_margin,
+                                                     project=project_name, lru_project=project_name), report)
     _finish(report, report_path, log_quiet)
 
 
