@@ -25,6 +25,7 @@ from werf_core.cleanup.images import ImagesCleanupOptions
 from werf_core.cleanup.kube_scan import KubeScanOptions
 from werf_core.cleanup.report import CleanupReport
 from werf_core.cleanup.run import run_cleanup
+from werf_core.registry.client import RegistryClient
 from werf_core.session.cleanup_target import cleanup_target
 from werf_core.session.project import BuildOptions, open_project
 
@@ -177,3 +178,36 @@ def test_a_registry_without_tag_deletion_gives_one_clear_error(git_repo, project
     assert result.returncode == 1, result.stderr
     assert result.stderr.count("Error:") == 1 and "does not support deleting tags" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_purge_removes_every_published_image_stage_and_record(git_repo, project_name, busybox_image, registry,
+                                                              werf_home):
+    from werf_core.cleanup.run import run_purge
+    stages, images = registry.repo(f"{project_name}/stages"), registry.repo(project_name)
+    git_repo.write("werf.yaml", werf_yaml(project_name, busybox_image))
+    commit_at(git_repo, 0, "one", version="one")
+    publish(git_repo, werf_home, stages, images, "one")
+    foreign = registry.repo(f"{project_name}/app:not-werf")      # something else in the images repo: left alone
+    with RegistryClient() as client:
+        client.push_manifest_only_image(foreign, {"made-by": "someone else"})
+    before_stages = stage_tags(registry, f"{project_name}/stages")
+    assert before_stages and "one" in registry.tags(f"{project_name}/app")
+
+    def purge(dry_run: bool) -> CleanupReport:
+        project = open_project(BuildOptions(dir=str(git_repo.path), stages_storage=stages, synchronization=":local"),
+                               warn=lambda message: None)
+        try:
+            report = CleanupReport(dry_run=dry_run)
+            run_purge(cleanup_target(project, images_repo=images), report=report)
+            return report
+        finally:
+            project.close()
+
+    dry = purge(True)
+    assert stage_tags(registry, f"{project_name}/stages") == before_stages
+    real = purge(False)
+    assert dry.names("stages.deleted") == real.names("stages.deleted") and len(real.names("stages.deleted")) == len(
+        before_stages)
+    assert registry.tags(f"{project_name}/app") == ["not-werf"]
+    assert stage_tags(registry, f"{project_name}/stages") == []
+    assert not [t for t in registry.tags(f"{project_name}/stages") if t.startswith(("managed-image-", "image-meta"))]
