@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
+from werf_core.storage.lru import forget as forget_use
 from werf_core.storage.lru import record_use
 from werf_core.storage.stage_id import StageID
 
@@ -89,6 +90,7 @@ class LocalStagesStorage:
             self.client.api.remove_image(self.stage_image_name(project, stage_id), noprune=False)
         except docker.errors.ImageNotFound:
             pass
+        forget_use(self.stage_image_name(project, stage_id))
 
     def reject(self, project: str, stage_id: StageID) -> None:
         """Local stages cannot be half-present: nothing to mark."""
