@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from werf_core.ci_env.slug import docker_tag
@@ -84,6 +84,7 @@ def test_reach_counts_distinct_digests_newest_first_and_respects_age():
     assert reached_digests(run_git, {tag: Limit(last=5)}, digests, NOW).digests == {"d2"}   # tags: one commit
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])   # 2 busy shared cores
 @given(st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), min_size=1, max_size=30), st.integers(0, 6))
 def test_reach_grows_with_the_limit(sequence, last):
     history = [(f"c{i}", NOW - i * 3600) for i in range(len(sequence))]
