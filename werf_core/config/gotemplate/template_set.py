@@ -12,7 +12,7 @@ from typing import Any
 
 from werf_core.config.gotemplate import gostrconv
 from werf_core.config.gotemplate.errors import TemplateError
-from werf_core.config.gotemplate.executor import ExecContext, State
+from werf_core.config.gotemplate.executor import ExecContext, Output, State
 from werf_core.config.gotemplate.funcs import BUILTINS, GoFunc, as_gofunc
 from werf_core.config.gotemplate.nodes import is_empty_tree
 from werf_core.config.gotemplate.parser import ParseError, Tree, parse_templates
@@ -110,11 +110,17 @@ class TemplateSet:
 
     def execute(self, name: str, data: Any) -> str:
         """Execute template `name` with `data` as dot; returns the output. Raises TemplateError."""
-        out: list[str] = []
+        out = Output()
         self.execute_into(name, data, out, ExecContext(self.max_depth))
         return "".join(out)
 
-    def execute_into(self, name: str, data: Any, out: list, ctx: ExecContext) -> None:
+    def execute_into(self, name: str, data: Any, out: list[str], ctx: ExecContext) -> None:
+        """Execute template `name`, appending its text to `out` (an `Output` keeps count of its size)."""
+        if not isinstance(out, Output):
+            counted = Output()
+            self.execute_into(name, data, counted, ctx)
+            out.extend(counted)
+            return
         tree = self._trees.get(name)
         if tree is None:
             root = self._root_name if self._root_name is not None else name
