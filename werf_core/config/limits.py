@@ -39,11 +39,17 @@ MAX_COLLECTION_ITEMS = 1_000_000
 """Items of a list or dict a template function makes (`until`, `untilStep`, `concat`, `append` ...) and iterations
 of one `range` over an integer."""
 
-MAX_RENDER_WORK = 50_000_000
-"""Work units of one render: one per template node executed and per function called, plus the size (characters or
-items) of every value a function returns. Bounds the time of loops (`range` over a huge `until`, `append` in a loop)
-at roughly a minute of CPU in the worst case; a 2,000-line werf.yaml with 50 images uses about 200,000."""
+MAX_REGEX_MATCHES = 100_000
+"""Matches one `regexFindAll` / `regexSplit` / `regexReplaceAll` collects (each costs a round trip to RE2)."""
 
+MAX_RENDER_WORK = 2_000_000
+"""Work units of one render: one per function call, template call and loop iteration, plus the size of every value
+a function returns (items or characters, / 16). Bounds the time of loops (`range` over a huge `until`, `append` in a
+loop, `include` recursion that fans out) to seconds. A 2,000-line werf.yaml with 50 images uses about 6,000."""
+
+MAX_RENDER_SECONDS = 60.0
+"""Wall-clock backstop for one render, for function calls whose cost the work units underestimate on a slow machine.
+MAX_RENDER_WORK normally stops a runaway template long before."""
 
 def human_size(n: int) -> str:
     """16777216 → "16 MiB"; used in messages so they name the limit the way it is documented."""

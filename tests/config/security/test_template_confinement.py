@@ -46,7 +46,7 @@ def _within(seconds: float, action: Callable[[], object]) -> BaseException | Non
         try:
             action()
             outcome.append(None)
-        except BaseException as err:  # noqa: BLE001 - handed back to the test
+        except BaseException as err:
             outcome.append(err)
 
     thread = threading.Thread(target=run, daemon=True)

@@ -8,7 +8,7 @@ Three mechanisms, all using the limits of `werf_core.config.limits`:
   (`toJson`, `join`, `printf`, printing a list ...) first measure what they would produce (`ensure_text_size`):
   a list holding the same big string a million times is small in memory but not once printed;
 - every function call, template call and loop iteration costs one unit of MAX_RENDER_WORK, which bounds the time of
-  loops and of recursion that fans out.
+  loops and of recursion that fans out; MAX_RENDER_SECONDS is the wall-clock backstop.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.limits import (
     MAX_COLLECTION_ITEMS,
+    MAX_RENDER_SECONDS,
     MAX_RENDER_WORK,
     MAX_STRING_CHARS,
     human_size,
@@ -28,7 +29,10 @@ HINT = ("werf.yaml rendering is bounded so that an untrusted config cannot exhau
         "recursion in the template")
 
 # strings cost less per character than items or calls: copying a MiB takes about as long as a few hundred calls
-CHARS_PER_WORK_UNIT = 16
+CHARS_PER_WORK_UNIT = 16  # keep in step with the MAX_RENDER_WORK docstring
+ITEMS_PER_WORK_UNIT = 16
+# executing a template (`include`, `tpl`, `{{ template }}`) sets up a new state and output: ten calls' worth
+TEMPLATE_CALL_COST = 10
 
 # functions that render nested values into text, or copy them deeply: their output can be far larger than the
 # (shared) values they are given, so ensure_text_size measures first
@@ -39,12 +43,12 @@ SERIALIZING_FUNCTIONS = frozenset({
     "deepCopy", "mustDeepCopy",
 })
 
-# functions that cost far more CPU than a call (key generation, password hashing): their cost in work units, about
-# a microsecond each, so that a loop over them is bounded too
+# functions that cost far more CPU than a call (key generation, password hashing): their cost in work units (a unit is
+# roughly ten microseconds of a loaded machine), so that a loop over them is bounded too
 CALL_COSTS = {
-    "genPrivateKey": 2_000_000, "genCA": 500_000, "genSelfSignedCert": 500_000, "genSignedCert": 500_000,
-    "genCAWithKey": 10_000, "genSelfSignedCertWithKey": 10_000, "genSignedCertWithKey": 10_000,
-    "buildCustomCert": 10_000, "derivePassword": 200_000, "htpasswd": 100_000, "bcrypt": 100_000,
+    "genPrivateKey": 100_000, "genCA": 25_000, "genSelfSignedCert": 25_000, "genSignedCert": 25_000,
+    "genCAWithKey": 500, "genSelfSignedCertWithKey": 500, "genSignedCertWithKey": 500, "buildCustomCert": 500,
+    "derivePassword": 10_000, "htpasswd": 10_000, "bcrypt": 10_000,
 }
 
 
@@ -115,10 +119,15 @@ def result_cost(what: str, value: Any) -> int:
         size = len(value)
         if size > MAX_COLLECTION_ITEMS:
             raise too_many_items(f"the result of {what}", size)
-        return 1 + size
+        return 1 + size // ITEMS_PER_WORK_UNIT
     return 1
 
 
 def work_exceeded() -> GoError:
     return GoError(f"rendering werf.yaml took more than {MAX_RENDER_WORK} steps (MAX_RENDER_WORK: function calls, "
                    "template calls, loop iterations and the size of the values they make)", hint=HINT)
+
+
+def time_exceeded() -> GoError:
+    return GoError(f"rendering werf.yaml took more than {MAX_RENDER_SECONDS:g} seconds (MAX_RENDER_SECONDS)",
+                   hint=HINT)

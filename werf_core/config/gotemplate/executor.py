@@ -6,6 +6,7 @@ One `State` runs one template; `{{template}}`, `include` and `tpl` start a neste
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from werf_core.config.gotemplate import bounds, gofmt, gostrconv
@@ -13,7 +14,13 @@ from werf_core.config.gotemplate import nodes as n
 from werf_core.config.gotemplate.errors import GoError, TemplateError
 from werf_core.config.gotemplate.funcs import TYPE_SPECS, GoFunc, TypeSpec, truth
 from werf_core.config.gotemplate.values import MISSING, GoObject, go_type_of, is_int, is_true, sorted_map_items
-from werf_core.config.limits import MAX_COLLECTION_ITEMS, MAX_RENDER_WORK, MAX_RENDERED_CHARS, human_size
+from werf_core.config.limits import (
+    MAX_COLLECTION_ITEMS,
+    MAX_RENDER_SECONDS,
+    MAX_RENDER_WORK,
+    MAX_RENDERED_CHARS,
+    human_size,
+)
 
 if TYPE_CHECKING:
     from werf_core.config.gotemplate.parser import Tree
@@ -43,13 +50,22 @@ class ExecContext:
     """Shared by all nested executions of one render: depth of template/include/tpl calls, and the work done so far
     (see `bounds`)."""
 
-    __slots__ = ("depth", "max_depth", "work", "max_work")
+    __slots__ = ("depth", "max_depth", "work", "max_work", "deadline")
 
-    def __init__(self, max_depth: int, max_work: int = MAX_RENDER_WORK):
+    def __init__(self, max_depth: int, max_work: int = MAX_RENDER_WORK, max_seconds: float = MAX_RENDER_SECONDS):
         self.depth = 0
         self.max_depth = max_depth
         self.work = 0
         self.max_work = max_work
+        self.deadline = time.monotonic() + max_seconds
+
+    def exceeded(self) -> GoError | None:
+        """The limit this render has passed, if any."""
+        if self.work > self.max_work:
+            return bounds.work_exceeded()
+        if time.monotonic() > self.deadline:
+            return bounds.time_exceeded()
+        return None
 
 
 class Output(list):  # type: ignore[type-arg]
@@ -164,8 +180,8 @@ class State:
     def count_work(self, units: int) -> None:
         ctx = self.ctx
         ctx.work += units
-        if ctx.work > ctx.max_work:
-            err = bounds.work_exceeded()
+        err = ctx.exceeded()
+        if err is not None:
             self.errorf(err.message, hint=err.hint)
 
     def walk_if_or_with(self, is_with: bool, dot: Any, node: n.BranchNode) -> None:
@@ -260,7 +276,7 @@ class State:
         if ctx.depth >= ctx.max_depth:
             self.errorf(f"exceeded maximum template depth ({ctx.max_depth})")
         dot = self.eval_pipeline(dot, node.pipe) if node.pipe is not None else MISSING
-        self.count_work(1)
+        self.count_work(bounds.TEMPLATE_CALL_COST)
         ctx.depth += 1
         try:
             # no dynamic scoping: the called template sees only $ = dot
@@ -419,11 +435,12 @@ class State:
         ctx = self.ctx
         try:
             if name in bounds.SERIALIZING_FUNCTIONS:
-                ctx.work += bounds.ensure_text_size(name, argv)
+                ctx.work += bounds.ensure_text_size(name, argv) // bounds.CHARS_PER_WORK_UNIT
             elif name in bounds.CALL_COSTS:
                 ctx.work += bounds.CALL_COSTS[name]
-                if ctx.work > ctx.max_work:
-                    raise bounds.work_exceeded()
+                exceeded = ctx.exceeded()
+                if exceeded is not None:
+                    raise exceeded
             result = fn.fn(*argv)
             ctx.work += bounds.result_cost(name, result)
         except TemplateError as err:
@@ -443,10 +460,10 @@ class State:
         except Exception as err:  # a Go function that panics: text/template reports the panic as an error
             self.node = node
             self.errorf(f"error calling {name}: {err}")
-        if ctx.work > ctx.max_work:
+        exceeded = ctx.exceeded()
+        if exceeded is not None:
             self.node = node
-            err = bounds.work_exceeded()
-            self.errorf(err.message, hint=err.hint)
+            self.errorf(exceeded.message, hint=exceeded.hint)
         return result
 
     def validate_type(self, value: Any, spec: TypeSpec | None) -> Any:
@@ -535,7 +552,7 @@ class State:
         else:
             if isinstance(value, (list, dict)):
                 try:
-                    self.count_work(bounds.ensure_text_size("printing this value", value))
+                    self.count_work(bounds.ensure_text_size("printing this value", value) // bounds.CHARS_PER_WORK_UNIT)
                 except GoError as err:
                     self.errorf(err.message, hint=err.hint)
             self.emit(gofmt.value_text(value))

@@ -11,6 +11,7 @@ replacement templates. Compile errors are worded like Go's (`error parsing regex
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,12 @@ import re2
 
 from werf_core.config.gotemplate import bounds
 from werf_core.config.gotemplate.errors import GoError
-from werf_core.config.limits import MAX_COLLECTION_ITEMS
+from werf_core.config.limits import MAX_REGEX_MATCHES
+
+Charge = Callable[[int], None]
+"""Receives the work units a regex call cost (see `bounds`): RE2 is linear, but each match costs a Python round trip."""
+
+MATCH_COST = 10  # a match round trip takes about as long as ten template function calls
 
 # RE2's error codes (re2.h, RE2::ErrorCode texts) → Go's regexp/syntax ErrorCode texts
 _GO_ERRORS = {
@@ -138,7 +144,7 @@ def _rune_width(data: bytes, pos: int) -> int:
     return width
 
 
-def _all_matches(rx: GoRegexp, data: bytes, n: int) -> list[GoMatch]:
+def _all_matches(rx: GoRegexp, data: bytes, n: int, charge: Charge | None = None) -> list[GoMatch]:
     """Go's allMatches: successive matches; an empty match right after the previous match is skipped."""
     if n < 0:
         n = len(data) + 1
@@ -160,16 +166,19 @@ def _all_matches(rx: GoRegexp, data: bytes, n: int) -> list[GoMatch]:
         prev_end = m.end()
         if accept:
             result.append(m)
-            if len(result) > MAX_COLLECTION_ITEMS:
-                raise bounds.too_many_items("the list of regular expression matches", len(result))
+            if len(result) > MAX_REGEX_MATCHES:
+                raise GoError(f"a regular expression matched more than {MAX_REGEX_MATCHES} times "
+                              "(MAX_REGEX_MATCHES) while rendering werf.yaml", hint=bounds.HINT)
+    if charge is not None:
+        charge(len(data) // bounds.CHARS_PER_WORK_UNIT + len(result) * MATCH_COST)
     return result
 
 
-def find_all(rx: GoRegexp, s: str, n: int) -> list[GoMatch]:
-    return _all_matches(rx, _to_bytes(s), n)
+def find_all(rx: GoRegexp, s: str, n: int, charge: Charge | None = None) -> list[GoMatch]:
+    return _all_matches(rx, _to_bytes(s), n, charge)
 
 
-def split(rx: GoRegexp, s: str, n: int) -> list[str]:
+def split(rx: GoRegexp, s: str, n: int, charge: Charge | None = None) -> list[str]:
     """regexp.Split."""
     if n == 0:
         return []
@@ -179,7 +188,7 @@ def split(rx: GoRegexp, s: str, n: int) -> list[str]:
     parts: list[str] = []
     beg = 0
     end = 0
-    for m in _all_matches(rx, data, n):
+    for m in _all_matches(rx, data, n, charge):
         if n > 0 and len(parts) == n - 1:
             break
         end = m.start()
@@ -238,12 +247,12 @@ def _group(m: GoMatch, name: str) -> str:
     return value or ""
 
 
-def replace_all(rx: GoRegexp, s: str, repl: str, literal: bool) -> str:
+def replace_all(rx: GoRegexp, s: str, repl: str, literal: bool, charge: Charge | None = None) -> str:
     data = _to_bytes(s)
     out: list[str] = []
     size = 0
     last = 0
-    for m in _all_matches(rx, data, -1):
+    for m in _all_matches(rx, data, -1, charge):
         piece = repl if literal else expand(repl, m)
         out.append(_to_str(data[last:m.start()]))
         out.append(piece)

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from werf_core.config.gotemplate import goyaml
+from werf_core.config.gotemplate import bounds, goyaml
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.executor import Output, State
 from werf_core.config.gotemplate.funcs import GoFunc, gofunc
@@ -23,6 +23,7 @@ def _check_depth(state: State, what: str) -> None:
 
 def _include(state: State, name: str, data: Any) -> str:
     _check_depth(state, f"template {quote(name)}")
+    state.count_work(bounds.TEMPLATE_CALL_COST)
     out = Output()
     state.ctx.depth += 1
     try:
