@@ -14,7 +14,7 @@ def outside_secret(tmp_path: Path) -> Path:
     """A file outside the project holding a marker string (think ~/.docker/config.json)."""
     secret = tmp_path / "outside" / "config.json"
     secret.parent.mkdir()
-    secret.write_text('{"auths": {"registry.example": {"auth": "%s"}}}\n' % SECRET_MARKER)
+    secret.write_text('{"auths": {"registry.example": {"auth": "' + SECRET_MARKER + '"}}}\n')
     return secret
 
 

@@ -97,7 +97,7 @@ BOMBS = [
     pytest.param('{{ range until 100000 }}{{ regexReplaceAll "x" (repeat 90000 "x") "y" | len }}{{ end }}',
                  "MAX_RENDER_WORK", id="regex-in-a-loop"),
     pytest.param('{{ define "a" }}{{ include "b" . }}{{ include "b" . }}{{ end }}'
-                 + "".join('{{ define "%s" }}{{ include "%s" . }}{{ include "%s" . }}{{ end }}' % (x, y, y)
+                 + "".join(f'{{{{ define "{x}" }}}}{{{{ include "{y}" . }}}}{{{{ include "{y}" . }}}}{{{{ end }}}}'
                            for x, y in zip("bcdefghijklmnopqrstuvw", "cdefghijklmnopqrstuvwx"))
                  + '{{ define "x" }}x{{ end }}{{ include "a" . | len }}', "MAX_RENDER_WORK", id="include-fan-out"),
     pytest.param('{{ range until 1000 }}{{ tpl (printf "%s%d" (repeat 1000000 "x") .) $ | len }}{{ end }}',

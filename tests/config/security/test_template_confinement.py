@@ -80,14 +80,14 @@ def test_partial_symlink_with_relative_target_climbing_out_is_refused(project, o
 
 def test_templates_directory_symlinked_outside_is_refused(project, outside_secret, capfd):
     os.rmdir(project / ".werf")
-    (outside_secret.parent / "helpers.tmpl").write_text('{{ define "h" }}%s{{ end }}' % SECRET_MARKER)
+    (outside_secret.parent / "helpers.tmpl").write_text('{{ define "h" }}' + SECRET_MARKER + '{{ end }}')
     os.symlink(outside_secret.parent, project / ".werf")
     err = _refused(lambda: _render(project, '{{ include "h" . }}'), capfd)
     assert ".werf" in err.message and "outside the project directory" in err.message
 
 
 def test_symlinked_directory_below_templates_is_not_entered(project, outside_secret, capfd):
-    (outside_secret.parent / "helpers.tmpl").write_text('{{ define "h" }}%s{{ end }}' % SECRET_MARKER)
+    (outside_secret.parent / "helpers.tmpl").write_text('{{ define "h" }}' + SECRET_MARKER + '{{ end }}')
     os.symlink(outside_secret.parent, project / ".werf" / "vendor")
     err = _refused(lambda: _render(project, '{{ include "h" . }}'), capfd)
     assert 'no template "h"' in err.message
