@@ -81,7 +81,7 @@ class Output(list):  # type: ignore[type-arg]
 class State:
     __slots__ = ("tset", "tree", "name", "node", "vars", "out", "ctx", "dot_iface")
 
-    def __init__(self, tset: TemplateSet, tree: Tree, name: str, dot: Any, out: list, ctx: ExecContext):
+    def __init__(self, tset: TemplateSet, tree: Tree, name: str, dot: Any, out: Output, ctx: ExecContext):
         self.tset = tset
         self.tree = tree
         self.name = name

@@ -19,7 +19,7 @@ import re2
 
 from werf_core.config.gotemplate import bounds
 from werf_core.config.gotemplate.errors import GoError
-from werf_core.config.limits import MAX_REGEX_MATCHES
+from werf_core.config.limits import MAX_REGEX_MATCHES, MAX_STRING_CHARS
 
 Charge = Callable[[int], None]
 """Receives the work units a regex call cost (see `bounds`): RE2 is linear, but each match costs a Python round trip."""
@@ -257,7 +257,7 @@ def replace_all(rx: GoRegexp, s: str, repl: str, literal: bool, charge: Charge |
         out.append(_to_str(data[last:m.start()]))
         out.append(piece)
         size += m.start() - last + len(piece)
-        if size > bounds.MAX_STRING_CHARS:
+        if size > MAX_STRING_CHARS:
             raise bounds.string_too_long("the result of regexReplaceAll", size)
         last = m.end()
     out.append(_to_str(data[last:]))
