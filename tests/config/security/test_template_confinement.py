@@ -226,6 +226,17 @@ def test_files_get_on_a_socket_is_refused(project):
     assert isinstance(err, ConfigError) and "socket" in err.message
 
 
+def test_symlink_loops_fail_cleanly(project, capfd):
+    os.symlink("b", project / "conf" / "a")
+    os.symlink("a", project / "conf" / "b")
+    os.symlink("loop.tmpl", project / ".werf" / "loop.tmpl")
+    err = _refused(lambda: _render(project, '{{ .Files.Get "conf/a" }}'), capfd)
+    assert ".werf/loop.tmpl" in err.message
+    os.remove(project / ".werf" / "loop.tmpl")
+    err = _refused(lambda: _render(project, '{{ .Files.Get "conf/a" }}'), capfd)
+    assert "conf/a" in err.message and "symbolic links" in err.message
+
+
 def test_files_get_on_a_directory_is_refused(project, capfd):
     err = _refused(lambda: _render(project, '{{ .Files.Get "conf" }}'), capfd)
     assert "conf" in err.message and "directory" in err.message

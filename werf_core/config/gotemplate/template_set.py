@@ -23,6 +23,8 @@ from werf_core.config.gotemplate.values import MISSING
 MAX_TEMPLATE_DEPTH = 60
 
 _CACHE_SIZE = 256
+# `tpl` on big generated texts must not pin hundreds of them in memory after the render; real templates are small
+_MAX_CACHED_TEXT_CHARS = 256 * 1024
 _parse_cache: OrderedDict[tuple, dict[str, Tree]] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -35,6 +37,8 @@ def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Call
             _parse_cache.move_to_end(key)
             return trees
     trees = parse_templates(name, text, has_function)
+    if len(text) > _MAX_CACHED_TEXT_CHARS:
+        return trees
     with _cache_lock:
         _parse_cache[key] = trees
         if len(_parse_cache) > _CACHE_SIZE:
