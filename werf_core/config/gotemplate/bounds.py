@@ -52,6 +52,13 @@ CALL_COSTS = {
 }
 
 
+SERIALIZES = -1
+"""PRECHECKS value of a serialising function (a CALL_COSTS value is a positive cost)."""
+
+PRECHECKS: dict[str, int] = {**dict.fromkeys(SERIALIZING_FUNCTIONS, SERIALIZES), **CALL_COSTS}
+"""What the executor does before calling a function, in one lookup: measure the arguments, or charge a cost."""
+
+
 def string_too_long(what: str, size: int) -> GoError:
     return GoError(f"{what} would be {size} characters long, over the {human_size(MAX_STRING_CHARS)} limit "
                    "(MAX_STRING_CHARS) for one value while rendering werf.yaml", hint=HINT)

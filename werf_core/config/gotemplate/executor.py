@@ -19,6 +19,7 @@ from werf_core.config.limits import (
     MAX_RENDER_SECONDS,
     MAX_RENDER_WORK,
     MAX_RENDERED_CHARS,
+    MAX_STRING_CHARS,
     human_size,
 )
 
@@ -50,7 +51,7 @@ class ExecContext:
     """Shared by all nested executions of one render: depth of template/include/tpl calls, and the work done so far
     (see `bounds`)."""
 
-    __slots__ = ("depth", "max_depth", "work", "max_work", "deadline")
+    __slots__ = ("depth", "max_depth", "work", "max_work", "deadline", "check_at")
 
     def __init__(self, max_depth: int, max_work: int = MAX_RENDER_WORK, max_seconds: float = MAX_RENDER_SECONDS):
         self.depth = 0
@@ -58,14 +59,20 @@ class ExecContext:
         self.work = 0
         self.max_work = max_work
         self.deadline = time.monotonic() + max_seconds
+        # the hot path only compares work with check_at; the clock is read every _CLOCK_EVERY units
+        self.check_at = min(max_work, _CLOCK_EVERY)
 
     def exceeded(self) -> GoError | None:
-        """The limit this render has passed, if any."""
+        """The limit this render has passed, if any (call when work > check_at)."""
         if self.work > self.max_work:
             return bounds.work_exceeded()
         if time.monotonic() > self.deadline:
             return bounds.time_exceeded()
+        self.check_at = min(self.max_work, self.work + _CLOCK_EVERY)
         return None
+
+
+_CLOCK_EVERY = 2_000
 
 
 class Output(list):  # type: ignore[type-arg]
@@ -144,7 +151,12 @@ class State:
         self.node = node
         t = type(node)
         if t is n.TextNode:
-            self.emit(node.text)
+            text = node.text
+            out = self.out
+            out.append(text)
+            out.size += len(text)
+            if out.size > MAX_RENDERED_CHARS:
+                self.output_exceeded()
         elif t is n.ActionNode:
             val = self.eval_pipeline(dot, node.pipe)
             if not node.pipe.decl:
@@ -174,15 +186,19 @@ class State:
         out.append(text)
         out.size += len(text)
         if out.size > MAX_RENDERED_CHARS:
-            self.errorf(f"the rendered text exceeds {human_size(MAX_RENDERED_CHARS)} (MAX_RENDERED_CHARS), the limit for "
-                        "rendering werf.yaml", hint=bounds.HINT)
+            self.output_exceeded()
+
+    def output_exceeded(self) -> None:
+        self.errorf(f"the rendered text exceeds {human_size(MAX_RENDERED_CHARS)} (MAX_RENDERED_CHARS), the limit for "
+                    "rendering werf.yaml", hint=bounds.HINT)
 
     def count_work(self, units: int) -> None:
         ctx = self.ctx
         ctx.work += units
-        err = ctx.exceeded()
-        if err is not None:
-            self.errorf(err.message, hint=err.hint)
+        if ctx.work > ctx.check_at:
+            err = ctx.exceeded()
+            if err is not None:
+                self.errorf(err.message, hint=err.hint)
 
     def walk_if_or_with(self, is_with: bool, dot: Any, node: n.BranchNode) -> None:
         mark = len(self.vars)
@@ -434,15 +450,24 @@ class State:
             argv.insert(0, self)
         ctx = self.ctx
         try:
-            if name in bounds.SERIALIZING_FUNCTIONS:
-                ctx.work += bounds.ensure_text_size(name, argv) // bounds.CHARS_PER_WORK_UNIT
-            elif name in bounds.CALL_COSTS:
-                ctx.work += bounds.CALL_COSTS[name]
-                exceeded = ctx.exceeded()
-                if exceeded is not None:
-                    raise exceeded
+            precheck = bounds.PRECHECKS.get(name)
+            if precheck is not None:
+                if precheck == bounds.SERIALIZES:
+                    ctx.work += bounds.ensure_text_size(name, argv) // bounds.CHARS_PER_WORK_UNIT
+                else:
+                    ctx.work += precheck
+                    exceeded = ctx.exceeded()
+                    if exceeded is not None:
+                        raise exceeded
             result = fn.fn(*argv)
-            ctx.work += bounds.result_cost(name, result)
+            t = type(result)
+            if t is str:
+                size = len(result)
+                if size > MAX_STRING_CHARS:
+                    raise bounds.string_too_long(f"the result of {name}", size)
+                ctx.work += 1 + size // bounds.CHARS_PER_WORK_UNIT
+            else:
+                ctx.work += bounds.result_cost(name, result)
         except TemplateError as err:
             self.node = node
             self.errorf(f"error calling {name}: {err.go_message}", inner=err)
@@ -460,10 +485,11 @@ class State:
         except Exception as err:  # a Go function that panics: text/template reports the panic as an error
             self.node = node
             self.errorf(f"error calling {name}: {err}")
-        exceeded = ctx.exceeded()
-        if exceeded is not None:
-            self.node = node
-            self.errorf(exceeded.message, hint=exceeded.hint)
+        if ctx.work > ctx.check_at:
+            exceeded = ctx.exceeded()
+            if exceeded is not None:
+                self.node = node
+                self.errorf(exceeded.message, hint=exceeded.hint)
         return result
 
     def validate_type(self, value: Any, spec: TypeSpec | None) -> Any:
@@ -542,7 +568,11 @@ class State:
         self.node = node
         t = type(value)
         if t is str:
-            self.emit(value)
+            out = self.out
+            out.append(value)
+            out.size += len(value)
+            if out.size > MAX_RENDERED_CHARS:
+                self.output_exceeded()
         elif value is MISSING or value is None:
             self.emit("<no value>")
         elif t is int:
