@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -263,3 +265,22 @@ def test_files_read_in_total_is_bounded(project, capfd):
 def test_files_under_the_limits_are_read(project):
     assert _render(project, '{{ .Files.Get "conf/app.txt" | trim }}|{{ .Files.Exists "conf/app.txt" }}') == \
         "app config|true"
+
+
+def test_files_exists_on_a_fifo_is_false_without_blocking(project):
+    os.mkfifo(project / "conf" / "pipe")
+    outcome: list[str] = []
+    assert _within(10, lambda: outcome.append(_render(project, '{{ .Files.Exists "conf/pipe" }}'))) is None
+    assert outcome == ["false"]
+
+
+def test_cli_prints_one_error_and_hint_without_traceback(project, outside_secret):
+    os.symlink(outside_secret, project / ".werf" / "creds.tmpl")
+    (project / "werf.yaml").write_text('{{ include "creds.tmpl" . }}\n' + MINIMAL)
+    proc = subprocess.run([sys.executable, "-m", "werf_cli.main", "config", "render", "--dir", str(project)],
+                          capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[3])
+    assert proc.returncode == 1
+    assert SECRET_MARKER not in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "Error: template .werf/creds.tmpl is a symlink that leads outside the project directory" in proc.stderr
+    assert "Hint: " in proc.stderr
