@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 
 def build_run_name() -> str:
-    """`build-<project>-<ref>-<commit7>[-<trigger>]` (`flows.params.build_run_name_for`); when the parameters name
-    no commit, the commit is added once the sources are checked out."""
+    """`build-<project>-<ref>-<commit7>[-<trigger>]` (`flows.params.build_run_name_for`). A run whose parameters
+    name the commit (webhook runs, fan-out children) keeps this name; otherwise it is completed with the commit
+    checked out and the project named in werf.yaml."""
     from prefect.runtime import flow_run
     return build_run_name_for(flow_run.parameters)
 
@@ -135,11 +136,13 @@ def run_build(params: BuildParameters, settings: BuildSettings, *,
     with checked_out(params) as source:
         publish = prepare_publish(source) if prepare_publish is not None else None
         progress = PrefectProgress()
-        if not params.commit and source.commit:     # the parameters named no commit: add the one checked out
-            rename_flow_run(build_run_name_for(current_parameters(), commit=source.commit, ref=source.branch))
         with BuildSession.open(build_options(params, settings, source), progress=progress,
                                stage_runner=PrefectStageRunner(),
                                stage_labels={FLOW_RUN_LABEL: current_flow_run_id()}) as session:
+            if not params.commit:
+                # named by its parameters, which gave no commit: now the commit and the werf project are known
+                rename_flow_run(build_run_name_for({**current_parameters(), "project_name": session.project.project},
+                                                   commit=source.commit, ref=source.branch))
             report = session.build(dry_run=settings.dry_run)
             if publish is not None:
                 published = publish(session, source, report)

@@ -105,8 +105,11 @@ class PrefectStageRunner:
         task_run_id = state.state_details.task_run_id
         if task_run_id is not None and result.description.image_name:
             # shown on the task run's page, also for a Cached run whose body never ran; sent in the background
+            # the task-run logger's handlers format with the run names: give them as a run logger would
             _DETAILS.info(stage_details(result, previous, self.hostname),
-                          extra={"task_run_id": task_run_id, "flow_run_id": state.state_details.flow_run_id})
+                          extra={"task_run_id": task_run_id, "flow_run_id": state.state_details.flow_run_id,
+                                 "task_run_name": f"{job.image}/{job.stage} {job.digest[:12]}",
+                                 "flow_run_name": _flow_run_name()})
 
     @staticmethod
     def _call(task: Any, conveyor: Conveyor, job: StageJob, upstream: list[State]) -> tuple[StageCall, State]:
@@ -135,6 +138,11 @@ def stage_details(result: StageResult, previous: StageResult | None, hostname: s
     if result.status != "built" and built_by:
         lines.append(f"built by flow run: {flow_run_link(built_by)}")
     return "\n".join(lines)
+
+
+def _flow_run_name() -> str:
+    from prefect.runtime import flow_run
+    return str(flow_run.name or "")
 
 
 def flow_run_link(flow_run_id: str) -> str:

@@ -49,7 +49,7 @@ def test_example_stages_are_task_runs_cached_on_the_second_run(prefect_api, git_
     assert {name.split(" ")[0]: r["state_name"] for name, r in runs.items()} == {
         name.split(" ")[0]: "Cached" if name.startswith("app/from ") else "Completed" for name in expected}
     assert first["counts"] == {"built": 8, "reused": 1}
-    assert flow_run(prefect_api, first_id)["name"] == f"build-{project_name}-main"
+    assert flow_run(prefect_api, first_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
 
     # the dashboard's artifacts: a stages table per image and a summary naming the final images
     found = artifacts(prefect_api, first_id)

@@ -41,7 +41,7 @@ def test_plain_build_never_imports_prefect(git_repo, project_name, werf_home, bu
 
 @pytest.mark.prefect
 def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_name, werf_home, busybox_image):
-    small_project(git_repo, project_name)
+    commit = small_project(git_repo, project_name)
     report_path = werf_home / "report.json"
     env = {**prefect_api.env, "WERF_HOME": str(werf_home)}
     env.pop("PREFECT_API_URL")
@@ -54,7 +54,7 @@ def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_
     assert "Prefect flow run: http://127.0.0.1:" in result.stderr
     assert "Finished in state" not in result.stderr
     run_id = result.stderr.split("/runs/flow-run/")[1].split()[0]
-    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main"
+    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
     assert set(settled_task_runs(prefect_api, run_id, 3)) == set(stage_names(report))
 
     # PREFECT_API_URL alone switches to the flow; a user error stays one message, exit 1, no traceback

@@ -43,13 +43,13 @@ def test_the_schedule_yields_nightly_runs(prefect_api, deployments):
 
 def test_a_manual_run_with_parameters_completes_on_a_process_worker(prefect_api, deployments, start_worker,
                                                                     git_repo, project_name, busybox_image):
-    small_project(git_repo, project_name)
+    commit = small_project(git_repo, project_name)
     worker = start_worker()
     run_id = start_deployment_run("werf-build/ci-build", {"repository": str(git_repo.path), "ref": "main",
                                                           "project_name": project_name})
     run = finished_flow_run(prefect_api, run_id, workers=[worker])
     assert run["state_name"] == "Completed", worker.log_tail()
-    assert run["name"] == f"build-{project_name}-main"
+    assert run["name"] == f"build-{project_name}-main-{commit[:7]}"
     assert run["parameters"]["repository"] == str(git_repo.path)
     assert run["parameters"]["stages_storage"] == ":local"          # the deployment's default, merged in
     assert run["work_pool_name"] == "werf-builders"
