@@ -129,3 +129,17 @@ def test_leftovers_of_a_killed_build_go_and_a_live_build_s_stay(docker_client, p
     assert not dead.exists() and live.exists() and unrelated.exists()
     assert report.names("host.tmpDirs") == [str(dead)]
     assert report.names("host.containers") == [f"werf.build.{project_name}"]
+
+
+def test_the_volume_usage_is_measured_as_df_does(docker_client):
+    """Reserved and unavailable blocks count neither way: on this host's thin volume, f_blocks alone reads ~70 %
+    where df says ~30 % — a GC trusting it would wipe a healthy engine's stage images."""
+    import subprocess
+
+    from werf_core.cleanup.host import docker_volume_usage
+    probe = docker_volume_usage(docker_client)
+    assert probe is not None
+    root = docker_client.info()["DockerRootDir"]
+    df = subprocess.run(["df", "-P", root], capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+    df_percent = float(df.split()[4].rstrip("%"))
+    assert abs(probe().percent - df_percent) <= 1.5

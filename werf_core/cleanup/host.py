@@ -61,9 +61,11 @@ def docker_volume_usage(client: Any) -> UsageProbe | None:
         return None
 
     def probe() -> VolumeUsage:
+        # as df computes Use%: used / (used + available to unprivileged users); blocks reserved for root, or
+        # unavailable on thin-provisioned volumes, count neither way (f_blocks alone can be far larger than both)
         st = os.statvfs(root)
-        total = st.f_blocks * st.f_frsize
-        return VolumeUsage(total, total - st.f_bavail * st.f_frsize)
+        used = (st.f_blocks - st.f_bfree) * st.f_frsize
+        return VolumeUsage(used + st.f_bavail * st.f_frsize, used)
     return probe
 
 
