@@ -51,8 +51,10 @@ def display_path(project_dir: Path, config_path: Path) -> str:
 
 
 def read_config_source(config_path: Path) -> str:
+    # the text exactly as the template engine reads it (no newline translation, BOM dropped), so rendered and
+    # source lines align one to one, CRLF files included
     try:
-        return config_path.read_text(encoding="utf-8")
+        return config_path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         raise ConfigError(f"{config_path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
     except OSError as err:
@@ -60,12 +62,19 @@ def read_config_source(config_path: Path) -> str:
 
 
 def render_config(project_dir: Path, config_path: Path, templates_dir: str | None = None,
-                  env: Mapping[str, str] | None = None) -> str:
-    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`)."""
+                  env: Mapping[str, str] | None = None, unset_env: list | None = None) -> str:
+    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`).
+
+    `unset_env`, when given, receives the environment variables the templates read but found unset or empty."""
+    from werf_core.config.env_hints import with_env_hint
     from werf_core.config.gotemplate import render_werf_config
     templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
+    reads: list = [] if unset_env is None else unset_env
     # the engine reads a relative config path as relative to the project dir; ours may be relative to the cwd
-    return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env)
+    try:
+        return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env, reads)
+    except ConfigError as err:
+        raise with_env_hint(err, reads) from None
 
 
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
@@ -78,11 +87,16 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
     project_dir = Path(project_dir)
     config_path = find_config_file(project_dir, config)
     source = read_config_source(config_path)
-    rendered = render_config(project_dir, config_path, templates_dir, env)
+    unset_env: list = []
+    rendered = render_config(project_dir, config_path, templates_dir, env, unset_env)
     if render_dump_path is not None:
         Path(render_dump_path).write_text(rendered)
-    return parse_werf_config(rendered, source_text=source, config_path=display_path(project_dir, config_path),
-                             project_dir=project_dir, project_name_override=project_name_override)
+    try:
+        return parse_werf_config(rendered, source_text=source, config_path=display_path(project_dir, config_path),
+                                 project_dir=project_dir, project_name_override=project_name_override)
+    except ConfigError as err:
+        from werf_core.config.env_hints import with_env_hint
+        raise with_env_hint(err, unset_env) from None
 
 
 def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",

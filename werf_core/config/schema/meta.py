@@ -51,6 +51,13 @@ def _duration(value: Any) -> Any:
 GoDuration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
+def _whole_number(value: Any) -> Any:
+    """`configVersion: 1.0` is 1 for werf (Go's YAML decoder stores a whole float in an int field)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 class DeployTemplates(WerfModel):
     """`deploy:` — templates for the Helm release name and Kubernetes namespace."""
 
@@ -139,7 +146,7 @@ class Cleanup(WerfModel):
 class Meta(SourceAware):
     """The meta document (`configVersion: 1` and `project: NAME`)."""
 
-    config_version: StrictInt
+    config_version: Annotated[StrictInt, BeforeValidator(_whole_number)]
     project: YamlStr
     deploy: DeployTemplates | None = None
     cleanup: Cleanup | None = None
