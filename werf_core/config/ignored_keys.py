@@ -1,0 +1,66 @@
+"""Valid werf 1.2/2.x keys that builds here do not act on, named in one warning so nothing is ignored silently.
+
+Some keys configure features outside this product (deploy, Helm, the git worktree policy of werf's own runner);
+others shape builds in ways not implemented yet. The config keeps them (validated, shown by `werf config render`);
+`ignored_keys_warning` names those a config actually sets, once per load. A key leaves `IMAGE_KEYS_NOT_HONOURED`
+when the build starts honouring it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+# (key, "is it set to something that would change the build?")
+IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
+    ("platform", lambda model: bool(model.platform)),
+    ("cacheVersion", lambda model: model.cache_version is not None),
+    ("final", lambda model: getattr(model, "final", True) is False),
+    ("disableGitAfterPatch", lambda model: getattr(model, "disable_git_after_patch", False)),
+    ("dependencies", lambda model: bool(model.dependencies)),
+    ("imageSpec", lambda model: getattr(model, "image_spec", None) is not None),
+    ("secrets", lambda model: bool(model.secrets)),
+    ("staged", lambda model: getattr(model, "staged", False)),
+    ("contextAddFiles", lambda model: bool(getattr(model, "context_add_files", ()))),
+)
+
+WARNING_PREFIX = "WARNING: werf.yaml sets werf 1.2/2.x keys that this build does not act on"
+
+
+def meta_keys_not_honoured(meta: Any) -> list[str]:
+    keys = list(meta.ignored_settings())
+    build = meta.build
+    if build is not None:
+        if build.platform:
+            keys.append("build.platform")
+        if build.cache_version is not None:
+            keys.append("build.cacheVersion")
+        if build.image_spec is not None and any(key == "imageSpec" for key, _ in IMAGE_KEYS_NOT_HONOURED):
+            keys.append("build.imageSpec")
+    return keys
+
+
+def image_keys_not_honoured(model: Any) -> list[str]:
+    return [key for key, is_set in IMAGE_KEYS_NOT_HONOURED if key in _field_aliases(model) and is_set(model)]
+
+
+def _field_aliases(model: Any) -> set[str]:
+    return {field.alias or name for name, field in type(model).model_fields.items()}
+
+
+def ignored_keys_warning(meta: Any, models: Iterable[Any]) -> str | None:
+    """One line naming every ignored key the config sets, or None."""
+    parts = []
+    meta_keys = meta_keys_not_honoured(meta)
+    if meta_keys:
+        parts.append(", ".join(meta_keys))
+    for model in models:
+        keys = image_keys_not_honoured(model)
+        if keys:
+            kind = "artifact" if model.is_artifact else "image"
+            name = "~" if model.name is None else model.name
+            parts.append(f'{kind} "{name}": ' + ", ".join(keys))
+    if not parts:
+        return None
+    return (f"{WARNING_PREFIX} (accepted, validated and shown by `werf config render`, otherwise ignored): "
+            + "; ".join(parts))
