@@ -53,8 +53,11 @@ class WerfConfig:
         model = self.require(name)
         if model.is_artifact:
             return None
+        own = getattr(model, "image_spec", None)
         build = self.meta.build
-        return merged_with_defaults(getattr(model, "image_spec", None), build.image_spec if build else None)
+        if build is None or not getattr(model, "final", True):  # werf applies the defaults to final images only
+            return own
+        return merged_with_defaults(own, build.image_spec)
 
     def artifact_names(self) -> list[str]:
         return [artifact.name for artifact in self.artifacts]

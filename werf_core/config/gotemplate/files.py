@@ -184,6 +184,11 @@ class Files(GoObject):
         full = self._resolve(rel, ".Files.Exists")
         return os.path.isfile(full)
 
+    def is_dir(self, rel: str) -> bool:
+        """werf 1.2's `.Files.IsDir`: the path is a directory of the project."""
+        full = self._resolve(rel, ".Files.IsDir")
+        return os.path.isdir(full)
+
     def glob(self, pattern: str) -> dict:
         if pattern == "" or os.path.isabs(pattern):
             raise GoError(f".Files.Glob {quote(pattern)}: give a pattern relative to the project directory "
@@ -214,4 +219,5 @@ Files.go_methods = {
     "Get": GoFunc(Files.get, ("any", "string"), name="Get"),
     "Glob": GoFunc(Files.glob, ("any", "string"), name="Glob"),
     "Exists": GoFunc(Files.exists, ("any", "string"), name="Exists"),
+    "IsDir": GoFunc(Files.is_dir, ("any", "string"), name="IsDir"),
 }
