@@ -3,7 +3,7 @@
 Some keys configure features outside this product (deploy, Helm, the git worktree policy of werf's own runner);
 others shape builds in ways not implemented yet. The config keeps them (validated, shown by `werf config render`);
 `ignored_keys_warning` names those a config actually sets, once per load. A key leaves `IMAGE_KEYS_NOT_HONOURED`
-when the build starts honouring it.
+when the build starts honouring it (`imageSpec` and `build.imageSpec` have: they shape the published image).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("final", lambda model: getattr(model, "final", True) is False),
     ("disableGitAfterPatch", lambda model: getattr(model, "disable_git_after_patch", False)),
     ("dependencies", lambda model: bool(model.dependencies)),
-    ("imageSpec", lambda model: getattr(model, "image_spec", None) is not None),
     ("secrets", lambda model: bool(model.secrets)),
     ("staged", lambda model: getattr(model, "staged", False)),
     ("contextAddFiles", lambda model: bool(getattr(model, "context_add_files", ()))),
@@ -35,8 +34,6 @@ def meta_keys_not_honoured(meta: Any) -> list[str]:
             keys.append("build.platform")
         if build.cache_version is not None:
             keys.append("build.cacheVersion")
-        if build.image_spec is not None and any(key == "imageSpec" for key, _ in IMAGE_KEYS_NOT_HONOURED):
-            keys.append("build.imageSpec")
     return keys
 
 
