@@ -18,7 +18,8 @@ IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("final", lambda model: getattr(model, "final", True) is False),
     ("disableGitAfterPatch", lambda model: getattr(model, "disable_git_after_patch", False)),
     ("dependencies", lambda model: bool(model.dependencies)),
-    ("secrets", lambda model: bool(model.secrets)),
+    # secrets are honoured for stapel images (mounted for user stages); not (yet) for Dockerfile images
+    ("secrets", lambda model: bool(model.secrets) and hasattr(model, "dockerfile")),
     ("staged", lambda model: getattr(model, "staged", False)),
     ("contextAddFiles", lambda model: bool(getattr(model, "context_add_files", ()))),
 )

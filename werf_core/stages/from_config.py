@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from werf_core.builders.secrets import SecretSpec
 from werf_core.errors import ConfigError
 from werf_core.stages.spec import USER_STAGES, DockerSpec, ImageSpec, ImportSpec, MountSpec, UserStageSpec
 
@@ -50,6 +51,7 @@ def _image_spec(model) -> ImageSpec:
             to=i.to or i.add, include_paths=tuple(i.include_paths), exclude_paths=tuple(i.exclude_paths),
             owner=i.owner or "", group=i.group or "", stage=i.stage or "") for i in model.imports),
         docker=_docker(getattr(model, "docker", None)),
+        secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from werf_core.builders.secrets import SecretSpec
+
 USER_STAGES = ("beforeInstall", "install", "beforeSetup", "setup")
 
 
@@ -71,6 +73,7 @@ class ImageSpec:
     user_stages: dict[str, UserStageSpec] = field(default_factory=dict)
     imports: tuple[ImportSpec, ...] = ()
     docker: DockerSpec | None = None
+    secrets: tuple[SecretSpec, ...] = ()       # build secrets, mounted at /run/secrets for user stages only
     source_path: str = ""                      # werf.yaml path, for messages
     source_line: int = 0
 
