@@ -17,7 +17,8 @@ IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("cacheVersion", lambda model: model.cache_version is not None),
     ("final", lambda model: getattr(model, "final", True) is False),
     ("disableGitAfterPatch", lambda model: getattr(model, "disable_git_after_patch", False)),
-    ("dependencies", lambda model: bool(model.dependencies)),
+    # dependencies are honoured for stapel images (ENV set by the import stages); not (yet) for Dockerfile images
+    ("dependencies", lambda model: bool(model.dependencies) and hasattr(model, "dockerfile")),
     # secrets are honoured for stapel images (mounted for user stages); not (yet) for Dockerfile images
     ("secrets", lambda model: bool(model.secrets) and hasattr(model, "dockerfile")),
     ("staged", lambda model: getattr(model, "staged", False)),

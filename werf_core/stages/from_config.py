@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from werf_core.builders.secrets import SecretSpec
+from werf_core.config.schema.imports import is_external_reference
 from werf_core.errors import ConfigError
 from werf_core.stages.spec import USER_STAGES, DockerSpec, ImageSpec, ImportSpec, MountSpec, UserStageSpec
 
@@ -17,6 +18,15 @@ def image_spec(model) -> ImageSpec:
 def _image_spec(model) -> ImageSpec:
     from werf_core.git import GitMapping
 
+    external = [i.source_name for i in getattr(model, "imports", ()) if i.from_ is not None
+                and is_external_reference(i.source_name)]
+    if external:
+        source = model.source
+        raise ConfigError(f"image {model.name or '~'}: imports from external images ({external[0]}) are not built "
+                          f"by werf-prefect yet", path=source.path if source else None,
+                          line=source.line if source else None,
+                          hint="build the external image's files into an image of werf.yaml (`from: IMAGE:TAG`) "
+                               "and import from that")
     if not hasattr(model, "from_latest"):  # a Dockerfile image
         source = model.source
         raise ConfigError(f"image {model.name or '~'}: Dockerfile images are not built by werf-prefect yet",
@@ -52,9 +62,18 @@ def _image_spec(model) -> ImageSpec:
             owner=i.owner or "", group=i.group or "", stage=i.stage or "") for i in model.imports),
         docker=_docker(getattr(model, "docker", None)),
         secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
+        image_dependencies=_dependencies(model),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
+
+
+def _dependencies(model) -> tuple:
+    from werf_core.stages.dependency_env import PLACEMENTS, DependencySpec
+    return tuple(DependencySpec(image=d.image, placement=PLACEMENTS[("before", d.before) if d.before
+                                                                    else ("after", d.after)],
+                                imports=tuple((i.type, i.target) for i in d.imports))
+                 for d in getattr(model, "dependencies", ()))
 
 
 def _docker(docker) -> DockerSpec | None:

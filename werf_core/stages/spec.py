@@ -74,6 +74,7 @@ class ImageSpec:
     imports: tuple[ImportSpec, ...] = ()
     docker: DockerSpec | None = None
     secrets: tuple[SecretSpec, ...] = ()       # build secrets, mounted at /run/secrets for user stages only
+    image_dependencies: tuple[Any, ...] = ()   # werf_core.stages.dependency_env.DependencySpec records
     source_path: str = ""                      # werf.yaml path, for messages
     source_line: int = 0
 
@@ -83,7 +84,7 @@ class ImageSpec:
 
     def dependencies(self) -> set[str]:
         """Names of the images/artifacts this one is built from or imports from."""
-        deps = {i.source for i in self.imports}
+        deps = {i.source for i in self.imports} | {d.image for d in self.image_dependencies}
         if self.from_image:
             deps.add(self.from_image)
         return deps
