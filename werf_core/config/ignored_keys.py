@@ -8,6 +8,7 @@ when the build starts honouring it (`imageSpec` and `build.imageSpec` have: they
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -40,11 +41,13 @@ def meta_keys_not_honoured(meta: Any) -> list[str]:
 
 
 def image_keys_not_honoured(model: Any) -> list[str]:
-    return [key for key, is_set in IMAGE_KEYS_NOT_HONOURED if key in _field_aliases(model) and is_set(model)]
+    aliases = _field_aliases(type(model))
+    return [key for key, is_set in IMAGE_KEYS_NOT_HONOURED if key in aliases and is_set(model)]
 
 
-def _field_aliases(model: Any) -> set[str]:
-    return {field.alias or name for name, field in type(model).model_fields.items()}
+@functools.cache
+def _field_aliases(model_class: type) -> frozenset[str]:
+    return frozenset(field.alias or name for name, field in model_class.model_fields.items())
 
 
 def ignored_keys_warning(meta: Any, models: Iterable[Any]) -> str | None:
