@@ -339,3 +339,22 @@ def test_newer_keys_in_the_wrong_place_say_where_they_belong(body, message):
 def test_secrets_in_the_meta_section_point_at_images():
     err = meta_error("secrets:\n- env: A\n")
     assert "`secrets` is a werf key of stapel image sections" in err.message and err.line == 3
+
+
+# --- cache versions reach the stage digests ----------------------------------------------------------------------------
+
+def test_cache_versions_extend_the_from_digest_input_only_when_set():
+    from werf_core.stages.from_config import image_spec
+    plain = load("image: app\nfrom: alpine\nfromCacheVersion: x\n").images[0]
+    assert image_spec(plain).from_cache_version == "x"                     # configs without cacheVersion: unchanged
+    own = load("image: app\nfrom: alpine\nfromCacheVersion: x\ncacheVersion: 2\n").images[0]
+    both = load(META_HEAD + "build:\n  cacheVersion: b1\n" + IMAGE + "cacheVersion: 2\n", meta=False).images[0]
+    build_only = load(META_HEAD + "build:\n  cacheVersion: b1\n" + IMAGE, meta=False).images[0]
+    versions = {image_spec(m).from_cache_version for m in (plain, own, both, build_only)}
+    assert len(versions) == 4
+    assert both.cache_versions == ("b1", "2") and build_only.cache_versions == ("b1",)
+
+
+def test_intermediate_images_are_named_for_the_publisher():
+    config = load("image: a\nfrom: alpine\nfinal: false\n---\nimage: b\nfrom: alpine\n---\nartifact: c\nfrom: alpine\n")
+    assert config.intermediate_image_names() == frozenset({"a"})

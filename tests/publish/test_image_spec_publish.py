@@ -30,6 +30,10 @@ def config(project: str, base: str, *, author: str = "Ops <ops@example.com>") ->
       ENV: {{BUILD_ONLY: "1", KEEP: "yes"}}
       LABEL: {{maintainer: someone, obsolete.label: x}}
     ---
+    image: helper
+    from: {base}
+    final: false
+    ---
     image: api
     from: {base}
     imageSpec:
@@ -97,6 +101,9 @@ def test_published_images_carry_their_image_spec(route, git_repo, project_name, 
     assert app["Author"] == "Ops <ops@example.com>"
     assert app["Config"]["Labels"]["org.example/team"] == "core" and app["Config"]["Labels"]["maintainer"] == "someone"
     assert "BUILD_ONLY=1" in app["Config"]["Env"]
+
+    assert not registry.tags(f"{project_name}/helper")           # final: false is never published
+    assert "helper" not in read_report(tmp_path / "p.json")["Images"]
 
     position = registry.log_position()
     result = werf(args, home_a)

@@ -3,7 +3,8 @@
 Some keys configure features outside this product (deploy, Helm, the git worktree policy of werf's own runner);
 others shape builds in ways not implemented yet. The config keeps them (validated, shown by `werf config render`);
 `ignored_keys_warning` names those a config actually sets, once per load. A key leaves `IMAGE_KEYS_NOT_HONOURED`
-when the build starts honouring it (`imageSpec` and `build.imageSpec` have: they shape the published image).
+when the build starts honouring it (`imageSpec` and `build.imageSpec` have: they shape the published image; so has `final: false`, which is never
+published; `secrets` and `dependencies` of stapel images are honoured by the user and import stages).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from typing import Any
 # (key, "is it set to something that would change the build?")
 IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("platform", lambda model: bool(model.platform)),
-    ("cacheVersion", lambda model: model.cache_version is not None),
-    ("final", lambda model: getattr(model, "final", True) is False),
+    ("cacheVersion", lambda model: model.cache_version is not None and hasattr(model, "dockerfile")),
     ("disableGitAfterPatch", lambda model: getattr(model, "disable_git_after_patch", False)),
     # dependencies are honoured for stapel images (ENV set by the import stages); not (yet) for Dockerfile images
     ("dependencies", lambda model: bool(model.dependencies) and hasattr(model, "dockerfile")),
@@ -29,14 +29,14 @@ IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
 WARNING_PREFIX = "WARNING: werf.yaml sets werf 1.2/2.x keys that this build does not act on"
 
 
-def meta_keys_not_honoured(meta: Any) -> list[str]:
+def meta_keys_not_honoured(meta: Any, dockerfile_images: bool = False) -> list[str]:
     keys = list(meta.ignored_settings())
     build = meta.build
     if build is not None:
         if build.platform:
             keys.append("build.platform")
-        if build.cache_version is not None:
-            keys.append("build.cacheVersion")
+        if build.cache_version is not None and dockerfile_images:
+            keys.append("build.cacheVersion (for Dockerfile images)")
     return keys
 
 
@@ -52,8 +52,9 @@ def _field_aliases(model_class: type) -> frozenset[str]:
 
 def ignored_keys_warning(meta: Any, models: Iterable[Any]) -> str | None:
     """One line naming every ignored key the config sets, or None."""
+    models = list(models)
     parts = []
-    meta_keys = meta_keys_not_honoured(meta)
+    meta_keys = meta_keys_not_honoured(meta, any(hasattr(m, "dockerfile") for m in models))
     if meta_keys:
         parts.append(", ".join(meta_keys))
     for model in models:

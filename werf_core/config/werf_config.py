@@ -28,6 +28,11 @@ class WerfConfig:
             for warning in section.model.warnings():
                 if warning not in warnings:
                     warnings.append(warning)
+        build_cache_version = meta.build.cache_version if meta.build is not None else None
+        if build_cache_version:
+            for section in sections:
+                if hasattr(section.model, "_build_cache_version"):
+                    section.model._build_cache_version = build_cache_version
         ignored = ignored_keys_warning(meta, [section.model for section in sections])
         if ignored:
             warnings.append(ignored)
@@ -58,6 +63,11 @@ class WerfConfig:
         if build is None or not getattr(model, "final", True):  # werf applies the defaults to final images only
             return own
         return merged_with_defaults(own, build.image_spec)
+
+    def intermediate_image_names(self) -> frozenset[str | None]:
+        """Images marked `final: false` (werf 1.2): built for other images, never published."""
+        return frozenset(model.name for model in self.all() if not model.is_artifact and not getattr(model, "final",
+                                                                                                        True))
 
     def artifact_names(self) -> list[str]:
         return [artifact.name for artifact in self.artifacts]

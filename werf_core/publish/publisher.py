@@ -38,7 +38,8 @@ class Publisher:
     def __init__(self, *, project: str, storage, sync, images_repo: ImagesRepo, tag_plan: TagPlan, registry,
                  records, progress, project_commit: str = "", docker_client_factory: Callable[[], object],
                  docker_config: str | None = None,
-                 image_specs: Mapping[str | None, ImageSpec | None] | None = None) -> None:
+                 image_specs: Mapping[str | None, ImageSpec | None] | None = None,
+                 intermediate_images: frozenset[str | None] = frozenset()) -> None:
         self.project = project
         self.storage = storage
         self.sync = sync
@@ -53,12 +54,14 @@ class Publisher:
         # imageSpec (with the meta build.imageSpec defaults merged) per image name: applied to the published config
         self.image_specs = {name: spec for name, spec in (image_specs or {}).items()
                             if spec is not None and edit_document(spec)}
+        # `final: false` (werf 1.2): built for other images only, never published
+        self.intermediate_images = intermediate_images
 
     def publish(self, images) -> PublishReport:
         """Publish every non-artifact ImageResult of `images`."""
         report = PublishReport()
         for image in images:
-            if image.is_artifact:
+            if image.is_artifact or image.name in self.intermediate_images:
                 continue
             report.tags.extend(self.publish_image(image))
         return report

@@ -50,7 +50,7 @@ def _image_spec(model) -> ImageSpec:
         from_image=base_name,
         from_image_is_artifact=bool(base_name) and not model.from_image,
         from_latest=model.from_latest,
-        from_cache_version=model.from_cache_version or "",
+        from_cache_version=_from_cache_version(model),
         mounts=tuple(MountSpec(to=m.to, kind=m.from_ or "custom", from_path=m.from_path or "") for m in model.mount),
         git=tuple(GitMapping.from_config(g) for g in model.git),
         builder=builder,
@@ -66,6 +66,15 @@ def _image_spec(model) -> ImageSpec:
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
+
+
+def _from_cache_version(model) -> str:
+    """fromCacheVersion, extended by werf 1.2's build.cacheVersion / cacheVersion: the `from` digest covers them, so
+    every stage of the image (digests chain) changes with them. Unchanged for configs that set neither."""
+    extra = getattr(model, "cache_versions", ())
+    if not extra:
+        return model.from_cache_version or ""
+    return "\n".join([model.from_cache_version or "", *(f"cacheVersion={v}" for v in extra)])
 
 
 def _dependencies(model) -> tuple:

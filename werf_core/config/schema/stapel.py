@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictBool, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, StrictBool, model_validator
 
 from werf_core.config.schema.base import NonEmptyStr, SourceAware, YamlStr, describe_value, werf_error
 from werf_core.config.schema.builders import Ansible, Shell
@@ -66,6 +66,13 @@ class StapelBase(SourceAware):
     secrets: tuple[BuildSecret, ...] = ()
 
     is_artifact: ClassVar[bool] = False
+    # the meta section's build.cacheVersion, given to every image when the config is assembled
+    _build_cache_version: str | None = PrivateAttr(default=None)
+
+    @property
+    def cache_versions(self) -> tuple[str, ...]:
+        """build.cacheVersion and the image's cacheVersion (werf 1.2+), those that are set, in that order."""
+        return tuple(v for v in (self._build_cache_version, self.cache_version) if v)
 
     @model_validator(mode="after")
     def _base_rules(self) -> StapelBase:
