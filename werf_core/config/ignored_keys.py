@@ -13,6 +13,8 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pydantic import BaseModel
+
 # (key, "is it set to something that would change the build?")
 IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("platform", lambda model: bool(model.platform)),
@@ -40,13 +42,13 @@ def meta_keys_not_honoured(meta: Any, dockerfile_images: bool = False) -> list[s
     return keys
 
 
-def image_keys_not_honoured(model: Any) -> list[str]:
+def image_keys_not_honoured(model: BaseModel) -> list[str]:
     aliases = _field_aliases(type(model))
     return [key for key, is_set in IMAGE_KEYS_NOT_HONOURED if key in aliases and is_set(model)]
 
 
 @functools.cache
-def _field_aliases(model_class: type) -> frozenset[str]:
+def _field_aliases(model_class: type[BaseModel]) -> frozenset[str]:
     return frozenset(field.alias or name for name, field in model_class.model_fields.items())
 
 
