@@ -19,7 +19,6 @@ from pydantic import BaseModel
 IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("platform", lambda model: bool(model.platform)),
     ("cacheVersion", lambda model: model.cache_version is not None and hasattr(model, "dockerfile")),
-    ("disableGitAfterPatch", lambda model: getattr(model, "disable_git_after_patch", False)),
     # dependencies are honoured for stapel images (ENV set by the import stages); not (yet) for Dockerfile images
     ("dependencies", lambda model: bool(model.dependencies) and hasattr(model, "dockerfile")),
     # secrets are honoured for stapel images (mounted for user stages); not (yet) for Dockerfile images

@@ -63,6 +63,7 @@ def _image_spec(model) -> ImageSpec:
         docker=_docker(getattr(model, "docker", None)),
         secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
         image_dependencies=_dependencies(model),
+        disable_git_after_patch=getattr(model, "disable_git_after_patch", False),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )

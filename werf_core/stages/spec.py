@@ -75,6 +75,7 @@ class ImageSpec:
     docker: DockerSpec | None = None
     secrets: tuple[SecretSpec, ...] = ()       # build secrets, mounted at /run/secrets for user stages only
     image_dependencies: tuple[Any, ...] = ()   # werf_core.stages.dependency_env.DependencySpec records
+    disable_git_after_patch: bool = False      # werf 1.2: no gitCache / gitLatestPatch stages
     source_path: str = ""                      # werf.yaml path, for messages
     source_line: int = 0
 
