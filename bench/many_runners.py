@@ -159,7 +159,8 @@ def main() -> None:
             forget_images(client, shared.name)
             with ThreadPoolExecutor(max_workers=args.runners) as pool:
                 builds = list(pool.map(
-                    lambda n: run_build(shared, homes[n], shared_stages, sync, work / f"r{n}-{round_}.json"),
+                    lambda n, round_=round_: run_build(shared, homes[n], shared_stages, sync,
+                                                       work / f"r{n}-{round_}.json"),
                     range(args.runners)))
             concurrent.extend(builds)
             print(f"commit {round_ + 1}/{args.commits}: lone {alone[-1].seconds:.1f} s, concurrent "

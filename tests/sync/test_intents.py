@@ -32,8 +32,8 @@ def locker(request, tmp_path):
         yield distributed
         distributed.close()
         return
-    from tests.sync.conftest import _cluster_target, _delete_namespace
     from tests.support.kube_emulator import KubeEmulator
+    from tests.sync.conftest import _cluster_target, _delete_namespace
     from werf_core.sync.configmap_store import ShardedConfigMapAnnotationsStore
     if request.param == "cluster":
         target = _cluster_target()

@@ -101,15 +101,16 @@ class StagesStorageManager:
 
     # ---------------------------------------------------------------- helpers
     def _described(self, entry: Any) -> list[StageDescription]:
-        result = []
+        result: list[StageDescription] = []
         for stage_id in entry.ids:
             cached = entry.descriptions.get(stage_id)
             if cached is not None and self._trusted(cached):
                 with self._lock:
-                    description = self._descriptions.setdefault(stage_id, cached)
-            else:
-                description = self.describe(stage_id, must_exist=True)
-            result.append(description)
+                    result.append(self._descriptions.setdefault(stage_id, cached))
+                continue
+            described = self.describe(stage_id, must_exist=True)
+            assert described is not None, "must_exist raises instead of answering None"
+            result.append(described)
         return result
 
     def _trusted(self, description: StageDescription) -> bool:

@@ -40,7 +40,7 @@ SHARD_HEX_DIGITS = 2
 SHARDS = 16 ** SHARD_HEX_DIGITS
 LEGACY_DATA_KEY = "stagesStorageCache"       # werf v1.1's single document in werf-<project>
 PART_OF_LABEL = {"app.kubernetes.io/part-of": "werf-prefect"}
-_HEX_PREFIX = re.compile(r"^[0-9a-f]{%d}" % SHARD_HEX_DIGITS)
+_HEX_PREFIX = re.compile(rf"^[0-9a-f]{{{SHARD_HEX_DIGITS}}}")
 
 
 def config_map_name(project: str) -> str:
@@ -91,9 +91,8 @@ class KubernetesStagesStorageCache(StagesStorageCache):
             data = self._read_shard(name)
         else:
             with self._reading(name):     # images built in parallel read a shard they share once, not each
-                data = self._snapshotted(name)
-                if data is None:
-                    data = self._read_shard(name)
+                known = self._snapshotted(name)
+                data = known if known is not None else self._read_shard(name)
         return CacheEntry.parse(data.get(digest))
 
     def get_stages(self, project: str, digest: str) -> list[StageID] | None:
