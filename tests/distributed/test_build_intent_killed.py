@@ -17,7 +17,7 @@ from collections import Counter
 
 import pytest
 
-from tests.distributed.test_lock_holder_killed import WERF, cached_digests, config, stage_done_times
+from tests.distributed.test_lock_holder_killed import WERF, StderrTail, cached_digests, config, stage_done_times
 from tests.support.kube_emulator import KubeEmulator
 from tests.support.project import make_project, werf_env
 
@@ -57,12 +57,12 @@ def test_a_runner_killed_while_holding_a_build_intent_is_replaced_within_the_lea
 
         waiter = subprocess.Popen(args + ["--report-path", str(tmp_path / "b.json")], env=werf_env(tmp_path / "b"),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4)
-        assert waiter.poll() is None, waiter.communicate()
+        tail = StderrTail(waiter)
+        assert tail.wait_for("waiting for another runner"), "".join(tail.lines)
         os.kill(holder.pid, signal.SIGKILL)
         killed_at = time.time()
         holder.wait(10)
-        _, err = waiter.communicate(timeout=300)
+        err = tail.text()
         assert waiter.returncode == 0, err
         events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
         waits = [e["message"] for e in events if e.get("event") == "info" and "waiting for another runner" in e["message"]]

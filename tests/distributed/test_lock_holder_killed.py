@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -60,6 +61,39 @@ def cached_digests(emulator: KubeEmulator, project: str) -> dict[str, list]:
     return entries
 
 
+class StderrTail:
+    """Reads a process's stderr as it comes, so a test can wait for a line before acting (under load, a fixed sleep
+    is either too short or wastes time)."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.proc = proc
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stderr:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+
+    def wait_for(self, *needles: str, timeout: float = 120) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not any(n in line for line in self.lines for n in needles):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.proc.poll() is not None and not self._thread.is_alive()):
+                    return False
+                self._changed.wait(min(remaining, 0.5))
+            return True
+
+    def text(self, timeout: float = 300) -> str:
+        self.proc.wait(timeout)
+        self._thread.join(10)
+        return "".join(self.lines)
+
+
 def stage_done_times(stderr: str) -> dict[str, float]:
     times = {}
     for line in stderr.splitlines():
@@ -92,15 +126,14 @@ def test_killed_lock_holder_is_taken_over_within_15_seconds(git_repo, registry, 
 
         waiter = subprocess.Popen(args + ["--report-path", str(tmp_path / "b.json")], env=werf_env(tmp_path / "b"),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3)                      # B built its first stage and now waits for A's lock
-        assert waiter.poll() is None
+        tail = StderrTail(waiter)
+        # B waits for A's build intent (or, had it built the stage itself, for A's publication lock)
+        assert tail.wait_for("waiting for another runner", "Waiting for locked"), "".join(tail.lines)
         os.kill(holder.pid, signal.SIGKILL)
         killed_at = time.time()
         holder.wait(10)
-        _, err = waiter.communicate(timeout=300)
+        err = tail.text()
         assert waiter.returncode == 0, err
-        # B waits for A's build intent (or, had it built the stage itself, for A's publication lock)
-        assert "waiting for another runner" in err or "Waiting for locked" in err
         done = stage_done_times(err)
         assert done["from"] - killed_at < 15, f"B published {done['from'] - killed_at:.1f}s after the kill"
 
