@@ -95,6 +95,7 @@ class Build:
     ok: bool
     stages: list[dict] = field(default_factory=list)
     error: str = ""
+    conveyor_seconds: float = 0.0      # the build itself, without process start-up and opening the project
 
 
 def run_build(project: GitProject, home: Path, stages: str, sync: str, report: Path) -> Build:
@@ -109,7 +110,7 @@ def run_build(project: GitProject, home: Path, stages: str, sync: str, report: P
         return Build(seconds, False, error=done.stderr[-2000:])
     data = json.loads(report.read_text())
     stages = [s for image in data["images"].values() for s in image["stages"]]
-    return Build(seconds, True, stages)
+    return Build(seconds, True, stages, conveyor_seconds=float(data.get("seconds") or 0.0))
 
 
 def stage_seconds(builds: list[Build], status: str) -> float:
@@ -197,6 +198,11 @@ def main() -> None:
     print(f"| median build, lone runner                 | {median_alone:>8.2f} s |             |")
     print(f"| median build, concurrent runners          | {median_concurrent:>8.2f} s |             |")
     print(f"| concurrent / lone                         | {median_concurrent / median_alone:>8.2f} × | ≤ 1.5 ×     |")
+    conveyor_concurrent = statistics.median(b.conveyor_seconds for b in concurrent)
+    conveyor_alone = statistics.median(b.conveyor_seconds for b in alone)
+    print(f"| median conveyor time (no start-up), lone  | {conveyor_alone:>8.2f} s |             |")
+    print(f"| median conveyor time, concurrent runners  | {conveyor_concurrent:>8.2f} s |             |")
+    print(f"| concurrent / lone (conveyor time)         | {conveyor_concurrent / conveyor_alone:>8.2f} × |             |")
 
 
 if __name__ == "__main__":

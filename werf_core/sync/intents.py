@@ -62,11 +62,15 @@ class IntentOutcome(Generic[T]):
 
 class BuildIntents:
     def __init__(self, locker: Locker, lock_name: Callable[[str], str], *, poll: float = DEFAULT_POLL,
-                 timeout: float | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 retake_every: float | None = None, timeout: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        """`poll`: how often a waiter looks for the published stage; `retake_every`: how often it tries the intent
+        itself (default: every poll) — a lease acquisition attempt costs more than a cache read, and only matters
+        when the holder died, which a lease reveals only after its TTL anyway."""
         self.locker = locker
         self.lock_name = lock_name
         self.poll = poll
+        self.retake_every = poll if retake_every is None else max(poll, retake_every)
         self.timeout = timeout
         self.clock = clock
         self.sleep = sleep
@@ -93,14 +97,17 @@ class BuildIntents:
         if on_wait is not None:
             on_wait(f"{what}: waiting for another runner that is building stage {digest} "
                     f'(build intent "{name}" in {self.locker.describe()}; up to {timeout:g} s)')
+        last_try = started
         while True:
             self.sleep(self.poll)
             found = find_published()
             if found is not None:
                 return IntentOutcome(found, waited=True)
-            handle = self.locker.acquire(name, non_blocking=True)
-            if handle is not None:
-                return IntentOutcome(None, waited=True, handle=handle)
+            if self.clock() - last_try >= self.retake_every - 1e-3:
+                last_try = self.clock()
+                handle = self.locker.acquire(name, non_blocking=True)
+                if handle is not None:
+                    return IntentOutcome(None, waited=True, handle=handle)
             waited = self.clock() - started
             if waited >= timeout:
                 raise LockError(

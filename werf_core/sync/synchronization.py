@@ -109,7 +109,7 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     intent_locker = DistributedLocker(intent_store, timings=replace(
         timings, optimistic_retry=min(timings.optimistic_retry, 0.1)))
     intents = BuildIntents(intent_locker, lambda digest: lock_names.build_intent_lock_name(
-        project, digest, kubernetes=True), poll=min(timings.poll_period, 0.5))
+        project, digest, kubernetes=True), poll=min(timings.poll_period, 0.5), retake_every=timings.poll_period)
     return Synchronization(address.text, project, locker, cache, is_kubernetes=True, intents=intents,
                            _on_close=[locker.close, intent_locker.close])
 
