@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.distributed_build import BenchRegistry, forget_images  # noqa: E402
+from bench.distributed_build import BenchRegistry  # noqa: E402
+from bench.many_runners import forget_images  # noqa: E402
 
 WERF = str(Path(sys.executable).with_name("werf"))
 

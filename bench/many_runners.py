@@ -40,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.distributed_build import BenchRegistry, forget_images  # noqa: E402
+from bench.distributed_build import BenchRegistry  # noqa: E402
 
 WERF = str(Path(sys.executable).with_name("werf"))
 
@@ -111,6 +111,21 @@ def run_build(project: GitProject, home: Path, stages: str, sync: str, report: P
     data = json.loads(report.read_text())
     stages = [s for image in data["images"].values() for s in image["stages"]]
     return Build(seconds, True, stages, conveyor_seconds=float(data.get("seconds") or 0.0))
+
+
+def forget_images(client, project: str) -> None:
+    """Remove the project's images from the engine, children first; images that vanish meanwhile (other processes
+    cleaning up) are fine — the low-level listing avoids the SDK's per-image inspect, which fails on those."""
+    import docker.errors
+    for _ in range(20):
+        images = client.api.images(filters={"label": f"werf={project}"}, all=True)
+        if not images:
+            return
+        for image in images:
+            try:
+                client.api.remove_image(image["Id"], force=True)
+            except docker.errors.APIError:
+                pass
 
 
 def stage_seconds(builds: list[Build], status: str) -> float:

@@ -310,6 +310,9 @@ class Conveyor:
             if intent.found is None and intent.waited:
                 # the builder we waited for released or lost its intent: it may still have published
                 intent.found = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest, fresh=True))
+                if intent.found is None:
+                    self.progress.info(f"{job.image}/{job.stage}: the runner that was building stage {job.digest} "
+                                       "gave up (failed, or stopped renewing its intent); building it here")
             yield intent
 
     def build_stage_image(self, job: StageJob) -> str:
