@@ -42,32 +42,35 @@ class ConfigMapAnnotationsStore:
             raise RecordVersionChanged(key) from None
 
 
-class BucketedConfigMapStore:
-    """Lease records spread over `buckets` ConfigMaps `<prefix>-<n>` by their key (our stage in-use leases).
+class ShardedConfigMapAnnotationsStore:
+    """Lease records spread over several ConfigMaps by the first hex digit of their key's hash.
 
-    Builds hold one in-use lease per stage digest and renew each every few seconds; in the project's single ConfigMap
-    (which also carries the stages-storage cache) every such write would conflict with every other. Spread by key,
-    writes about different digests never conflict, and a write sends a small object, not the cache.
+    Every write to one ConfigMap changes its resourceVersion, so with all records on one object every runner's
+    acquire, renewal and release conflicts with everybody else's. werf's own locks must stay on `werf-<project>`
+    (werf v1.1 looks there); records only werf-prefect uses (build intents) need not, and spread over 16 objects
+    they rarely collide.
     """
 
-    def __init__(self, api: KubeApi, namespace: str, prefix: str, buckets: int = 32) -> None:
+    def __init__(self, api: KubeApi, namespace: str, config_map_prefix: str, shards: int = 16) -> None:
+        self.api = api
         self.namespace = namespace
-        self.prefix = prefix
-        self.buckets = buckets
-        self._stores = [ConfigMapAnnotationsStore(api, namespace, f"{prefix}-{n}") for n in range(buckets)]
-
-    def _store(self, key: str) -> ConfigMapAnnotationsStore:
-        tail = key.rsplit("/", 1)[-1]
-        try:
-            return self._stores[int(tail[:8], 16) % self.buckets]
-        except ValueError:
-            return self._stores[sum(key.encode()) % self.buckets]
+        self.config_map_prefix = config_map_prefix
+        self.shards = shards
+        self._stores = [ConfigMapAnnotationsStore(api, namespace, f"{config_map_prefix}-{n:x}") for n in range(shards)]
 
     def describe(self) -> str:
-        return f"ConfigMaps {self.prefix}-0..{self.buckets - 1} in namespace {self.namespace}"
+        return f"ConfigMaps {self.config_map_prefix}-* in namespace {self.namespace} at {self.api.server}"
+
+    def store_for(self, key: str) -> ConfigMapAnnotationsStore:
+        digest = key.rsplit("/", 1)[-1]
+        try:
+            index = int(digest[:4], 16)
+        except ValueError:
+            index = sum(digest.encode())
+        return self._stores[index % self.shards]
 
     def get_value(self, key: str) -> StoreValue:
-        return self._store(key).get_value(key)
+        return self.store_for(key).get_value(key)
 
     def put_value(self, key: str, read: StoreValue, data: str) -> None:
-        self._store(key).put_value(key, read, data)
+        self.store_for(key).put_value(key, read, data)

@@ -21,7 +21,8 @@ from werf_core.gopath import climbs_out
 WERF_ERROR = "werf"
 
 
-def werf_error(message: str, *, key: str | None = None, hint: str | None = None) -> PydanticCustomError:
+def werf_error(message: str, *, key: str | tuple[str | int, ...] | None = None,
+               hint: str | None = None) -> PydanticCustomError:
     """A rule violation with werf's wording. `key` names the key (inside the failing mapping) to point at."""
     # the text travels in the context: a message template would try to format braces in user values
     return PydanticCustomError(WERF_ERROR, "{message}", {"message": message, "key": key, "hint": hint})
