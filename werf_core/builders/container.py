@@ -27,6 +27,10 @@ from werf_core.errors import BuildError
 CONTAINER_NAME_PREFIX = "werf.build."
 BUILD_DIR_IN_CONTAINER = "/.werf/build"
 FAILED_MARKER = "__WERF_FAILED_STEP__"
+# `<marker> key=value` lines of the build output become labels of the committed image (facts only the container
+# can learn, e.g. the numeric IDs of owner names); they are not shown as output
+LABEL_MARKER = "__WERF_LABEL__"
+REPORTABLE_LABEL_PREFIX = "werf-owner-id-"   # the only labels a build's output may set: user commands print too
 OUTPUT_TAIL_LINES = 30
 
 
@@ -146,7 +150,8 @@ class ContainerRunner:
             container_id = created["Id"]
             self._active.add(container_id)
             self.client.api.start(container_id)
-            tail = self._stream_output(container_id)
+            reported: dict[str, str] = {}
+            tail = self._stream_output(container_id, reported)
             exit_code = self.client.api.wait(container_id)["StatusCode"]
             if exit_code != 0:
                 if describe_failure is not None:
@@ -154,7 +159,7 @@ class ContainerRunner:
                     raise BuildError(f"stage {stage}: {describe_failure(output)}",
                                      hint="fix the task in werf.yaml; nothing was saved to the stages storage")
                 raise self._failure(stage, instructions, exit_code, tail)
-            labels = {**instructions.labels}
+            labels = {**reported, **instructions.labels}
             result = self.client.api.commit(
                 container_id, conf={"Labels": labels},
                 changes=commit_changes(parent, instructions, run_as_root))
@@ -174,20 +179,27 @@ class ContainerRunner:
                     pass
             shutil.rmtree(work, ignore_errors=True)
 
-    def _stream_output(self, container_id: str) -> deque[str]:
+    def _stream_output(self, container_id: str, reported: dict[str, str]) -> deque[str]:
         tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         pending = b""
         for chunk in self.client.api.logs(container_id, stream=True, follow=True):
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for raw in lines:
-                self._emit(raw, tail)
+                self._emit(raw, tail, reported)
         if pending:
-            self._emit(pending, tail)
+            self._emit(pending, tail, reported)
         return tail
 
-    def _emit(self, raw: bytes, tail: deque[str]) -> None:
+    def _emit(self, raw: bytes, tail: deque[str], reported: dict[str, str]) -> None:
         line = raw.decode(errors="replace").rstrip("\r")
+        if line.startswith(LABEL_MARKER + " "):
+            key, sep, value = line[len(LABEL_MARKER) + 1:].partition("=")
+            key, value = key.strip(), value.strip()
+            if sep and key.startswith(REPORTABLE_LABEL_PREFIX) and value.isdigit() and len(key) < 128 \
+                    and len(reported) < 256:
+                reported[key] = value
+            return
         tail.append(line)
         if self.on_output and not line.startswith(FAILED_MARKER):  # the marker is ours, not the user's output
             self.on_output(line)
