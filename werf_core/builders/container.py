@@ -179,6 +179,43 @@ class ContainerRunner:
                     pass
             shutil.rmtree(work, ignore_errors=True)
 
+    def run_command(self, from_image: str, argv: list[str], *, stage: str, env: list[str], user: str,
+                    workdir: str, network: str = "none", extra_hosts: list[str] | None = None) -> str:
+        """A Dockerfile RUN: `argv` directly in a container of `from_image` (no toolchain, no mounts, so nothing of
+        ours lands in the image), as `user` in `workdir`; return the committed image ID. The committed config is
+        the container's and must be replaced by the caller (it carries the build args and the command)."""
+        import docker.errors
+
+        container_id = None
+        try:
+            host_config = self.client.api.create_host_config(network_mode=network,
+                                                             extra_hosts=extra_hosts or None)
+            created = self.client.api.create_container(
+                from_image, name=random_container_name(), entrypoint=[], command=argv, environment=env,
+                user=user or None, working_dir=workdir or "/", labels={"werf": self.project},
+                host_config=host_config, network_disabled=network == "none")
+            container_id = created["Id"]
+            self._active.add(container_id)
+            self.client.api.start(container_id)
+            tail = self._stream_output(container_id, {})   # a user's output never sets labels here
+            exit_code = self.client.api.wait(container_id)["StatusCode"]
+            if exit_code != 0:
+                output = "\n".join("    " + line for line in tail)
+                raise BuildError(f"stage {stage}: the command returned a non-zero code: {exit_code}"
+                                 + (f"\n  output (last lines):\n{output}" if output else ""),
+                                 hint="fix the RUN instruction; nothing was saved to the stages storage")
+            return str(self.client.api.commit(container_id)["Id"])
+        except docker.errors.APIError as err:
+            raise BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
+                             hint="check `docker info` and the daemon log") from None
+        finally:
+            if container_id is not None:
+                self._active.discard(container_id)
+                try:
+                    self.client.api.remove_container(container_id, force=True, v=True)
+                except docker.errors.APIError:
+                    pass
+
     def _stream_output(self, container_id: str, reported: dict[str, str]) -> deque[str]:
         tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         pending = b""

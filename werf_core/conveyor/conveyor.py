@@ -227,8 +227,12 @@ class Conveyor:
 
     # ---------------------------------------------------------------- one image
     def build_image(self, spec: ImageSpec) -> ImageResult:
-        git = self.git_binder(spec)
         image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
+        if spec.dockerfile is not None:
+            # the Dockerfile-image path: one stage per instruction (werf_core/conveyor/dockerfile_image.py)
+            from werf_core.conveyor.dockerfile_image import build_dockerfile_image
+            return self._image_done(spec, build_dockerfile_image(self, spec, image_tmp))
+        git = self.git_binder(spec)
         prev: StageResult | None = None
         stages: list[StageResult] = []
         provisional = False  # dry run: an earlier git stage's image (and so the commits it records) is only predicted
@@ -252,6 +256,9 @@ class Conveyor:
             provisional = provisional or (result.status == PLANNED and kind.git_related)
             stages.append(result)
             prev = result
+        return self._image_done(spec, stages)
+
+    def _image_done(self, spec: ImageSpec, stages: list[StageResult]) -> ImageResult:
         if not stages:
             raise BuildError(f"image {spec.display_name} has no stages")
         image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
@@ -323,6 +330,9 @@ class Conveyor:
 
     def build_stage_image(self, job: StageJob) -> str:
         """Build the stage on top of the previous stage image; return the local image ID (not yet published)."""
+        if job.ctx.spec.dockerfile is not None:
+            from werf_core.conveyor.dockerfile_image import build_in_engine
+            return build_in_engine(self, job)
         ctx = job.ctx
         recipe: BuildRecipe = job.kind.recipe(ctx)
         base = self._build_base(job)

@@ -81,11 +81,15 @@ class ConfigChanges:
     volumes: list[str] = field(default_factory=list)
     healthcheck: dict[str, Any] | None = None
     created_by: str = ""                                           # the history entry's text
+    # the whole runtime config, replacing the parent's before the changes above apply (Dockerfile instructions:
+    # the planner computes the exact config, including what a field-wise change cannot express, e.g. Cmd reset)
+    runtime: dict[str, Any] | None = None
 
 
 def apply_changes(runtime: dict[str, Any], changes: ConfigChanges) -> dict[str, Any]:
     """The `config` section (Env, Cmd, Labels, ...) after `changes`; `runtime` is not modified."""
-    result = copy.deepcopy(runtime) if runtime else {}
+    base = changes.runtime if changes.runtime is not None else runtime
+    result = copy.deepcopy(base) if base else {}
     env_list: list[str] = list(result.get("Env") or [])
     for key, raw in changes.env:
         value = expand_variables(raw, env_mapping(env_list))

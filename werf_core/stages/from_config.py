@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from werf_core.errors import ConfigError
-from werf_core.stages.spec import USER_STAGES, DockerSpec, ImageSpec, ImportSpec, MountSpec, UserStageSpec
+from werf_core.stages.spec import (
+    USER_STAGES,
+    DockerfileSpec,
+    DockerSpec,
+    ImageSpec,
+    ImportSpec,
+    MountSpec,
+    UserStageSpec,
+)
 
 
 def image_spec(model) -> ImageSpec:
@@ -17,10 +25,7 @@ def _image_spec(model) -> ImageSpec:
     from werf_core.git import GitMapping
 
     if not hasattr(model, "from_latest"):  # a Dockerfile image
-        source = model.source
-        raise ConfigError(f"image {model.name or '~'}: Dockerfile images are not built by werf-prefect yet",
-                          path=source.path if source else None, line=source.line if source else None,
-                          hint="describe the image with the stapel directives (from, git, shell/ansible, docker)")
+        return _dockerfile_spec(model)
     builder, stages, cache_version = "", {}, ""
     if model.shell is not None:
         builder, cache_version = "shell", model.shell.cache_version or ""
@@ -53,6 +58,28 @@ def _image_spec(model) -> ImageSpec:
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
+
+
+def _dockerfile_spec(model) -> ImageSpec:
+    source = model.source
+    args = tuple((str(k), _arg_text(v)) for k, v in (model.args or {}).items())
+    return ImageSpec(
+        name=model.name,
+        dockerfile=DockerfileSpec(dockerfile=model.dockerfile, context=model.context or ".",
+                                  target=model.target or "", args=args, add_host=tuple(model.add_host),
+                                  network=model.network or "", ssh=model.ssh or ""),
+        source_path=source.path if source else "",
+        source_line=source.line if source else 0,
+    )
+
+
+def _arg_text(value) -> str:
+    """Build argument values as werf passes them: YAML scalars in their string form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _docker(docker) -> DockerSpec | None:

@@ -56,6 +56,19 @@ class UserStageSpec:
 
 
 @dataclass(frozen=True)
+class DockerfileSpec:
+    """An image built from a Dockerfile: paths relative to the project directory."""
+
+    dockerfile: str
+    context: str = "."
+    target: str = ""
+    args: tuple[tuple[str, str], ...] = ()
+    add_host: tuple[str, ...] = ()
+    network: str = ""
+    ssh: str = ""
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     name: str | None                           # None for the nameless image
     is_artifact: bool = False
@@ -71,6 +84,7 @@ class ImageSpec:
     user_stages: dict[str, UserStageSpec] = field(default_factory=dict)
     imports: tuple[ImportSpec, ...] = ()
     docker: DockerSpec | None = None
+    dockerfile: DockerfileSpec | None = None   # a Dockerfile image (then no stapel directives)
     source_path: str = ""                      # werf.yaml path, for messages
     source_line: int = 0
 

@@ -1,0 +1,166 @@
+"""The Dockerfile-image path of the conveyor, beside the stapel one.
+
+A Dockerfile image is planned once (werf_core.dockerfile.plan), then every needed Dockerfile stage is walked in
+order and every instruction becomes one conveyor stage with its own digest, selected, built and published by the
+conveyor's per-stage algorithm exactly like a stapel stage. `FROM <stage>` continues that stage's chain;
+`COPY --from=<stage>` depends on the digest of that stage's last instruction.
+
+What the engine builds here: FROM (a config-only `docker load` on the base image), RUN (a container on the parent
+stage, committed, then its config replaced by the planned one so no build argument or command leaks into it), and —
+only when layer-native stages are unavailable — the other instructions (their layer loaded onto the parent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werf_core import BUILD_CACHE_VERSION, paths
+from werf_core.builders.container import ContainerRunner
+from werf_core.dockerfile.context import BuildContext
+from werf_core.dockerfile.errors import DockerfileError
+from werf_core.dockerfile.plan import Plan, load_plan
+from werf_core.hashing import sha3_224_hash
+from werf_core.layers.config import append_layer, canonical_json
+from werf_core.layers.engine_archive import write_load_archive
+from werf_core.layers.recipe import build_layer
+from werf_core.stages.base import StageContext
+from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStepKind, dockerfile_text
+from werf_core.stages.spec import ImageSpec
+from werf_core.storage.base import StageDescription
+from werf_core.storage.local import engine_config
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.conveyor import Conveyor, StageJob
+    from werf_core.conveyor.results import StageResult
+
+
+def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
+    """Independent of the instruction's position: the same instruction on the same parent is the same stage."""
+    if prev is None:
+        return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies)
+    return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, prev.digest)
+
+
+def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]:
+    assert spec.dockerfile is not None
+    root = Path(conveyor.project_dir)
+    path = root / spec.dockerfile.dockerfile
+    context_dir = (root / spec.dockerfile.context).resolve()
+    try:
+        context_dir.relative_to(root.resolve())
+    except ValueError:
+        raise DockerfileError("the build context is outside the project directory", path=str(context_dir)) from None
+    text = dockerfile_text(path, root)
+
+    def base_config(reference: str) -> dict[str, Any]:
+        image = conveyor.ensure_base_image(reference, spec)
+        return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
+
+    plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
+                     target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
+    for stage in plan.stages:
+        if stage.is_scratch:
+            raise DockerfileError("FROM scratch is not supported by werf-prefect yet", path=plan.path,
+                                  line=stage.line)
+    return plan, BuildContext.open(context_dir)
+
+
+def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path) -> list[StageResult]:
+    from werf_core.conveyor.conveyor import StageJob
+    plan, context = plan_image(conveyor, spec)
+    finals: dict[int, StageResult] = {}
+    results: list[StageResult] = []
+
+    def lookup(index: int) -> tuple[StageDescription, str]:
+        result = finals[index]
+        return result.description, result.digest
+
+    for stage in plan.stages:
+        prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
+        kinds: list[DockerfileFromKind | DockerfileStepKind] = []
+        if stage.base_image is not None:
+            kinds.append(DockerfileFromKind(plan=plan, stage=stage))
+        kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup)
+                     for step in stage.steps)
+        for kind in kinds:
+            ctx = StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
+                               prev_built=prev.description if prev else None, source_image=conveyor.source_image,
+                               export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
+                               werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+            Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
+            digest = dockerfile_digest(kind.dependencies(ctx), prev)
+            job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=conveyor.project,
+                           stages_storage=conveyor.storage.address)
+            prev = conveyor.stage_runner.run_stage(conveyor, job)
+            results.append(prev)
+        assert prev is not None
+        finals[stage.index] = prev
+    target = finals[plan.target.index]
+    if not results or results[-1] is not target:
+        results.append(target)
+    return results
+
+
+# ---------------------------------------------------------------------- engine builds
+def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
+    """The local image of a Dockerfile stage built with the engine (not yet published)."""
+    kind = job.kind
+    if isinstance(kind, DockerfileFromKind):
+        assert kind.stage.base_image is not None
+        base = conveyor.ensure_base_image(kind.stage.base_image, job.ctx.spec)
+        info = conveyor.client.api.inspect_image(base)
+        runtime = dict(info.get("Config") or {})
+        runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
+        config = engine_config(info)
+        config["config"] = runtime
+        return _load(conveyor, job, config, None)
+    assert isinstance(kind, DockerfileStepKind) and job.ctx.prev_built is not None
+    parent = conveyor.storage.fetch(conveyor.project, job.ctx.prev_built)
+    run = kind.step.run
+    if run is not None:
+        runner = ContainerRunner(conveyor.client, project=conveyor.project, toolchain_container="",
+                                 on_output=lambda line: conveyor.progress.stage_output(job, line))
+        conveyor._runners.append(runner)
+        try:
+            network = "none" if run.network == "none" else (job.ctx.spec.dockerfile.network if job.ctx.spec.dockerfile
+                                                          and job.ctx.spec.dockerfile.network else "none")
+            committed = runner.run_command(parent, list(run.argv), stage=f"{job.image}/{job.stage}",
+                                           env=list(run.env), user=run.user, workdir=run.workdir,
+                                           network="host" if run.network == "host" else network,
+                                           extra_hosts=list(job.ctx.spec.dockerfile.add_host)
+                                           if job.ctx.spec.dockerfile else None)
+        finally:
+            conveyor._runners.remove(runner)
+        try:
+            info = conveyor.client.api.inspect_image(committed)
+            runtime = json.loads(json.dumps(kind.step.config))
+            runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
+            config = engine_config(info)
+            config["config"] = runtime
+            return _load(conveyor, job, config, None)
+        finally:
+            conveyor._remove_image(committed)
+    recipe = kind.layer_recipe(job.ctx)
+    assert recipe is not None
+    recipe.changes.labels.update(conveyor._stage_labels(job, {}))
+    layer = build_layer(recipe, Path(job.ctx.tmp_dir) / "layer.tar", compress=False)
+    info = conveyor.client.api.inspect_image(parent)
+    config = append_layer(engine_config(info), layer, recipe.changes, parent_id=info["Id"])
+    return _load(conveyor, job, config, layer)
+
+
+def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any) -> str:
+    config.setdefault("created", "")
+    raw = canonical_json(config)
+    image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="werf-dockerfile-", dir=paths.tmp_dir()) as work:
+        archive = write_load_archive(f"{work}/image.tar", raw, config["rootfs"]["diff_ids"], layer, [])
+        with open(archive, "rb") as data:
+            for _ in conveyor.client.api.load_image(data, quiet=True):
+                pass
+    conveyor.client.api.inspect_image(image_id)
+    return image_id
