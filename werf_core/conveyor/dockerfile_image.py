@@ -90,6 +90,7 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path)
             ctx = StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
                                prev_built=prev.description if prev else None, source_image=conveyor.source_image,
                                export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
+                               stat_paths=lambda d, p: stat_paths(conveyor, d, p),
                                werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
             Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
             digest = dockerfile_digest(kind.dependencies(ctx), prev)
@@ -164,3 +165,46 @@ def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any)
                 pass
     conveyor.client.api.inspect_image(image_id)
     return image_id
+
+
+def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
+               ) -> dict[str, tuple[int, int, int] | None]:
+    """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
+    header from the engine (a directory's content is never streamed)."""
+    import docker.errors
+    local = conveyor.storage.fetch(conveyor.project, description)
+    client = conveyor.client
+    container = client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
+                                            labels={"werf": conveyor.project})
+    result: dict[str, tuple[int, int, int] | None] = {}
+    try:
+        for path in paths:
+            try:
+                stream, _ = client.api.get_archive(container["Id"], path, chunk_size=4096)
+            except docker.errors.NotFound:
+                result[path] = None
+                continue
+            result[path] = _first_header(stream)
+    finally:
+        client.api.remove_container(container["Id"], force=True)
+    return result
+
+
+def _first_header(stream: Any) -> tuple[int, int, int] | None:
+    import io
+    import tarfile
+    buffer = b""
+    try:
+        for chunk in stream:
+            buffer += chunk
+            if len(buffer) >= 64 * 1024:
+                break
+        with tarfile.open(fileobj=io.BytesIO(buffer), mode="r|") as tar:
+            member = tar.next()
+            return (member.mode, member.uid, member.gid) if member is not None else None
+    except tarfile.TarError:
+        return None
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()

@@ -186,6 +186,10 @@ class LayerWriter:
                 self.add_directory(parent, mode=mode, uid=uid, gid=gid)
             parent = posixpath.dirname(parent)
 
+    def entry_names(self) -> list[str]:
+        """The names of the entries added so far (whiteouts excluded)."""
+        return list(self._entries)
+
     @property
     def is_empty(self) -> bool:
         return not self._entries and not self._whiteouts

@@ -50,6 +50,8 @@ class StageContext:
     docker_client: Callable[[], object] | None = None
     werf_home: str = ""
     tmp_dir: str = ""
+    # Dockerfile images: (mode, uid, gid) of paths in a stored stage image, None for a missing path
+    stat_paths: Callable[[StageDescription, list[str]], dict[str, tuple[int, int, int] | None]] | None = None
 
 
 @dataclass

@@ -27,9 +27,6 @@ from werf_core.storage.base import StageDescription
 
 # the stage a COPY --from reads: its last stage image and that stage's digest
 StageLookup = Callable[[int], tuple[StageDescription, str]]
-# an absent placeholder whose whiteout makes the layer applier create a missing directory without touching an
-# existing one (a directory entry would reset an existing directory's mode and owner)
-_ENSURE_DIRECTORY = ".werf-ensure-directory"
 
 
 @dataclass
@@ -82,10 +79,17 @@ class DockerfileStepKind(PlainStage):
             return None
         if self.step.mkdir is not None:
             path = self.step.mkdir
-            if path == "/":
+            chain = [*_ancestors(path), path] if path != "/" else []
+            known = self.parent_stats(ctx, chain)
+            if all(known.get(p) is not None for p in chain):
                 return LayerRecipe(content=None, changes=self.changes())
-            return LayerRecipe(content=lambda writer, _: writer.add_whiteout(posixpath.join(path, _ENSURE_DIRECTORY)),
-                               changes=self.changes())
+
+            def mkdir(writer: LayerWriter, _: contextlib.ExitStack) -> None:
+                for directory in chain:
+                    found = known.get(directory)
+                    mode, uid, gid = found if found is not None else (0o755, 0, 0)
+                    writer.add_directory(directory, mode=mode, uid=uid, gid=gid)
+            return LayerRecipe(content=mkdir, changes=self.changes())
         if self.step.copy is not None:
             return LayerRecipe(content=lambda writer, resources: self.write_copy(ctx, writer, resources),
                                changes=self.changes())
@@ -154,7 +158,27 @@ class DockerfileStepKind(PlainStage):
                 writer.add_file(entry.target, (lambda e=entry: self.context.open_file(e)), size=entry.size,
                                 mode=mode, uid=uid, gid=gid)
         if not self.context_entries() and not copy.heredocs:
-            writer.add_whiteout(posixpath.join(copy.dest, _ENSURE_DIRECTORY))
+            writer.add_directory(copy.dest, mode=0o755, uid=uid, gid=gid)
+        self.write_parents(ctx, writer, uid, gid)
+
+    def parent_stats(self, ctx: StageContext, paths: list[str]) -> dict[str, tuple[int, int, int] | None]:
+        if not paths or ctx.prev_built is None or ctx.stat_paths is None:
+            return {}
+        return ctx.stat_paths(ctx.prev_built, paths)
+
+    def write_parents(self, ctx: StageContext, writer: LayerWriter, uid: int, gid: int) -> None:
+        """Every ancestor of what the layer adds, with the parent image's attributes when it exists there (an
+        ancestor missing from a layer would be created by the engine with default attributes, hiding the lower
+        one's), or created for the copy (owned by --chown's user, as BuildKit does)."""
+        wanted: set[str] = set()
+        for name in writer.entry_names():
+            wanted.update(_ancestors("/" + name))
+        missing = sorted(p for p in wanted if not writer.has(p))
+        known = self.parent_stats(ctx, missing)
+        for directory in missing:
+            found = known.get(directory)
+            mode, owner, group = found if found is not None else (0o755, uid, gid)
+            writer.add_directory(directory, mode=mode, uid=owner, gid=group)
 
     def extract_archive(self, writer: LayerWriter, resources: contextlib.ExitStack, entry: ContextEntry,
                         uid: int, gid: int) -> None:
@@ -219,6 +243,12 @@ class DockerfileStepKind(PlainStage):
                     data = tar.extractfile(member)
                     writer.add_file(target, data.read() if data else b"", mode=mode, uid=uid, gid=gid,
                                     mtime=member.mtime)
+
+
+def _ancestors(path: str) -> list[str]:
+    """`/a/b/c` → [`/a`, `/a/b`] (the root excluded)."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:n]) for n in range(1, len(parts))]
 
 
 def _is_archive(context: BuildContext, entry: ContextEntry) -> bool:
