@@ -639,10 +639,12 @@ class _StageState:
         else:
             words = self.planner.words(lexer, ins.args, env, ins.line)
         if heredocs:
-            markers = {f"<<{h.name}", f"<<-{h.name}", f"<<\"{h.name}\"", f"<<'{h.name}'", h.name}
+            markers = {m for h in heredocs for m in (f"<<{h.name}", f"<<-{h.name}", f"<<\"{h.name}\"",
+                                                      f"<<'{h.name}'")}
             words = [w for w in words if w not in markers]
             heredocs = tuple(Heredoc(name=h.name, expand=h.expand, chomp=h.chomp,
-                                     content=self.planner.word(lexer, h.content.replace('"', '\\"'), env, ins.line)
+                                     content=self.planner.word(lexer, _literal_quotes(h.content, self.planner.dockerfile.escape),
+                                                              env, ins.line)
                                      if h.expand else h.content) for h in heredocs)
         if len(words) + len(heredocs) < 2 and not (heredocs and len(words) == 1):
             raise self.planner.error(f"{ins.keyword} requires at least two arguments (sources and a destination)",
@@ -683,6 +685,11 @@ class _StageState:
                    (f"stage:{from_stage}" if from_stage is not None else from_image), "chown": chown, "chmod": chmod,
                    "heredocs": [h.content for h in heredocs], "args": self.args_used(lexer)}
         return self.make(ins, payload, copy=copy)
+
+
+def _literal_quotes(text: str, escape: str) -> str:
+    """A heredoc body for substitution: quotes and the escape character stay literal, `$` still expands."""
+    return text.replace(escape, escape * 2).replace('"', escape + '"').replace("'", escape + "'")
 
 
 def _has_glob(path: str) -> bool:
