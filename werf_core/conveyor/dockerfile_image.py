@@ -57,8 +57,7 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
     text = dockerfile_text(path, root)
 
     def base_config(reference: str) -> dict[str, Any]:
-        image = conveyor.ensure_base_image(reference, spec)
-        return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
+        return base_image_config(conveyor, spec, reference)
 
     plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
                      target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
@@ -67,6 +66,25 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
             raise DockerfileError("FROM scratch is not supported by werf-prefect yet", path=plan.path,
                                   line=stage.line)
     return plan, BuildContext.open(context_dir)
+
+
+def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> dict[str, Any]:
+    """The base image's runtime config: from the engine when it has the image, else only the config from its
+    registry (planning and an idle build pull no layer), else pulled."""
+    import docker.errors
+
+    from werf_core.errors import WerfError
+    from werf_core.registry import RegistryClient
+    try:
+        return dict(conveyor.client.api.inspect_image(reference).get("Config") or {})
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        with RegistryClient.from_werf_options() as registry:
+            return dict(registry.get_config(reference).get("config") or {})
+    except (WerfError, OSError, ValueError):
+        image = conveyor.ensure_base_image(reference, spec)
+        return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
 
 
 def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path) -> list[StageResult]:
