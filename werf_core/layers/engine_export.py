@@ -17,6 +17,7 @@ import tarfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from werf_core.layers.writer import GZIP_LEVEL, Layer
 
@@ -56,7 +57,7 @@ class ExportedImage:
     layers: dict[str, Layer]             # diff_id -> gzip'ed blob, for the layers not in `known`
 
 
-def _compress(source: io.BufferedReader | object, target: Path) -> tuple[str, str, int]:
+def _compress(source: IO[bytes], target: Path) -> tuple[str, str, int]:
     """gzip `source` into `target`; (diff_id, digest, size)."""
     tar_hash, blob_hash = hashlib.sha256(), hashlib.sha256()
     size = 0
@@ -75,7 +76,7 @@ def _compress(source: io.BufferedReader | object, target: Path) -> tuple[str, st
 
     with open(target, "wb") as out:
         with gzip.GzipFile(filename="", mode="wb", fileobj=_Sink(), mtime=0, compresslevel=GZIP_LEVEL) as zipped:
-            while block := source.read(_CHUNK):  # type: ignore[attr-defined]
+            while block := source.read(_CHUNK):
                 tar_hash.update(block)
                 zipped.write(block)
     return "sha256:" + tar_hash.hexdigest(), "sha256:" + blob_hash.hexdigest(), size
@@ -100,6 +101,8 @@ def export_layers(client: object, image_id: str, diff_ids: list[str], known: set
                 if expected in known or expected in layers:
                     continue
                 source = tar.extractfile(member)
+                if source is None:
+                    raise ExportError(f"layer {index} of {image_id} is not a regular file in the export")
                 target = work / f"{expected.partition(':')[2]}.tar.gz"
                 diff_id, digest, size = _compress(source, target)
                 if diff_id != expected:
