@@ -41,11 +41,13 @@ class ParentConfig:
     entrypoint: list[str] | None
     cmd: list[str] | None
     user: str
+    env: tuple[str, ...] = ()
 
     @classmethod
     def of_image(cls, client, image: str) -> ParentConfig:
         config = client.api.inspect_image(image).get("Config") or {}
-        return cls(entrypoint=config.get("Entrypoint"), cmd=config.get("Cmd"), user=config.get("User") or "")
+        return cls(entrypoint=config.get("Entrypoint"), cmd=config.get("Cmd"), user=config.get("User") or "",
+                   env=tuple(config.get("Env") or ()))
 
 
 def random_container_name() -> str:
@@ -160,8 +162,13 @@ class ContainerRunner:
                                      hint="fix the task in werf.yaml; nothing was saved to the stages storage")
                 raise self._failure(stage, instructions, exit_code, tail)
             labels = {**reported, **instructions.labels}
+            # the changes apply to `conf`: it carries the parent's environment, so `ENV PATH=/x:$PATH` extends the
+            # inherited PATH (with Labels alone, `$PATH` would expand to nothing)
+            conf: dict = {"Labels": labels}
+            if parent.env:
+                conf["Env"] = list(parent.env)
             result = self.client.api.commit(
-                container_id, conf={"Labels": labels},
+                container_id, conf=conf,
                 changes=commit_changes(parent, instructions, run_as_root))
             return result["Id"]
         except docker.errors.ImageNotFound as err:

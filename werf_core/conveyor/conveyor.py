@@ -32,8 +32,8 @@ from werf_core.hashing import sha3_224_hash
 from werf_core.layers.config import ConfigChanges
 from werf_core.layers.recipe import LayerRecipe, build_layer
 from werf_core.layers.writer import Layer
-from werf_core.stages.owner_ids import report_commands
 from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
+from werf_core.stages.owner_ids import report_commands
 from werf_core.stages.registry import STAGE_KINDS
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription, new_unique_id

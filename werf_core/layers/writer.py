@@ -23,14 +23,15 @@ import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
 GZIP_LEVEL = 6
 _COPY_CHUNK = 1 << 20
 
-DataSource = bytes | Callable[[], BinaryIO]
+# a file's content, or a callable opening it (called once, while the layer is written)
+DataSource = bytes | Callable[[], IO[bytes] | None]
 
 
 class LayerError(ValueError):
@@ -75,7 +76,7 @@ class _Entry:
 class _HashingSink(io.RawIOBase):
     """A write-only stream that hashes and counts what passes through to `target`."""
 
-    def __init__(self, target: BinaryIO) -> None:
+    def __init__(self, target: IO[bytes] | io.RawIOBase | gzip.GzipFile) -> None:
         self.target = target
         self.hash = hashlib.sha256()
         self.size = 0
@@ -106,7 +107,7 @@ class LayerWriter:
         self._closed = False
 
     # ------------------------------------------------------------------ entries
-    def _info(self, name: str, kind: bytes, mode: int, uid: int, gid: int, mtime: int | None) -> tarfile.TarInfo:
+    def _info(self, name: str, kind: bytes, mode: int, uid: int, gid: int, mtime: float | None) -> tarfile.TarInfo:
         info = tarfile.TarInfo(name)
         info.type = kind
         info.mode = mode & 0o7777
@@ -122,7 +123,7 @@ class LayerWriter:
         self._entries[name] = entry
 
     def add_directory(self, name: str, *, mode: int = 0o755, uid: int = 0, gid: int = 0,
-                      mtime: int | None = None) -> None:
+                      mtime: float | None = None) -> None:
         name = normalize_name(name)
         self._put(name, _Entry(self._info(name, tarfile.DIRTYPE, mode, uid, gid, mtime)))
 
@@ -130,7 +131,7 @@ class LayerWriter:
         return normalize_name(name) in self._entries
 
     def add_file(self, name: str, data: DataSource, *, size: int | None = None, mode: int = 0o644, uid: int = 0,
-                 gid: int = 0, mtime: int | None = None) -> None:
+                 gid: int = 0, mtime: float | None = None) -> None:
         """A regular file; `data` is the content, or a callable opening it (then `size` is required)."""
         name = normalize_name(name)
         info = self._info(name, tarfile.REGTYPE, mode, uid, gid, mtime)
@@ -142,14 +143,14 @@ class LayerWriter:
             info.size = size
         self._put(name, _Entry(info, data))
 
-    def add_symlink(self, name: str, target: str, *, uid: int = 0, gid: int = 0, mtime: int | None = None) -> None:
+    def add_symlink(self, name: str, target: str, *, uid: int = 0, gid: int = 0, mtime: float | None = None) -> None:
         name = normalize_name(name)
         info = self._info(name, tarfile.SYMTYPE, 0o777, uid, gid, mtime)
         info.linkname = target
         self._put(name, _Entry(info))
 
     def add_hardlink(self, name: str, target: str, *, mode: int = 0o644, uid: int = 0, gid: int = 0,
-                     mtime: int | None = None) -> None:
+                     mtime: float | None = None) -> None:
         """A hard link to `target`, another entry of this layer (a path from the image root)."""
         name = normalize_name(name)
         info = self._info(name, tarfile.LNKTYPE, mode, uid, gid, mtime)
@@ -157,7 +158,7 @@ class LayerWriter:
         self._put(name, _Entry(info))
 
     def add_special(self, name: str, info: tarfile.TarInfo, *, uid: int = 0, gid: int = 0,
-                    mtime: int | None = None) -> None:
+                    mtime: float | None = None) -> None:
         """A device node or FIFO copied from another tar (its type, mode and device numbers)."""
         name = normalize_name(name)
         if info.type not in (tarfile.CHRTYPE, tarfile.BLKTYPE, tarfile.FIFOTYPE):
@@ -214,7 +215,7 @@ class LayerWriter:
             blob = _HashingSink(raw)
             zipped = gzip.GzipFile(filename="", mode="wb", fileobj=blob, mtime=0,
                                    compresslevel=GZIP_LEVEL) if self.compress else None
-            tar_sink = _HashingSink(zipped if zipped is not None else blob)  # type: ignore[arg-type]
+            tar_sink = _HashingSink(zipped if zipped is not None else blob)
             with tarfile.open(fileobj=tar_sink, mode="w|", format=tarfile.PAX_FORMAT,
                               encoding="utf-8", errors="surrogateescape") as tar:
                 for entry in ordered:
@@ -233,23 +234,26 @@ class LayerWriter:
         elif isinstance(entry.data, bytes):
             tar.addfile(entry.info, io.BytesIO(entry.data))
         else:
-            with entry.data() as stream:
+            stream = entry.data()
+            if stream is None:
+                raise LayerError(f"{entry.info.name}: its source is not a regular file")
+            with stream:
                 tar.addfile(entry.info, _exactly(stream, entry.info.size, entry.info.name))
 
 
 class _exactly(io.RawIOBase):
     """Reads `size` bytes of `stream`, failing loudly when the source is shorter (a changed file)."""
 
-    def __init__(self, stream: BinaryIO, size: int, name: str) -> None:
+    def __init__(self, stream: IO[bytes], size: int, name: str) -> None:
         self.stream, self.left, self.name = stream, size, name
 
     def readable(self) -> bool:
         return True
 
-    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, n: int | None = -1) -> bytes:
         if self.left <= 0:
             return b""
-        want = self.left if n < 0 else min(n, self.left)
+        want = self.left if n is None or n < 0 else min(n, self.left)
         parts: list[bytes] = []
         while want > 0:
             data = self.stream.read(min(want, _COPY_CHUNK))

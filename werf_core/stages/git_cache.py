@@ -9,8 +9,8 @@ from __future__ import annotations
 from werf_core.hashing import sha256_hash
 from werf_core.layers.recipe import LayerRecipe
 from werf_core.stages.base import BuildRecipe, GitRelatedStage, StageContext
-from werf_core.stages.git_patches import base_commit, patch_recipe, patches
 from werf_core.stages.git_layer import patch_layer_recipe
+from werf_core.stages.git_patches import base_commit, patch_recipe, patches
 from werf_core.stages.spec import ImageSpec
 
 PATCH_SIZE_STEP = 1024 * 1024

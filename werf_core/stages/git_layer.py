@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextlib
 import posixpath
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from werf_core.layers.config import ConfigChanges
-from werf_core.layers.recipe import LayerRecipe
+from werf_core.layers.recipe import LayerContent, LayerRecipe
 from werf_core.layers.writer import LayerWriter
 from werf_core.stages.base import StageContext, commit_label, type_label
 from werf_core.stages.git_patches import patches
@@ -61,6 +63,10 @@ def _directories(writer: LayerWriter, mapping: GitMappingRuntime, extract_dir: s
             parent = posixpath.dirname(parent)
 
 
+def member_opener(tar: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[], IO[bytes] | None]:
+    return lambda: tar.extractfile(member)
+
+
 def _copy_tar(writer: LayerWriter, resources: contextlib.ExitStack, tar_path: str, extract_dir: str,
               ids: tuple[int, int]) -> list[str]:
     """The members of a git tar (archive or patch) under `extract_dir`; returns their relative names."""
@@ -77,19 +83,19 @@ def _copy_tar(writer: LayerWriter, resources: contextlib.ExitStack, tar_path: st
         elif member.issym():
             writer.add_symlink(full, member.linkname, uid=uid, gid=gid, mtime=member.mtime)
         else:
-            writer.add_file(full, lambda m=member: tar.extractfile(m), size=member.size,  # type: ignore[misc]
-                            mode=member.mode, uid=uid, gid=gid, mtime=member.mtime)
+            writer.add_file(full, member_opener(tar, member), size=member.size, mode=member.mode, uid=uid, gid=gid,
+                            mtime=member.mtime)
     return names
 
 
-def _archive_content(mapping: GitMappingRuntime, archive: ArchiveData, ids: tuple[int, int]):
+def _archive_content(mapping: GitMappingRuntime, archive: ArchiveData, ids: tuple[int, int]) -> LayerContent:
     def content(writer: LayerWriter, resources: contextlib.ExitStack) -> None:
         names = _copy_tar(writer, resources, archive.tar_path, archive.extract_dir, ids)
         _directories(writer, mapping, archive.extract_dir, names, ids)
     return content
 
 
-def _patch_content(mapping: GitMappingRuntime, patch: PatchData, ids: tuple[int, int]):
+def _patch_content(mapping: GitMappingRuntime, patch: PatchData, ids: tuple[int, int]) -> LayerContent:
     def content(writer: LayerWriter, resources: contextlib.ExitStack) -> None:
         names = _copy_tar(writer, resources, patch.tar_path, patch.extract_dir, ids)
         added = set(names)
@@ -101,7 +107,7 @@ def _patch_content(mapping: GitMappingRuntime, patch: PatchData, ids: tuple[int,
     return content
 
 
-def _chain(parts):
+def _chain(parts: list[LayerContent]) -> LayerContent:
     def content(writer: LayerWriter, resources: contextlib.ExitStack) -> None:
         for part in parts:
             part(writer, resources)
@@ -117,7 +123,7 @@ def _commit_mtime(ctx: StageContext) -> int:
 
 def archive_layer_recipe(ctx: StageContext, work_dir: str) -> LayerRecipe | None:
     labels: dict[str, str] = {}
-    parts = []
+    parts: list[LayerContent] = []
     for mapping in ctx.git:
         ids = owner_ids(ctx, mapping.owner, mapping.group)
         if ids is None:
@@ -133,7 +139,7 @@ def archive_layer_recipe(ctx: StageContext, work_dir: str) -> LayerRecipe | None
 
 def patch_layer_recipe(ctx: StageContext, stage: str) -> LayerRecipe | None:
     labels: dict[str, str] = {}
-    parts = []
+    parts: list[LayerContent] = []
     for mapping, patch in patches(ctx, stage):
         if patch is None:
             continue

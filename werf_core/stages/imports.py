@@ -19,6 +19,7 @@ from werf_core.layers.recipe import LayerRecipe
 from werf_core.layers.writer import LayerWriter
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
 from werf_core.stages.git_apply import owner_checks
+from werf_core.stages.git_layer import member_opener
 from werf_core.stages.owner_ids import resolve
 from werf_core.stages.spec import ImageSpec, ImportSpec
 
@@ -122,14 +123,15 @@ def copy_import(writer: LayerWriter, resources: contextlib.ExitStack, rebased: P
         if member.isdir():
             writer.add_directory(full, mode=member.mode, uid=uid, gid=gid, mtime=member.mtime)
         elif member.issym():
-            writer.add_symlink(full, member.linkname, uid=uid, gid=gid, mtime=member.mtime)
+            # as the container's busybox tar leaves them: links are not chown'ed
+            writer.add_symlink(full, member.linkname, mtime=member.mtime)
         elif member.islnk():
             link = member.linkname.strip("/")
             writer.add_hardlink(full, f"{root}/{link}" if root else link, mode=member.mode, uid=uid, gid=gid,
                                 mtime=member.mtime)
         elif member.isfile():
-            writer.add_file(full, lambda m=member: tar.extractfile(m), size=member.size,  # type: ignore[misc]
-                            mode=member.mode, uid=uid, gid=gid, mtime=member.mtime)
+            writer.add_file(full, member_opener(tar, member), size=member.size, mode=member.mode, uid=uid, gid=gid,
+                            mtime=member.mtime)
         else:
             writer.add_special(full, member, uid=uid, gid=gid)
         writer.ensure_directories(full)

@@ -92,6 +92,11 @@ def _known_layers(registry: Any, stages_repository: str, parent_ref: str) -> tup
     return ref.name, dict(zip(diff_ids, manifest.layers, strict=True))
 
 
+def _mount(registry: Any, source: str, repository: str, descriptor: Descriptor) -> None:
+    restartable(lambda: registry.mount_or_copy_blob(source, repository, descriptor),
+                what=f"mounting blob {descriptor.digest}")
+
+
 def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str, name: str) -> ImageInfo:
     """Publish the engine's image `image_id` as `name`, uploading only the layers the registry does not have."""
     inspect = engine.api.inspect_image(image_id)
@@ -117,8 +122,7 @@ def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str
             descriptor = known[diff_id]
             if source and source != ImageReference.parse(repository).name \
                     and not registry.blob_exists(repository, descriptor.digest):
-                restartable(lambda d=descriptor: registry.mount_or_copy_blob(source, repository, d),
-                            what=f"mounting blob {descriptor.digest}")
+                _mount(registry, source, repository, descriptor)
             layers.append(Descriptor(media_type=layer_type if descriptor.media_type in (DOCKER_LAYER, OCI_LAYER)
                                      else descriptor.media_type, digest=descriptor.digest, size=descriptor.size))
         config_descriptor = registry.upload_blob_restartable(repository, exported.config, config_type)

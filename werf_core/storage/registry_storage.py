@@ -25,12 +25,12 @@ import time
 from collections.abc import Callable
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.writer import Layer
 from werf_core.registry.errors import BrokenImageError, RegistryUnreachableError
 from werf_core.registry.image_info import ImageInfo
 from werf_core.registry.manifest import UnsupportedManifestError
 from werf_core.registry.reference import ImageReference
-from werf_core.layers.config import ConfigChanges
-from werf_core.layers.writer import Layer
 from werf_core.storage.base import BrokenStage, StageDescription
 from werf_core.storage.manifest_cache import ManifestCache
 from werf_core.storage.stage_id import StageID
