@@ -15,6 +15,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from werf_core.dockerfile.ignore import DockerIgnore, _element_regex
 
@@ -143,7 +144,7 @@ class BuildContext:
             raise ContextError(f"{entry.source}: outside the build context")
         return path.read_bytes()
 
-    def open_file(self, entry: ContextEntry):  # type: ignore[no-untyped-def]
+    def open_file(self, entry: ContextEntry) -> BinaryIO:
         path = self._host(entry.source)
         if not self._inside(path):
             raise ContextError(f"{entry.source}: outside the build context")

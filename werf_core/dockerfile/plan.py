@@ -86,6 +86,7 @@ class Stage:
     index: int
     name: str | None
     line: int
+    position: int                 # 1-based position of its FROM in the Dockerfile's instruction list
     base_image: str | None        # an external reference; None with base_stage or for scratch
     base_stage: int | None
     steps: tuple[Step, ...]
@@ -335,7 +336,8 @@ class _Planner:
         state = _StageState(planner=self, stage=source, config=config)
         instructions = [*self.trigger_instructions(triggers, source.from_line), *source.instructions]
         steps = [step for ins in instructions if (step := state.step(ins)) is not None]
-        return Stage(index=source.index, name=source.name, line=source.from_line.line, base_image=base_image,
+        return Stage(index=source.index, name=source.name, line=source.from_line.line,
+                     position=self.positions.get(id(source.from_line), 0), base_image=base_image,
                      base_stage=base_stage, steps=tuple(steps), config=state.config)
 
     def trigger_instructions(self, triggers: list[str], from_line: RawInstruction) -> list[RawInstruction]:
@@ -697,7 +699,8 @@ def _has_glob(path: str) -> bool:
 
 
 def _snapshot(config: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(config))
+    copied: dict[str, Any] = json.loads(json.dumps(config))
+    return copied
 
 
 def _json_list(text: str) -> list[str] | None:

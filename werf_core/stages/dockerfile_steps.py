@@ -9,6 +9,7 @@ COPY/ADD the checksum of exactly the context files it reads, or the digest of th
 from __future__ import annotations
 
 import contextlib
+import functools
 import posixpath
 import tarfile
 from collections.abc import Callable
@@ -18,6 +19,7 @@ from pathlib import Path
 from werf_core.dockerfile.context import BuildContext, ContextEntry, ContextError
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.plan import Plan, Stage, Step
+from werf_core.errors import WerfError
 from werf_core.hashing import sha256_hash
 from werf_core.layers.config import ConfigChanges
 from werf_core.layers.recipe import LayerRecipe
@@ -127,7 +129,7 @@ class DockerfileStepKind(PlainStage):
             return []
         try:
             exported = ctx.export_path(ctx.prev_built, path)
-        except Exception:  # noqa: BLE001 - a missing database means names cannot be resolved
+        except WerfError:  # no such database in the image: names cannot be resolved
             return []
         with tarfile.open(exported) as tar:
             member = tar.next()
@@ -155,7 +157,7 @@ class DockerfileStepKind(PlainStage):
             elif copy.is_add and _is_archive(self.context, entry):
                 self.extract_archive(writer, resources, entry, uid, gid)
             else:
-                writer.add_file(entry.target, (lambda e=entry: self.context.open_file(e)), size=entry.size,
+                writer.add_file(entry.target, functools.partial(self.context.open_file, entry), size=entry.size,
                                 mode=mode, uid=uid, gid=gid)
         if not self.context_entries() and not copy.heredocs:
             writer.add_directory(copy.dest, mode=0o755, uid=uid, gid=gid)
@@ -267,10 +269,7 @@ class DockerfileFromKind(PlainStage):
     stage: Stage
 
     def __post_init__(self) -> None:
-        self.name = f"FROM#{self._position()}"
-
-    def _position(self) -> int:
-        return self.stage.line
+        self.name = f"FROM#{self.stage.position}"
 
     def dependencies(self, ctx: StageContext) -> str:
         return sha256_hash("FROM", self.stage.base_image or "scratch")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from werf_core.errors import ConfigError
 from werf_core.stages.spec import (
     USER_STAGES,
     DockerfileSpec,
