@@ -12,6 +12,8 @@ from typing import Any
 CASES_DIR = Path(__file__).parent / "conformance"
 TARGETS = {"target": "two"}
 BUILD_ARGS = {"arg": {"W": "w-value"}}
+# cases built FROM another case's BuildKit image (its ONBUILD triggers run): case -> (build arg, base case)
+BASED_ON = {"onbuild-child": ("BASE", "onbuild")}
 # files the engine puts into every container: the same for both images, not part of either build
 RUNTIME_PATHS = {".dockerenv", "etc/hosts", "etc/hostname", "etc/resolv.conf", "dev", "proc", "sys"}
 CONFIG_FIELDS = ("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "Volumes", "Labels",
@@ -25,26 +27,35 @@ def cases() -> list[str]:
                   and (not wanted or p.name in wanted))
 
 
-def buildkit_build(case: str, tag: str) -> None:
+def case_args(case: str, tags: dict[str, str]) -> dict[str, str]:
+    args = dict(BUILD_ARGS.get(case, {}))
+    if case in BASED_ON:
+        name, base = BASED_ON[case]
+        args[name] = tags[base]
+    return args
+
+
+def buildkit_build(case: str, tag: str, args: dict[str, str]) -> None:
     command = ["/usr/bin/docker", "build", "--network=none", "-q", "-t", tag, "-f",
                str(CASES_DIR / case / "Dockerfile")]
     if case in TARGETS:
         command += ["--target", TARGETS[case]]
-    for key, value in BUILD_ARGS.get(case, {}).items():
+    for key, value in args.items():
         command += ["--build-arg", f"{key}={value}"]
     command.append(str(CASES_DIR / case))
     subprocess.run(command, check=True, capture_output=True, env={**os.environ, "DOCKER_BUILDKIT": "1"},
                    timeout=300)
 
 
-def werf_config(project: str) -> str:
+def werf_config(project: str, tags: dict[str, str]) -> str:
     docs = [f"project: {project}\nconfigVersion: 1\n"]
     for case in cases():
         doc = f"image: {case}\ndockerfile: {case}/Dockerfile\ncontext: {case}\n"
         if case in TARGETS:
             doc += f"target: {TARGETS[case]}\n"
-        if case in BUILD_ARGS:
-            doc += "args:\n" + "".join(f"  {k}: {v}\n" for k, v in BUILD_ARGS[case].items())
+        args = case_args(case, tags)
+        if args:
+            doc += "args:\n" + "".join(f"  {k}: {v}\n" for k, v in args.items())
         docs.append(doc)
     return "---\n".join(docs)
 

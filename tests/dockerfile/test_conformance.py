@@ -22,13 +22,13 @@ def built(tmp_path_factory, docker_client):
     project = f"t-df-{uuid.uuid4().hex[:8]}"
     work = tmp_path_factory.mktemp("conformance")
     shutil.copytree(support.CASES_DIR, work, dirs_exist_ok=True, symlinks=True)
-    (work / "werf.yaml").write_text(support.werf_config(project))
     report = work / "report.json"
-    tags = {}
+    tags: dict[str, str] = {}
     try:
         for case in support.cases():
             tags[case] = f"werf-df-conformance/{case}:{project}"
-            support.buildkit_build(case, tags[case])
+            support.buildkit_build(case, tags[case], support.case_args(case, tags))
+        (work / "werf.yaml").write_text(support.werf_config(project, tags))
         result = subprocess.run([WERF, "build", "--dir", str(work), "--stages-storage", ":local",
                                  "--report-path", str(report)], capture_output=True, text=True, timeout=600)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
