@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,13 @@ def built(tmp_path_factory, docker_client):
     report = work / "report.json"
     tags: dict[str, str] = {}
     try:
-        for case in support.cases():
-            tags[case] = f"werf-df-conformance/{case}:{project}"
-            support.buildkit_build(case, tags[case], support.case_args(case, tags))
+        tags.update({case: f"werf-df-conformance/{case}:{project}" for case in support.cases()})
+        # BuildKit builds run a few at a time; cases based on another case's image wait for it
+        for wave in ([c for c in support.cases() if c not in support.BASED_ON],
+                     [c for c in support.cases() if c in support.BASED_ON]):
+            with ThreadPoolExecutor(max_workers=3) as pool:
+                list(pool.map(lambda case: support.buildkit_build(case, tags[case], support.case_args(case, tags)),
+                              wave))
         (work / "werf.yaml").write_text(support.werf_config(project, tags))
         result = subprocess.run([WERF, "build", "--dir", str(work), "--stages-storage", ":local",
                                  "--report-path", str(report)], capture_output=True, text=True, timeout=600)

@@ -147,6 +147,7 @@ class DockerfileStepKind(PlainStage):
                             uid=uid, gid=gid)
         if copy.from_stage is not None or copy.from_image is not None:
             self.write_from_image(ctx, writer, resources, uid, gid)
+            self.write_parents(ctx, writer, uid, gid)
             return
         for entry in self.context_entries():
             mode = copy.chmod if copy.chmod is not None else entry.mode
