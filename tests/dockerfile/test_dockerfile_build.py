@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from textwrap import dedent
@@ -19,7 +20,7 @@ from tests.registry_storage.support import (
     werf,
 )
 from tests.support.docker_cleanup import remove_project_images
-from tests.support.project import build, make_project, statuses
+from tests.support.project import build, make_project, run_werf, statuses, werf_env
 
 pytestmark = [pytest.mark.docker]
 BUSYBOX = "werf-prefect/busybox:latest"
@@ -155,3 +156,38 @@ def test_registry_stages_storage_fresh_runner(git_repo, project, registry, regis
 
 def statuses_of(report: dict) -> dict[str, str]:
     return {s["name"]: s["status"] for s in report["images"]["app"]["stages"]}
+
+
+def test_stages_plan_and_stapel_images_on_top_of_a_dockerfile_image(git_repo, werf_home, project, docker_client):
+    """`werf stages plan` lists the instructions; a stapel image uses a Dockerfile image as base and imports from
+    it (and the Dockerfile image's stages are shared, not rebuilt)."""
+    config = werf_yaml(project) + f"""
+    ---
+    image: stapel
+    fromImage: app
+    shell:
+      setup: [cat /app/greeting > /from-dockerfile-image]
+    ---
+    image: importer
+    from: {BUSYBOX}
+    import:
+    - image: app
+      add: /app/artifact
+      to: /imported/artifact
+      after: setup
+    """
+    make_project(git_repo, config, {**FILES, "Dockerfile": DOCKERFILE.format(base=BUSYBOX)})
+    env = werf_env(werf_home)
+    planned = run_werf(["stages", "plan", "--dir", str(git_repo.path), "--stages-storage", ":local", "--output",
+                        "json", "app"], env=env)
+    plan = json.loads(planned.stdout)
+    assert [s["name"] for s in plan["images"]["app"]["stages"]][-3:] == ["COPY#9", "COPY#10", "CMD#11"]
+    assert {s["status"] for s in plan["images"]["app"]["stages"]} <= {"planned", "reused"}
+    _, report = build(git_repo, werf_home)
+    for name, command in (("stapel", "cat /from-dockerfile-image"), ("importer", "cat /imported/artifact")):
+        image = report["images"][name]["stageImage"]
+        out = docker_client.containers.run(image, command=["/bin/sh", "-c", command], remove=True,
+                                           network_disabled=True)
+        assert out.decode() == {"stapel": "hello\n", "importer": "built\n"}[name]
+    _, again = build(git_repo, werf_home)
+    assert {s["status"] for i in again["images"].values() for s in i["stages"]} == {"reused"}
