@@ -22,9 +22,10 @@ from werf_core import BUILD_CACHE_VERSION, paths
 from werf_core.builders.container import ContainerRunner
 from werf_core.dockerfile.context import BuildContext
 from werf_core.dockerfile.errors import DockerfileError
+from werf_core.dockerfile.image_config import scratch_config
 from werf_core.dockerfile.plan import Plan, load_plan
 from werf_core.hashing import sha3_224_hash
-from werf_core.layers.config import append_layer, canonical_json
+from werf_core.layers.config import append_layer, canonical_json, now_rfc3339
 from werf_core.layers.engine_archive import write_load_archive
 from werf_core.layers.recipe import build_layer
 from werf_core.stages.base import StageContext
@@ -61,10 +62,6 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
 
     plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
                      target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
-    for stage in plan.stages:
-        if stage.is_scratch:
-            raise DockerfileError("FROM scratch is not supported by werf-prefect yet", path=plan.path,
-                                  line=stage.line)
     return plan, BuildContext.open(context_dir)
 
 
@@ -100,7 +97,7 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path)
     for stage in plan.stages:
         prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
-        if stage.base_image is not None:
+        if stage.base_stage is None:   # an image or scratch: the chain starts here
             kinds.append(DockerfileFromKind(plan=plan, stage=stage))
         kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup)
                      for step in stage.steps)
@@ -128,6 +125,11 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path)
 def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     """The local image of a Dockerfile stage built with the engine (not yet published)."""
     kind = job.kind
+    if isinstance(kind, DockerfileFromKind) and kind.stage.is_scratch:
+        # an image without layers: BuildKit's empty image (the default PATH) and werf's labels
+        runtime = {**scratch_config(), "Labels": conveyor._stage_labels(job, {})}
+        return _load(conveyor, job, {"architecture": "amd64", "os": "linux", "config": runtime,
+                                     "rootfs": {"type": "layers", "diff_ids": []}, "history": []}, None)
     if isinstance(kind, DockerfileFromKind):
         assert kind.stage.base_image is not None
         base = conveyor.ensure_base_image(kind.stage.base_image, job.ctx.spec)
@@ -173,7 +175,8 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
 
 
 def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any) -> str:
-    config.setdefault("created", "")
+    if not config.get("created"):
+        config["created"] = now_rfc3339()
     raw = canonical_json(config)
     image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
     with tempfile.TemporaryDirectory(prefix="werf-dockerfile-", dir=paths.tmp_dir()) as work:

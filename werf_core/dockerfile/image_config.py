@@ -12,8 +12,8 @@ Config = dict[str, Any]
 
 
 def scratch_config() -> Config:
-    """BuildKit's empty image: only the default PATH."""
-    return {"Env": [f"PATH={DEFAULT_PATH}"]}
+    """BuildKit's empty image: the default PATH, working directory `/`."""
+    return {"Env": [f"PATH={DEFAULT_PATH}"], "WorkingDir": "/"}
 
 
 def inherited(base: Config) -> Config:
