@@ -126,6 +126,11 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     """The local image of a Dockerfile stage built with the engine (not yet published)."""
     kind = job.kind
     if isinstance(kind, DockerfileFromKind) and kind.stage.is_scratch:
+        if not conveyor.storage.is_local():
+            # the engine cannot export an image without layers, which publishing to a registry needs
+            raise DockerfileError("FROM scratch is not supported with a registry stages storage yet",
+                                  path=kind.plan.path, line=kind.stage.line,
+                                  hint="build with --stages-storage :local, or start from a small base image")
         # an image without layers: BuildKit's empty image (the default PATH) and werf's labels
         runtime = {**scratch_config(), "Labels": conveyor._stage_labels(job, {})}
         return _load(conveyor, job, {"architecture": "amd64", "os": "linux", "config": runtime,
