@@ -27,6 +27,7 @@ from werf_core.errors import BuildError
 CONTAINER_NAME_PREFIX = "werf.build."
 BUILD_DIR_IN_CONTAINER = "/.werf/build"
 FAILED_MARKER = "__WERF_FAILED_STEP__"
+STEP_MARKER = "__WERF_STEP__"     # printed before each command, so its output can be shown under the command
 # `<marker> key=value` lines of the build output become labels of the committed image (facts only the container
 # can learn, e.g. the numeric IDs of owner names); they are not shown as output
 LABEL_MARKER = "__WERF_LABEL__"
@@ -65,8 +66,10 @@ def render_script(instructions: ContainerInstructions) -> str:
     lines.append("cd /")
     for index, command in enumerate(instructions.commands):
         lines.append(f"__werf_step={index}")
+        lines.append(f"echo '{STEP_MARKER} {index}'")
         lines.append(command)
     lines.append("__werf_step=")
+    lines.extend(instructions.report_commands)   # werf's own, after the user's commands; they never fail the build
     return "\n".join(lines) + "\n"
 
 
@@ -95,11 +98,13 @@ class ContainerRunner:
     """Builds stage images with the Docker engine."""
 
     def __init__(self, client, *, project: str, toolchain_container: str,
-                 on_output: Callable[[str], None] | None = None) -> None:
+                 on_output: Callable[[str], None] | None = None,
+                 on_step: Callable[[int], None] | None = None) -> None:
         self.client = client
         self.project = project
         self.toolchain_container = toolchain_container
         self.on_output = on_output
+        self.on_step = on_step        # told the index of each command as it starts
         self._active: set[str] = set()
 
     def cancel_all(self) -> None:
@@ -243,6 +248,11 @@ class ContainerRunner:
             if sep and key.startswith(REPORTABLE_LABEL_PREFIX) and value.isdigit() and len(key) < 128 \
                     and len(reported) < 256:
                 reported[key] = value
+            return
+        if line.startswith(STEP_MARKER):     # ours: which command starts now
+            index = line[len(STEP_MARKER):].strip()
+            if self.on_step is not None and index.isdigit():
+                self.on_step(int(index))
             return
         tail.append(line)
         if self.on_output and not line.startswith(FAILED_MARKER):  # the marker is ours, not the user's output

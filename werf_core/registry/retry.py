@@ -86,6 +86,6 @@ def restartable(operation: Callable[[], None], *, what: str, restarts: int = UPL
 
     for attempt in Retrying(stop=stop_after_attempt(restarts + 1), reraise=True,
                             retry=retry_if_exception(passing),
-                            wait=wait_exponential_jitter(initial=base_delay, max=8.0)):
+                            wait=wait_exponential_jitter(multiplier=base_delay, max=8.0, jitter=base_delay)):
         with attempt:
             operation()

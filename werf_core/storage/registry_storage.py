@@ -18,11 +18,12 @@ Many runners share one registry repository; each stage is pushed once and reused
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
 from werf_core.layers.config import ConfigChanges
@@ -231,7 +232,8 @@ class RegistryStagesStorage:
         name = self.stage_image_name(project, stage_id)
         started = time.monotonic()
         self._say(f"Pushing stage {name} ...")
-        info = push_engine_image(self.registry, self.client, local_image_id, self.address, name)
+        with self._publishing(name):
+            info = push_engine_image(self.registry, self.client, local_image_id, self.address, name)
         repository, _, tag = name.rpartition(":")
         self.client.api.tag(local_image_id, repository, tag)  # a later fetch finds it without a pull
         self._say(f"Pushed stage {name} ({time.monotonic() - started:.2f}s)")
@@ -243,14 +245,15 @@ class RegistryStagesStorage:
         """Publish a layer-native stage: `parent` + `layer` + `changes`, without pulling anything or the engine."""
         from werf_core.storage.registry_push import push_layer_stage
         name = self.stage_image_name(project, stage_id)
-        found = self.registry.manifest_and_config(parent.image_name)
-        if found is None or found[0].config.digest != parent.image_id:
-            self.manifest_cache.delete(parent.image_name)
-            raise ShouldResetStagesStorageCache(f"stage {parent.image_name} is no longer in {self.address} "
-                                                "as it was selected")
-        started = time.monotonic()
-        info, config = push_layer_stage(self.registry, self.address, name, parent.image_name, parent.image_id,
-                                        found, layer, changes)
+        with self._publishing(name):
+            found = self.registry.manifest_and_config(parent.image_name)
+            if found is None or found[0].config.digest != parent.image_id:
+                self.manifest_cache.delete(parent.image_name)
+                raise ShouldResetStagesStorageCache(f"stage {parent.image_name} is no longer in {self.address} "
+                                                    "as it was selected")
+            started = time.monotonic()
+            info, config = push_layer_stage(self.registry, self.address, name, parent.image_name, parent.image_id,
+                                            found, layer, changes)
         self._say(f"Pushed stage {name}: {layer.size if layer else 0} byte(s) of layer, no engine "
                   f"({time.monotonic() - started:.2f}s)")
         self.manifest_cache.put(name, info)
@@ -262,6 +265,18 @@ class RegistryStagesStorage:
     @property
     def compresses_layers(self) -> bool:
         return True
+
+    @contextlib.contextmanager
+    def _publishing(self, name: str) -> Iterator[None]:
+        """A registry that stays unreachable through every retry: one clear error (nothing half-written exists:
+        a stage appears only with its manifest, which goes last)."""
+        try:
+            yield
+        except RegistryUnreachableError as err:
+            raise RegistryUnreachableError(
+                f"registry {self.reference.registry} is unreachable: cannot push {name} ({err.message})",
+                hint="check that the registry is running and reachable; nothing half-written is visible in the "
+                     "registry, so rerunning continues where it stopped") from None
 
     def fetch(self, project: str, description: StageDescription) -> str:
         """The stage image in the local engine (pulled only if its image ID is missing); returns its name."""
