@@ -106,7 +106,7 @@ def test_a_changed_build_arg_rebuilds_from_the_run_that_uses_it(git_repo, werf_h
 
 @pytest.mark.parametrize("dockerfile, message", [
     ("FROM {base}\nRUN true\nBOGUS x\n", "Dockerfile:3: unknown instruction: BOGUS"),
-    ("FROM {base}\nCOPY --from=nope /x /y\nRUN true\n", "Dockerfile:2: COPY: --from=nope: copying from an external"),
+    ("FROM {base}\nCOPY --from=127.0.0.1:1/none /x /y\nRUN true\n", "base image '127.0.0.1:1/none'"),
     ("FROM {base}\nENV A=${{B:?must-be-set}}\n", "Dockerfile:2: B: must-be-set"),
     ("FROM {base}\nRUN true\nCOPY missing.txt /m\n", "Dockerfile:3: COPY: missing.txt: not found in the build "
                                                      "context"),

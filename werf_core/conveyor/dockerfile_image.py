@@ -99,7 +99,8 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path)
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
         if stage.base_stage is None:   # an image or scratch: the chain starts here
             kinds.append(DockerfileFromKind(plan=plan, stage=stage))
-        kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup)
+        kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
+                                        image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
                      for step in stage.steps)
         for kind in kinds:
             ctx = StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
@@ -191,6 +192,30 @@ def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any)
                 pass
     conveyor.client.api.inspect_image(image_id)
     return image_id
+
+
+def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path: str) -> Path:
+    """A tar of `path` inside the external image `reference` (COPY --from=<image>); pulled if missing."""
+    import docker.errors
+
+    from werf_core.errors import BuildError
+    image = conveyor.ensure_base_image(reference, spec)
+    client = conveyor.client
+    container = client.api.create_container(image, command=["/.werf/none"], network_disabled=True,
+                                            labels={"werf": conveyor.project})
+    target = Path(tempfile.mkstemp(prefix="copy-from-", suffix=".tar", dir=paths.tmp_dir())[1])
+    try:
+        try:
+            stream, _ = client.api.get_archive(container["Id"], path)
+        except docker.errors.NotFound:
+            raise BuildError(f"COPY --from={reference}: {path} does not exist in the image",
+                             hint="check the COPY source path") from None
+        with open(target, "wb") as f:
+            for chunk in stream:
+                f.write(chunk)
+    finally:
+        client.api.remove_container(container["Id"], force=True)
+    return target
 
 
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]

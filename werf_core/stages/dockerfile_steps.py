@@ -38,6 +38,8 @@ class DockerfileStepKind(PlainStage):
     step: Step
     context: BuildContext
     stage_lookup: StageLookup
+    # a tar of a path inside an external image (COPY --from=<image>), pulled if the engine lacks it
+    image_exporter: Callable[[str, str], Path] | None = None
 
     def __post_init__(self) -> None:
         self.name = self.step.name
@@ -213,22 +215,24 @@ class DockerfileStepKind(PlainStage):
                          uid: int, gid: int) -> None:
         copy = self.step.copy
         assert copy is not None and ctx.export_path is not None
-        if copy.from_stage is not None:
-            source = self.stage_lookup(copy.from_stage)[0]
-        else:
-            raise self.error(f"--from={copy.from_image}: copying from an external image is not supported yet",
-                             hint="add a stage `FROM <image> AS name` and copy --from=name")
         for path in copy.sources:
             if any(c in path for c in "*?["):
                 raise self.error(f"--from: wildcards are not supported yet ({path})")
             absolute = "/" + posixpath.normpath("/" + path).lstrip("/")
-            exported = ctx.export_path(source, absolute)
+            if copy.from_stage is not None:
+                exported = ctx.export_path(self.stage_lookup(copy.from_stage)[0], absolute)
+            else:
+                assert copy.from_image is not None and self.image_exporter is not None
+                exported = self.image_exporter(copy.from_image, absolute)
             tar = resources.enter_context(tarfile.open(exported))
             members = tar.getmembers()
             if not members:
                 continue
             top = members[0]
+            parent = posixpath.dirname(absolute).lstrip("/")
             for member in members:
+                if _engine_runtime_path("/" + posixpath.join(parent, member.name)):
+                    continue
                 rel = posixpath.relpath(member.name, top.name)
                 if top.isdir():
                     if rel == ".":
@@ -246,6 +250,15 @@ class DockerfileStepKind(PlainStage):
                     data = tar.extractfile(member)
                     writer.add_file(target, data.read() if data else b"", mode=mode, uid=uid, gid=gid,
                                     mtime=member.mtime)
+
+
+# what the engine's init layer puts into every container (the export is read through one): never image content
+_RUNTIME_FILES = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "/etc/mtab", "/.dockerenv"})
+
+
+def _engine_runtime_path(path: str) -> bool:
+    path = posixpath.normpath(path)
+    return path in _RUNTIME_FILES or path.startswith(("/dev/", "/proc/", "/sys/"))
 
 
 def _ancestors(path: str) -> list[str]:
