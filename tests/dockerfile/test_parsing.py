@@ -209,3 +209,47 @@ def test_heredoc_run_and_copy():
     assert steps[1].copy is not None and steps[1].copy.heredocs[0].content == "value v\n"
     quoted = plan("FROM img\nCOPY <<EOF /f\nsay 'hi' \"$0\" \\n\nEOF\n").target.steps[0].copy
     assert quoted is not None and quoted.heredocs[0].content == "say 'hi' \"\" \\n\n"
+
+
+# ---------------------------------------------------------------------- build context
+def test_context_checksum_is_the_same_from_git_or_the_files(tmp_path):
+    import subprocess
+
+    from werf_core.conveyor.dockerfile_image import tracked_blobs
+    from werf_core.dockerfile.context import BuildContext, git_blob_id
+    (tmp_path / "ctx" / "sub").mkdir(parents=True)
+    (tmp_path / "ctx" / "a.txt").write_text("a\n")
+    (tmp_path / "ctx" / "sub" / "b.txt").write_text("b\n")
+    (tmp_path / "ctx" / ".dockerignore").write_text("*.log\n")
+    (tmp_path / "ctx" / "x.log").write_text("ignored\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+           "PATH": "/usr/bin:/bin"}
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True, env=env)
+    subprocess.run(["git", "add", "-A"], cwd=tmp_path, check=True, env=env)
+    tracked = tracked_blobs(tmp_path / "ctx")
+    assert tracked["a.txt"] == git_blob_id(b"a\n") and tracked["sub/b.txt"] == git_blob_id(b"b\n")
+    with_git = BuildContext.open(tmp_path / "ctx", tracked)
+    without = BuildContext.open(tmp_path / "ctx")
+    entries = with_git.entries((".",), "/app", True)
+    assert [e.source for e in entries] == [".dockerignore", "a.txt", "sub", "sub/b.txt"]
+    before = with_git.checksum(entries)
+    assert before == without.checksum(without.entries((".",), "/app", True))
+    # a working-tree edit of a tracked file is seen (it is no longer clean)
+    (tmp_path / "ctx" / "a.txt").write_text("edited\n")
+    assert "a.txt" not in tracked_blobs(tmp_path / "ctx")
+    after = BuildContext.open(tmp_path / "ctx", tracked_blobs(tmp_path / "ctx")).checksum(entries)
+    assert after != before and after == without.checksum(entries)
+
+
+def test_context_refuses_missing_sources_and_links_leaving_it(tmp_path):
+    from werf_core.dockerfile.context import BuildContext, ContextError
+    (tmp_path / "ctx").mkdir()
+    (tmp_path / "secret").write_text("outside\n")
+    (tmp_path / "ctx" / "link").symlink_to(tmp_path / "secret")
+    context = BuildContext.open(tmp_path / "ctx")
+    with pytest.raises(ContextError, match="not found"):
+        context.entries(("missing",), "/x", False)
+    with pytest.raises(ContextError, match="outside the build context"):
+        context.entries(("link",), "/x", False)
+    with pytest.raises(ContextError, match="not found"):     # `..` never leaves the context: ../secret is /secret
+        context.entries(("../secret",), "/x", False)

@@ -62,7 +62,34 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
 
     plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
                      target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
-    return plan, BuildContext.open(context_dir)
+    return plan, BuildContext.open(context_dir, tracked_blobs(context_dir))
+
+
+def tracked_blobs(context_dir: Path) -> dict[str, str]:
+    """Context-relative path → git object ID of the files whose working-tree content is their index entry (werf
+    reads tracked files' checksums from git); empty without a repository."""
+    from werf_core.errors import WerfError
+    from werf_core.git import open_local_repository
+    try:
+        repository = open_local_repository(context_dir)
+        top = repository.work_tree
+        if top is None:
+            return {}
+        prefix = context_dir.resolve().relative_to(Path(top).resolve()).as_posix()
+        listed = str(repository.run_git("ls-files", "-s", "-z", "--full-name", "--", prefix, what="ls-files"))
+        changed = set(str(repository.run_git("diff", "--name-only", "-z", "--", prefix, what="diff")).split("\0"))
+    except (WerfError, ValueError):
+        return {}
+    blobs: dict[str, str] = {}
+    start = "" if prefix == "." else prefix + "/"
+    for record in listed.split("\0"):
+        meta, _, path = record.partition("\t")
+        fields = meta.split()
+        if len(fields) != 3 or fields[2] != "0" or path in changed or not path.startswith(start):
+            continue
+        if fields[0] in ("100644", "100755"):
+            blobs[path[len(start):]] = fields[1]
+    return blobs
 
 
 def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> dict[str, Any]:

@@ -45,17 +45,27 @@ def clean_source(source: str) -> str:
     return cleaned or "."
 
 
+def git_blob_id(data: bytes) -> str:
+    """Git's object ID of a blob: what `git ls-files -s` shows for a file with this content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
 class BuildContext:
-    def __init__(self, root: Path, ignore: DockerIgnore) -> None:
+    """`tracked` maps context-relative paths of files whose working-tree content equals their git index entry to
+    that entry's object ID: their checksum needs no read. Other files are hashed into the same git blob ID, so the
+    digest is the same whether a runner has the git repository or only the files."""
+
+    def __init__(self, root: Path, ignore: DockerIgnore, tracked: dict[str, str] | None = None) -> None:
         self.root = root.resolve()
         self.ignore = ignore
+        self.tracked = tracked or {}
         self._listing: list[str] | None = None
 
     @classmethod
-    def open(cls, root: Path) -> BuildContext:
+    def open(cls, root: Path, tracked: dict[str, str] | None = None) -> BuildContext:
         ignore_file = root / ".dockerignore"
         text = ignore_file.read_text() if ignore_file.is_file() and not ignore_file.is_symlink() else ""
-        return cls(root, DockerIgnore.from_text(text))
+        return cls(root, DockerIgnore.from_text(text), tracked)
 
     def _host(self, relative: str) -> Path:
         path = self.root / relative if relative != "." else self.root
@@ -151,13 +161,16 @@ class BuildContext:
         return open(path, "rb")
 
     def checksum(self, entries: list[ContextEntry]) -> str:
-        """SHA-256 over exactly the entries a COPY reads: names, types, modes, link targets and contents."""
+        """SHA-256 over exactly the entries a COPY reads: names, types, modes, link targets and content (as git
+        object IDs, from the git index for clean tracked files)."""
         digest = hashlib.sha256()
         for entry in entries:
             digest.update(f"{entry.source}\0{entry.target}\0{entry.kind}\0{entry.mode:o}\0{entry.link}\0".encode())
             if entry.kind == "file":
-                with self.open_file(entry) as data:
-                    for chunk in iter(lambda: data.read(1 << 20), b""):
-                        digest.update(chunk)
+                blob = self.tracked.get(entry.source)
+                if blob is None:
+                    with self.open_file(entry) as data:
+                        blob = git_blob_id(data.read())
+                digest.update(blob.encode())
             digest.update(b"\n")
         return digest.hexdigest()
