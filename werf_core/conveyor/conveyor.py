@@ -33,7 +33,11 @@ from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildR
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
 from werf_core.fsutil import hold_in_use_marker
 from werf_core.hashing import sha3_224_hash
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.recipe import LayerRecipe, build_layer
+from werf_core.layers.writer import Layer
 from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
+from werf_core.stages.owner_ids import report_commands
 from werf_core.stages.registry import STAGE_KINDS
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription, new_unique_id
@@ -61,6 +65,24 @@ def stage_content_digest(name: str, digest: str, next_deps: str) -> str:
 
 def image_content_digest(last: StageResult) -> str:
     return sha3_224_hash(BUILD_CACHE_VERSION, "imageStages", "", last.digest, last.next_deps)
+
+
+def layer_native_enabled() -> bool:
+    """WERF_LAYER_NATIVE=0 builds every stage in a container (for comparisons and as an escape hatch)."""
+    import os
+    return os.environ.get("WERF_LAYER_NATIVE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass
+class NativeStage:
+    """A stage built without a container: its layer file (None: config-only) and config changes, not yet stored."""
+
+    layer: Layer | None
+    changes: ConfigChanges
+
+    def discard(self) -> None:
+        if self.layer is not None:
+            self.layer.path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -230,8 +252,12 @@ class Conveyor:
 
     # ---------------------------------------------------------------- one image
     def build_image(self, spec: ImageSpec) -> ImageResult:
-        git = self.git_binder(spec)
         image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
+        if spec.dockerfile is not None:
+            # the Dockerfile-image path: one stage per instruction (werf_core/conveyor/dockerfile_image.py)
+            from werf_core.conveyor.dockerfile_image import build_dockerfile_image
+            return self._image_done(spec, build_dockerfile_image(self, spec, image_tmp))
+        git = self.git_binder(spec)
         prev: StageResult | None = None
         stages: list[StageResult] = []
         provisional = False  # dry run: an earlier git stage's image (and so the commits it records) is only predicted
@@ -255,6 +281,9 @@ class Conveyor:
             provisional = provisional or (result.status == PLANNED and kind.git_related)
             stages.append(result)
             prev = result
+        return self._image_done(spec, stages)
+
+    def _image_done(self, spec: ImageSpec, stages: list[StageResult]) -> ImageResult:
         if not stages:
             raise BuildError(f"image {spec.display_name} has no stages")
         image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
@@ -300,14 +329,18 @@ class Conveyor:
             with self._build_intent(job) as intent:
                 if intent.found is not None:
                     return self.finish_stage(job, intent.found, REUSED, started)
-                image_id = self.build_stage_image(job)
+                native = self.layer_native_recipe(job)
+                built: str | NativeStage = self.build_native_stage(job, native) if native is not None \
+                    else self.build_stage_image(job)
                 published = False
                 try:
-                    description, status = self.publish_stage(job, image_id)
+                    description, status = self.publish_stage(job, built)
                     published = status == BUILT
                 finally:
-                    if not published:
-                        self._remove_image(image_id)
+                    if not published and isinstance(built, NativeStage):
+                        built.discard()
+                    elif not published:
+                        self._remove_image(built)
                 return self.finish_stage(job, description, status, started)
 
     @contextmanager
@@ -334,8 +367,25 @@ class Conveyor:
                                        "gave up (failed, or stopped renewing its intent); building it here")
             yield intent
 
+    # ---------------------------------------------------------------- layer-native stages (no container)
+    def layer_native_recipe(self, job: StageJob) -> LayerRecipe | None:
+        """The stage's layer-native recipe when the stage kind, the storage and the switch allow one."""
+        if not layer_native_enabled() or job.ctx.prev_built is None or not hasattr(self.storage, "store_layer"):
+            return None
+        return job.kind.layer_recipe(job.ctx)
+
+    def build_native_stage(self, job: StageJob, recipe: LayerRecipe) -> NativeStage:
+        """Write the stage's layer in-process (nothing is published yet)."""
+        recipe.changes.labels.update(self._stage_labels(job, recipe.changes.labels))
+        layer = build_layer(recipe, Path(job.ctx.tmp_dir) / "layer.tar",
+                            compress=bool(getattr(self.storage, "compresses_layers", True)))
+        return NativeStage(layer=layer, changes=recipe.changes)
+
     def build_stage_image(self, job: StageJob) -> str:
         """Build the stage on top of the previous stage image; return the local image ID (not yet published)."""
+        if job.ctx.spec.dockerfile is not None:
+            from werf_core.conveyor.dockerfile_image import build_in_engine
+            return build_in_engine(self, job)
         ctx = job.ctx
         recipe: BuildRecipe = job.kind.recipe(ctx)
         base = self._build_base(job)
@@ -346,10 +396,9 @@ class Conveyor:
             recipe.instructions.binds.extend(mount_binds(
                 ctx.spec.mounts, project=self.project, project_dir=self.project_dir, werf_home=ctx.werf_home,
                 build_tmp_dir=str(Path(ctx.tmp_dir).parent)))
-        predicted = self._predicted_labels(ctx, recipe)
-        next_deps = job.kind.next_stage_dependencies(ctx, StageDescription(StageID(job.digest, 0), "", "", predicted))
-        recipe.instructions.labels.update(self.service_labels(job.digest, stage_content_digest(
-            job.stage, job.digest, next_deps)))
+        recipe.instructions.labels.update(self._stage_labels(job, recipe.instructions.labels))
+        # the owner names' IDs as this image has them, for later stages built without a container
+        recipe.instructions.report_commands.extend(report_commands(ctx.spec))
         commands = recipe.instructions.commands
         runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
                                  on_output=lambda line: self.progress.stage_output(job, line),
@@ -361,7 +410,15 @@ class Conveyor:
         finally:
             self._runners.remove(runner)
 
-    def publish_stage(self, job: StageJob, image_id: str) -> tuple[StageDescription, str]:
+    def _stage_labels(self, job: StageJob, own_labels: dict[str, str]) -> dict[str, str]:
+        """werf's service labels of a new stage image (its content digest follows from the labels it will carry)."""
+        predicted = dict(job.ctx.prev_built.labels) if job.ctx.prev_built else {}
+        predicted.update(own_labels)
+        next_deps = job.kind.next_stage_dependencies(job.ctx, StageDescription(StageID(job.digest, 0), "", "",
+                                                                               predicted))
+        return self.service_labels(job.digest, stage_content_digest(job.stage, job.digest, next_deps))
+
+    def publish_stage(self, job: StageJob, built: str | NativeStage) -> tuple[StageDescription, str]:
         """Lock the digest, look again, then publish the new stage or use the one published meanwhile."""
         with self.sync.locker.locked(self.sync.stage_lock_name(job.digest),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")) \
@@ -375,7 +432,11 @@ class Conveyor:
             _test_pause("WERF_TEST_SLEEP_SECONDS_BEFORE_STAGE_SAVE")
             stage_id = StageID(job.digest, new_unique_id())
             handle.ensure_held()
-            description = self.storage.store(self.project, image_id, stage_id)
+            if isinstance(built, NativeStage):
+                description = self.storage.store_layer(self.project, job.ctx.prev_built, built.layer, built.changes,
+                                                       stage_id)
+            else:
+                description = self.storage.store(self.project, built, stage_id)
             self.manager.record_new_stage(job.digest, known, description)
             return description, BUILT
 

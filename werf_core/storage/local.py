@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.writer import Layer
 from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
 from werf_core.storage.lru import forget as forget_use
 from werf_core.storage.lru import record_use
@@ -23,6 +25,17 @@ def _created_seconds(value: str) -> float:
     head, _, frac = value.rstrip("Z").partition(".")
     stamp = datetime.fromisoformat(head + "+00:00").timestamp()
     return stamp + (float("0." + frac[:6]) if frac else 0.0)
+
+
+def engine_config(inspect: dict) -> dict:
+    """An image config rebuilt from the engine's inspect data (the engine does not hand out the raw config without
+    a full `docker save`); what a new config needs of its parent: runtime config, platform, layers."""
+    config = {"architecture": inspect.get("Architecture") or "amd64", "os": inspect.get("Os") or "linux",
+              "config": inspect.get("Config") or {}, "created": inspect.get("Created") or "",
+              "rootfs": {"type": "layers", "diff_ids": list((inspect.get("RootFS") or {}).get("Layers") or [])}}
+    if inspect.get("Variant"):
+        config["variant"] = inspect["Variant"]
+    return config
 
 
 class LocalStagesStorage:
@@ -74,6 +87,35 @@ class LocalStagesStorage:
         assert description is not None, "a tag we just created must exist"
         record_use(description.image_name)
         return description
+
+    def store_layer(self, project: str, parent: StageDescription, layer: Layer | None, changes: ConfigChanges,
+                    stage_id: StageID) -> StageDescription:
+        """A layer-native stage without a container: `docker load` of an archive holding only the new layer and
+        config (the engine has the parent's layers). The tag appears when the load completes."""
+        import tempfile
+
+        from werf_core import paths
+        from werf_core.layers.config import append_layer, canonical_json
+        from werf_core.layers.engine_archive import write_load_archive
+        info = self.client.api.inspect_image(parent.image_id)
+        config = append_layer(engine_config(info), layer, changes, parent_id=info["Id"])
+        raw = canonical_json(config)
+        name = self.stage_image_name(project, stage_id)
+        with tempfile.TemporaryDirectory(prefix="werf-load-", dir=paths.tmp_dir()) as work:
+            archive = write_load_archive(f"{work}/image.tar", raw, config["rootfs"]["diff_ids"], layer, [name])
+            with open(archive, "rb") as data:
+                for _ in self.client.api.load_image(data, quiet=True):
+                    pass
+        description = self.describe(project, stage_id)
+        if description is None:
+            from werf_core.errors import StorageError
+            raise StorageError(f"the Docker engine did not load stage {name}",
+                               hint="check the daemon log; nothing was stored")
+        return description
+
+    @property
+    def compresses_layers(self) -> bool:
+        return False
 
     def fetch(self, project: str, description: StageDescription) -> str:
         record_use(description.image_name)
