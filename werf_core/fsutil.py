@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | None = None) -> Path:
+def atomic_write(path: str | os.PathLike[str], content: str | bytes, *, mode: int | None = None) -> Path:
     """Write `content` beside `path` (same directory, so the rename stays on one filesystem) and rename it into place.
 
     Parent directories are created. `mode` sets the permissions before the file becomes visible (mkstemp makes it
@@ -32,7 +32,7 @@ def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | N
 
 
 @contextmanager
-def exclusive_file_lock(path: str | os.PathLike) -> Iterator[None]:
+def exclusive_file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold `flock(LOCK_EX)` on `path` (created if missing) for the block; the kernel frees it if the process dies."""
     lock_path = Path(path)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
