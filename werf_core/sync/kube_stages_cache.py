@@ -10,6 +10,8 @@ hits the API server's 1 MiB limit.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from typing import Any
 
 from werf_core.storage.stage_id import StageID
 from werf_core.sync.cache_document import DATA_KEY, CacheDocument
@@ -47,7 +49,7 @@ class KubernetesStagesStorageCache(StagesStorageCache):
         return self._read(project).all()
 
     def store_stages(self, project: str, digest: str, ids: list[StageID]) -> None:
-        def mutate(obj: dict) -> bool:
+        def mutate(obj: dict[str, Any]) -> bool:
             data = obj.get("data") or {}
             document = CacheDocument.parse(data.get(DATA_KEY))
             document.store(digest, ids)
@@ -58,7 +60,7 @@ class KubernetesStagesStorageCache(StagesStorageCache):
         self.api.update_config_map(self.namespace, name, mutate)
 
     def delete_stages(self, project: str, digest: str) -> None:
-        def mutate(obj: dict) -> bool:
+        def mutate(obj: dict[str, Any]) -> bool:
             data = obj.get("data") or {}
             document = CacheDocument.parse(data.get(DATA_KEY))
             if not document.delete(digest):
@@ -68,18 +70,18 @@ class KubernetesStagesStorageCache(StagesStorageCache):
         self._update_existing(project, mutate)
 
     def delete_all(self, project: str) -> None:
-        def mutate(obj: dict) -> bool:
+        def mutate(obj: dict[str, Any]) -> bool:
             data = obj.get("data") or {}
             return data.pop(DATA_KEY, None) is not None
         self._update_existing(project, mutate)
 
-    def budget_for(self, obj: dict) -> int:
+    def budget_for(self, obj: dict[str, Any]) -> int:
         """Our budget, less what the ConfigMap's other data already uses of the 1 MiB limit."""
         others = sum(len(value.encode()) for key, value in (obj.get("data") or {}).items() if key != DATA_KEY)
         others += sum(len(base64.b64decode(value)) for value in (obj.get("binaryData") or {}).values())
         return max(0, min(self.budget, CONFIG_MAP_LIMIT - HEADROOM - others))
 
-    def _update_existing(self, project: str, mutate) -> None:
+    def _update_existing(self, project: str, mutate: Callable[[dict[str, Any]], bool]) -> None:
         name = config_map_name(check_path_component("project", project))
         # deleting from a cache that does not exist must not create its ConfigMap (or need the rights to)
         if self.api.read_config_map(self.namespace, name) is None:

@@ -13,14 +13,29 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from werf_core.paths import locks_dir
+from werf_core.storage.sync_protocol import StagesSynchronization
 from werf_core.sync import lock_names
 from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, with_kube_environment
 from werf_core.sync.file_locker import FileLocker
 from werf_core.sync.lease import LeaseTimings
 from werf_core.sync.locker import Locker
 from werf_core.sync.stages_cache import FileStagesStorageCache, StagesStorageCache
+
+
+class BuildSynchronization(StagesSynchronization, Protocol):
+    """What builds and publishing use: the locker and cache, and the names of stage and image locks."""
+
+    @property
+    def locker(self) -> Locker: ...
+
+    def stage_lock_name(self, digest: str) -> str: ...
+
+    def image_lock_name(self, image: str) -> str: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -81,7 +96,8 @@ def open_synchronization(address: str | None, project: str, *, stages_storage: s
 
 
 def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: LeaseTimings,
-                     cache_budget: int | None, request_timeout) -> Synchronization:
+                     cache_budget: int | None,
+                     request_timeout: float | tuple[float, float] | None) -> Synchronization:
     from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
     from werf_core.sync.distributed_locker import DistributedLocker
     from werf_core.sync.kube_api import KubeApi
@@ -89,11 +105,12 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     from werf_core.sync.stages_cache import check_path_component
 
     check_path_component("project", project)
-    options = {} if request_timeout is None else {"request_timeout": request_timeout}
+    assert address.kube is not None and address.namespace is not None, "a kubernetes:// address names both"
+    options: dict[str, Any] = {} if request_timeout is None else {"request_timeout": request_timeout}
     api = KubeApi.connect(address.kube, **options)
     store = ConfigMapAnnotationsStore(api, address.namespace, config_map_name(project))
     locker = DistributedLocker(store, timings=timings)
-    cache_options = {} if cache_budget is None else {"budget": cache_budget}
+    cache_options: dict[str, Any] = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
     return Synchronization(address.text, project, locker, cache, is_kubernetes=True, _on_close=[locker.close])
 
