@@ -6,10 +6,15 @@ Nothing is ever pulled; `fetch` is a no-op returning the stored name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
 from werf_core.storage.stage_id import StageID
+
+if TYPE_CHECKING:
+    import docker
 
 REPOSITORY_PREFIX = "werf-stages-storage"
 
@@ -26,11 +31,14 @@ def _created_seconds(value: str) -> float:
 class LocalStagesStorage:
     address = LOCAL_ADDRESS
 
-    def __init__(self, client) -> None:
+    def __init__(self, client: docker.DockerClient) -> None:
         self.client = client
 
     def is_local(self) -> bool:
         return True
+
+    def report_to(self, say: Callable[[str], None]) -> None:
+        """Nothing is transferred: stages are images in the local engine already."""
 
     @staticmethod
     def repository(project: str) -> str:

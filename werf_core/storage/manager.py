@@ -14,10 +14,11 @@ from collections.abc import Callable
 from werf_core.errors import ShouldResetStagesStorageCache
 from werf_core.storage.base import BrokenStage, StageDescription, StagesStorage
 from werf_core.storage.stage_id import StageID
+from werf_core.storage.sync_protocol import StagesSynchronization
 
 
 class StagesStorageManager:
-    def __init__(self, storage: StagesStorage, project: str, sync, *,
+    def __init__(self, storage: StagesStorage, project: str, sync: StagesSynchronization, *,
                  on_warning: Callable[[str], None] | None = None) -> None:
         self.storage = storage
         self.project = project
@@ -48,6 +49,11 @@ class StagesStorageManager:
             self._descriptions[stage_id] = description
         return description
 
+    def _must_describe(self, stage_id: StageID) -> StageDescription:
+        description = self.describe(stage_id, must_exist=True)
+        assert description is not None, "must_exist raises instead of answering None"
+        return description
+
     def remember(self, description: StageDescription) -> None:
         with self._lock:
             self._descriptions[description.stage_id] = description
@@ -56,7 +62,7 @@ class StagesStorageManager:
     def stages_by_digest(self, digest: str) -> list[StageDescription]:
         cached = self.sync.cache.get_stages(self.project, digest)
         if cached is not None:
-            return [self.describe(stage_id, must_exist=True) for stage_id in cached]
+            return [self._must_describe(stage_id) for stage_id in cached]
         with self.sync.locker.locked(self.sync.stage_cache_lock_name(digest)):
             ids = self.storage.list_stage_ids(self.project, digest)
             described = [self.describe(stage_id, must_exist=False) for stage_id in ids]
