@@ -7,8 +7,12 @@ import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from werf_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from werf_core.config.werf_config import WerfConfig
 
 # werf checks werf.yml before werf.yaml
 DEFAULT_CONFIG_NAMES = ("werf.yml", "werf.yaml")
@@ -70,7 +74,7 @@ def render_config(project_dir: Path, config_path: Path, templates_dir: str | Non
 
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
                      env: Mapping[str, str] | None = None, project_name_override: str | None = None,
-                     render_dump_path: Path | None = None):
+                     render_dump_path: Path | None = None) -> WerfConfig:
     """Load and validate the project's werf.yaml; every mistake raises a ConfigError naming file and line.
 
     `render_dump_path`, when given, receives the rendered text (handy for diffing non-deterministic renders).
@@ -86,7 +90,7 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
 
 
 def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",
-                      project_dir: Path | None = None, project_name_override: str | None = None):
+                      project_dir: Path | None = None, project_name_override: str | None = None) -> WerfConfig:
     """Validate already rendered config text. `source_text` (the template) lets errors name the lines written."""
     from werf_core.config.cross_checks import check_sections
     from werf_core.config.documents import parse_document

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import GoFunc
@@ -99,7 +100,7 @@ def _split_segments(pattern: str) -> list[str]:
     return segments
 
 
-def glob_regex(pattern: str) -> re.Pattern:
+def glob_regex(pattern: str) -> re.Pattern[str]:
     """A doublestar pattern as a regex over slash-separated relative paths."""
     segments = _split_segments(pattern)
     out = []
@@ -130,7 +131,7 @@ class Files(GoObject):
     go_type = "config.files"
     go_kind = "struct"
 
-    def __init__(self, project_dir: str | os.PathLike, warn: Callable[[str], None] | None = None):
+    def __init__(self, project_dir: str | os.PathLike[str], warn: Callable[[str], None] | None = None) -> None:
         self.root = os.path.abspath(os.fspath(project_dir))
         self.real_root = os.path.realpath(self.root)
         self.warn = warn or _stderr_warning
@@ -184,7 +185,7 @@ class Files(GoObject):
         full = self._resolve(rel, ".Files.Exists")
         return os.path.isfile(full)
 
-    def glob(self, pattern: str) -> dict:
+    def glob(self, pattern: str) -> dict[str, Any]:
         if pattern == "" or os.path.isabs(pattern):
             raise GoError(f".Files.Glob {quote(pattern)}: give a pattern relative to the project directory "
                           f"{self.root}")

@@ -190,11 +190,11 @@ def compile_go(pattern: str) -> Any:
         raise GoError(f"error parsing regexp: expression too large: `{pattern}`") from None
 
 
-def find_all(rx: Any, s: str, n: int) -> list:
+def find_all(rx: Any, s: str, n: int) -> list[Any]:
     """Go's allMatches: successive matches; an empty match right after the previous match is skipped."""
     if n < 0:
         n = len(s) + 1
-    result = []
+    result: list[list[int]] = []
     pos = 0
     prev_end = -1
     while len(result) < n and pos <= len(s):
@@ -221,7 +221,7 @@ def split(rx: Any, s: str, n: int) -> list[str]:
     if rx.pattern != "" and s == "":
         return [""]
     matches = find_all(rx, s, n)
-    parts = []
+    parts: list[str] = []
     beg = 0
     end = 0
     for m in matches:

@@ -23,11 +23,12 @@ from werf_core.config.gotemplate.values import MISSING
 MAX_TEMPLATE_DEPTH = 60
 
 _CACHE_SIZE = 256
-_parse_cache: OrderedDict[tuple, dict[str, Tree]] = OrderedDict()
+_parse_cache: OrderedDict[tuple[str, str, frozenset[str]], dict[str, Tree]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Callable[[str], bool]) -> dict:
+def _cached_parse(name: str, text: str, funcs_key: frozenset[str],
+                  has_function: Callable[[str], bool]) -> dict[str, Tree]:
     key = (name, text, funcs_key)
     with _cache_lock:
         trees = _parse_cache.get(key)
@@ -45,19 +46,19 @@ def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Call
 class TemplateSet:
     """Parse several named templates, execute one. Functions: Go's builtins plus `funcs` (which win on clash)."""
 
-    def __init__(self, funcs: Mapping[str, Callable | GoFunc] | None = None):
+    def __init__(self, funcs: Mapping[str, Callable[..., Any] | GoFunc] | None = None) -> None:
         self._funcs: dict[str, GoFunc] = {}
         self._trees: dict[str, Tree] = {}
         self._sources: dict[str, str] = {}
         self._root_name: str | None = None
         self.max_depth = MAX_TEMPLATE_DEPTH
-        self._funcs_key: frozenset = frozenset()
+        self._funcs_key: frozenset[str] = frozenset()
         if funcs:
             self.add_funcs(funcs)
 
     # ------------------------------------------------------------ functions
 
-    def add_funcs(self, funcs: Mapping[str, Callable | GoFunc]) -> None:
+    def add_funcs(self, funcs: Mapping[str, Callable[..., Any] | GoFunc]) -> None:
         for name, fn in funcs.items():
             if not name or not (name[0].isalpha() or name[0] == "_") or \
                     not all(c == "_" or c.isalnum() for c in name):
@@ -114,7 +115,7 @@ class TemplateSet:
         self.execute_into(name, data, out, ExecContext(self.max_depth))
         return "".join(out)
 
-    def execute_into(self, name: str, data: Any, out: list, ctx: ExecContext) -> None:
+    def execute_into(self, name: str, data: Any, out: list[Any], ctx: ExecContext) -> None:
         tree = self._trees.get(name)
         if tree is None:
             root = self._root_name if self._root_name is not None else name
@@ -122,6 +123,7 @@ class TemplateSet:
                                 f"{gostrconv.quote(root)}", template=name)
         dot = MISSING if data is None else data
         state = State(self, tree, name, dot, out, ctx)
+        assert tree.root is not None, "a parsed template has a root"
         try:
             state.walk(dot, tree.root)
         except RecursionError:

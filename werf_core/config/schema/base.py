@@ -20,7 +20,8 @@ from werf_core.gopath import clean as go_path_clean
 WERF_ERROR = "werf"
 
 
-def werf_error(message: str, *, key: str | None = None, hint: str | None = None) -> PydanticCustomError:
+def werf_error(message: str, *, key: str | int | tuple[str | int, ...] | None = None,
+               hint: str | None = None) -> PydanticCustomError:
     """A rule violation with werf's wording. `key` names the key (inside the failing mapping) to point at."""
     # the text travels in the context: a message template would try to format braces in user values
     return PydanticCustomError(WERF_ERROR, "{message}", {"message": message, "key": key, "hint": hint})
@@ -168,7 +169,7 @@ RelPathList = Annotated[tuple[str, ...], BeforeValidator(_relative_paths)]
 """A relative path or list of them (includePaths, excludePaths, stageDependencies globs), each `path.Clean`ed."""
 
 
-def one_of(allowed: tuple[str, ...], what: str):
+def one_of(allowed: tuple[str, ...], what: str) -> BeforeValidator:
     """A string restricted to `allowed`, with werf's wording in the error."""
     def check(value: Any) -> Any:
         if value is None:

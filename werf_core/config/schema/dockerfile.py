@@ -16,7 +16,7 @@ def _image_name(value: Any) -> Any:
     raise werf_error(f"an image name must be a string (or ~ for the nameless image), got {describe_value(value)}")
 
 
-def _project_relative(what: str):
+def _project_relative(what: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if value is None:
             return None
@@ -42,7 +42,7 @@ class DockerfileImage(SourceAware):
 
     is_artifact: ClassVar[bool] = False
 
-    def source_references(self) -> tuple:
+    def source_references(self) -> tuple[Any, ...]:
         return ()
 
     def warnings(self) -> tuple[str, ...]:

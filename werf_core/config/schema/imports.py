@@ -64,7 +64,7 @@ class Import(WerfModel):
         """The import stage that runs it: importsBeforeInstall, importsAfterInstall, importsBeforeSetup or
         importsAfterSetup."""
         relation, target = ("Before", self.before) if self.before else ("After", self.after)
-        return f"imports{relation}{target.capitalize()}"
+        return f"imports{relation}{(target or '').capitalize()}"
 
 
 class DependencyImport(WerfModel):
@@ -105,5 +105,5 @@ class Dependency(WerfModel):
             if item.target_env in seen:
                 raise werf_error(f'each targetEnv of a dependency must be unique; "{item.target_env}" is used twice',
                                  key="imports")
-            seen.add(item.target_env)
+            seen.add(item.target_env or "")
         return self

@@ -3,6 +3,9 @@ errors, and `regexMatch` answers false)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from werf_core.config.gotemplate import goregex, gostrconv
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import gofunc
@@ -42,10 +45,10 @@ def _split(pattern: str, s: str, n: int) -> StringSlice:
     return StringSlice(goregex.split(goregex.compile_go(pattern), s, n))
 
 
-def _must_compile(fn):
+def _must_compile(fn: Callable[..., Any]) -> Callable[..., Any]:
     """regexp.MustCompile panics with the pattern quoted; the non-must Sprig functions surface that panic."""
 
-    def wrapper(pattern: str, *args):
+    def wrapper(pattern: str, *args: Any) -> Any:
         try:
             return fn(pattern, *args)
         except GoError as err:
