@@ -27,6 +27,11 @@ def dockerfile_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _docker_spec(ctx: StageContext) -> DockerSpec:
+    assert ctx.spec.docker is not None, "the stage is present only for images with docker instructions"
+    return ctx.spec.docker
+
+
 class DockerInstructionsStage(PlainStage):
     name = "dockerInstructions"
 
@@ -34,7 +39,7 @@ class DockerInstructionsStage(PlainStage):
         return spec.docker is not None and not spec.is_artifact
 
     def dependencies(self, ctx: StageContext) -> str:
-        d: DockerSpec = ctx.spec.docker
+        d = _docker_spec(ctx)
         args = [*d.volume, *d.expose]
         for key, value in sorted(d.env):
             args += [key, value]
@@ -44,7 +49,7 @@ class DockerInstructionsStage(PlainStage):
         return sha256_hash(*args)
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
-        d: DockerSpec = ctx.spec.docker
+        d = _docker_spec(ctx)
         recipe = BuildRecipe()
         ins = recipe.instructions
         for volume in d.volume:

@@ -15,7 +15,8 @@ from pathlib import Path
 from werf_core.hashing import sha256_hash
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
 from werf_core.stages.git_apply import owner_checks
-from werf_core.stages.spec import ImageSpec, ImportSpec
+from werf_core.stages.spec import ImageSpec, ImportSpec, ImportStage
+from werf_core.storage.base import StageDescription
 
 BIN = "/.werf/stapel/bin"
 
@@ -36,14 +37,14 @@ class ImportsStage(PlainStage):
         return bool(self.imports(spec))
 
     @staticmethod
-    def _source(ctx: StageContext, imp: ImportSpec):
+    def _source(ctx: StageContext, imp: ImportSpec) -> tuple[str, StageDescription]:
         source = ctx.source_image(imp.source)
         if imp.stage and imp.stage in source.stages:
             return source.stages[imp.stage]
         return source.content_digest, source.last_stage
 
     def dependencies(self, ctx: StageContext) -> str:
-        args = []
+        args: list[str] = []
         for imp in self.imports(ctx.spec):
             content_digest, _ = self._source(ctx, imp)
             args += [content_digest, imp.add, imp.to, imp.group, imp.owner, *imp.include_paths, *imp.exclude_paths]
@@ -57,6 +58,7 @@ class ImportsStage(PlainStage):
         work.mkdir(parents=True, exist_ok=True)
         for index, imp in enumerate(self.imports(ctx.spec)):
             _, stage = self._source(ctx, imp)
+            assert ctx.export_path is not None, "the conveyor gives imports a way to export paths"
             exported = ctx.export_path(stage, imp.add)
             rebased = work / f"import-{index}.tar"
             is_dir = rebase_import(exported, rebased, imp)
@@ -116,5 +118,4 @@ def _own(member: tarfile.TarInfo, imp: ImportSpec) -> None:
         member.gname, member.gid = (imp.group, 0) if not imp.group.isdigit() else ("", int(imp.group))
 
 
-STAGES = {name: ImportsStage(name) for name in
-          ("importsBeforeInstall", "importsAfterInstall", "importsBeforeSetup", "importsAfterSetup")}
+STAGES = {stage.value: ImportsStage(stage.value) for stage in ImportStage}

@@ -30,6 +30,7 @@ class UserStage(PlainStage):
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
         recipe = BuildRecipe(describe_failure=builders.failure_describer(ctx.spec))
+        assert ctx.docker_client is not None, "the conveyor gives builders the engine client"
         recipe.instructions = recipe.instructions.merge(
             builders.instructions(ctx.spec, self.name, Path(ctx.tmp_dir) / f"{self.name}-builder", ctx.docker_client))
         return recipe
