@@ -33,7 +33,7 @@ class PrefectStageRunner:
 
     def run_stage(self, conveyor, job) -> StageResult:
         started = time.monotonic()
-        if conveyor.dry_run:
+        if conveyor.mode.dry_run:
             return self._execute(self.cached_task, conveyor, job)   # the policy caches nothing in a dry run
         key = stage_cache_key(job.project, job.stages_storage, job.digest)
         recorded = self.read_record(key, job.digest)
@@ -64,7 +64,7 @@ class PrefectStageRunner:
     def _call(self, task, conveyor, job) -> tuple[StageCall, object]:
         call = StageCall(conveyor, job)
         state = task(project=job.project, stages_storage=job.stages_storage, image=job.image, stage=job.stage,
-                     digest=job.digest, dry_run=bool(conveyor.dry_run), call=quote(call), return_state=True)
+                     digest=job.digest, dry_run=conveyor.mode.dry_run, call=quote(call), return_state=True)
         if call.error is not None:
             raise call.error
         if not state.is_completed():
