@@ -20,8 +20,13 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from werf_core.errors import BuildError, StorageError
+from werf_core.registry.protocol import Registry
+
+if TYPE_CHECKING:
+    import docker
 
 PUBLISHED_IMAGE_VERSION = "1"
 
@@ -46,7 +51,7 @@ def published_labels(*, full_name: str, strategy: str, image_name: str | None, m
     }
 
 
-def published_config(stage_config: dict, labels: dict[str, str], stage_image_id: str) -> bytes:
+def published_config(stage_config: dict[str, Any], labels: dict[str, str], stage_image_id: str) -> bytes:
     """The stage's image config with `labels` added and the stage as parent; canonical JSON bytes."""
     config = copy.deepcopy(stage_config)
     container = config.get("config")
@@ -57,7 +62,7 @@ def published_config(stage_config: dict, labels: dict[str, str], stage_image_id:
     return json.dumps(config, separators=(",", ":"), sort_keys=True).encode()
 
 
-def publish_by_manifest(registry, stage_name: str, stage_image_id: str, target: str,
+def publish_by_manifest(registry: Registry, stage_name: str, stage_image_id: str, target: str,
                         labels: dict[str, str]) -> PublishedImage:
     """Publish `target` from the stage `stage_name` without moving layers (see the module docstring)."""
     from werf_core.registry.manifest import manifest_document
@@ -84,7 +89,7 @@ def label_dockerfile(base_image_id: str, labels: dict[str, str]) -> bytes:
     return f"FROM {base_image_id}\nLABEL {pairs}\n".encode()
 
 
-def publish_by_docker(client, stage_image_id: str, target: str, labels: dict[str, str], *,
+def publish_by_docker(client: docker.DockerClient, stage_image_id: str, target: str, labels: dict[str, str], *,
                       push: Callable[[str], str]) -> PublishedImage:
     """Publish `target` from a local stage image: label build, `push(target)` (returns the digest), untag."""
     import docker.errors

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werf_core.fsutil import atomic_write
 
@@ -38,8 +39,8 @@ class PublishedTag:
 class PublishReport:
     tags: list[PublishedTag] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        images: dict[str, dict] = {}
+    def to_json(self) -> dict[str, Any]:
+        images: dict[str, dict[str, Any]] = {}
         for published in self.tags:
             images[published.image or ""] = {
                 "WerfImageName": published.image or "",
