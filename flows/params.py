@@ -12,8 +12,10 @@ No Prefect import here: the webhook receiver and the unit tests use it directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from werf_core.errors import WerfError
@@ -73,11 +75,13 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
                               synchronization: str | None = None,
                               project_name: str | None = None, images_repo: str | None = None,
                               tags: list[str] | tuple[str, ...] | None = None,
-                              local_roots: list[str] | None = None) -> BuildParameters:
+                              local_roots: list[str] | None = None, trigger: str | None = None) -> BuildParameters:
     """`local_roots`: when given, a local repository path must lie under one of them (webhooks)."""
     _check_no_placeholders(repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config,
                            stages_storage=stages_storage, synchronization=synchronization,
                            project_name=project_name, images_repo=images_repo)
+    if trigger:
+        check_trigger(trigger)
     return BuildParameters(
         repository=check_repository(repository, local_roots=local_roots),
         ref=check_ref(ref) if ref else None,
@@ -167,6 +171,33 @@ def check_ref(value: str) -> str:
     return value
 
 
+_TRIGGER = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def check_trigger(value: str) -> str:
+    if not _TRIGGER.match(value or ""):
+        raise ParameterError(f"trigger {value!r}: a short lowercase word is expected",
+                             hint="e.g. schedule, webhook, manual (at most 20 letters, digits and dashes)")
+    return value
+
+
+def build_run_name_for(parameters: Mapping[str, Any], *, commit: str | None = None, ref: str | None = None) -> str:
+    """`build-<project>-<ref>-<commit7>[-<trigger>]` from a build's parameters (the webhook names its runs with this
+    before answering, the flow with the same function when it starts, so the name never changes afterwards).
+
+    `<project>` is the `project_name` parameter or the repository's name (known before anything runs, unlike the
+    project named in werf.yaml); `commit` and `ref` are what was checked out when the parameters named none."""
+    repository = str(parameters.get("repository") or "project").rstrip("/").removesuffix(".git")
+    name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
+    ref = parameters.get("ref") or ref
+    commit = str(parameters.get("commit") or commit or "")
+    parts = ["build", str(name), short_ref(str(ref)) if ref else ("" if commit else "worktree"), commit[:7]]
+    trigger = parameters.get("trigger")
+    if trigger:
+        parts.append(str(trigger))
+    return "-".join(part for part in parts if part)
+
+
 def short_ref(ref: str) -> str:
     for prefix in ("refs/heads/", "refs/tags/"):
         if ref.startswith(prefix):
@@ -191,6 +222,14 @@ def check_relative_path(name: str, value: str, hint: str = "a path relative to t
     if value.startswith("/") or "\\" in value or _SHELL_META.search(value):
         raise ParameterError(f"{name} {value!r}: must be a plain relative path", hint=hint)
     return str(_check_no_traversal(name, value, hint))
+
+
+def check_docker_config(value: str) -> str:
+    """A Docker config directory on the worker: an absolute, plain path (it is read, never shown)."""
+    if not value.startswith("/") or len(value) > 4096 or _SHELL_META.search(value) or "\x00" in value:
+        raise ParameterError(f"docker_config {value!r}: must be an absolute directory path on the worker",
+                             hint="e.g. /root/.docker; leave it empty to use the worker's default Docker config")
+    return str(_check_no_traversal("docker_config", value, "an absolute path without `..`"))
 
 
 def check_image_name(value: str) -> str:

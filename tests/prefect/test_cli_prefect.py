@@ -41,7 +41,7 @@ def test_plain_build_never_imports_prefect(git_repo, project_name, werf_home, bu
 
 @pytest.mark.prefect
 def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_name, werf_home, busybox_image):
-    small_project(git_repo, project_name)
+    commit = small_project(git_repo, project_name)
     report_path = werf_home / "report.json"
     env = {**prefect_api.env, "WERF_HOME": str(werf_home)}
     env.pop("PREFECT_API_URL")
@@ -54,7 +54,7 @@ def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_
     assert "Prefect flow run: http://127.0.0.1:" in result.stderr
     assert "Finished in state" not in result.stderr
     run_id = result.stderr.split("/runs/flow-run/")[1].split()[0]
-    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main"
+    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
     assert set(settled_task_runs(prefect_api, run_id, 3)) == set(stage_names(report))
 
     # PREFECT_API_URL alone switches to the flow; a user error stays one message, exit 1, no traceback
@@ -82,3 +82,45 @@ def test_build_and_publish_prefect_switch_runs_the_flow(prefect_api, git_repo, p
     assert json.loads((tmp_path / "build.json").read_text())["counts"] == {"built": 3}
     assert registry.tags(f"{project_name}/app") == ["v1"]
     assert json.loads((tmp_path / "publish.json").read_text())["Images"]["app"]["DockerTag"] == "v1"
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_a_deployment_run_with_the_cli_runs_parameters_produces_the_same_report(prefect_api, deployments,
+                                                                                start_worker, git_repo, project_name,
+                                                                                werf_home, busybox_image):
+    """Everything `werf build --prefect` means is a flow parameter: a deployment run given the parameters of the
+    CLI's flow run builds the same stages and reports the same digests, statuses and stage images."""
+    from tests.prefect.runs import artifacts, finished_flow_run, start_deployment_run, table_rows
+    small_project(git_repo, project_name)
+    env = {**prefect_api.env, "WERF_HOME": str(werf_home), "PREFECT_API_URL": prefect_api.url}
+    command = ["build", "--prefect", "--dir", str(git_repo.path), "--stages-storage", ":local",
+               "--report-path", str(werf_home / "report.json")]
+    run_werf(command, env=env)                                    # builds every stage
+    result = run_werf(command, env=env)                           # the same, all reused now
+    cli_report = json.loads((werf_home / "report.json").read_text())
+    cli_run_id = result.stderr.split("/runs/flow-run/")[1].split()[0]
+    parameters = flow_run(prefect_api, cli_run_id)["parameters"]
+    assert parameters["repository"] == str(git_repo.path) and parameters["stages_storage"] == ":local"
+
+    worker = start_worker()
+    run_id = start_deployment_run("werf-build/ci-build", parameters)
+    run = finished_flow_run(prefect_api, run_id, workers=[worker])
+    assert run["state_name"] == "Completed", worker.log_tail()
+    rows = table_rows(artifacts(prefect_api, run_id)[f"werf-{project_name}-app-stages"])
+    deployed = [(r["stage"], r["digest"], r["status"], r["stage image"]) for r in rows]
+    from_cli = [(s["name"], s["digest"], s["status"], s["image"]) for s in cli_report["images"]["app"]["stages"]]
+    assert deployed == from_cli and {status for _, _, status, _ in deployed} == {"reused"}
+    assert {r["state_name"] for r in settled_task_runs(prefect_api, run_id, 3).values()} == {"Cached"}
+
+
+def test_a_dead_prefect_api_is_one_line_and_exit_1(git_repo, project_name, werf_home, busybox_image):
+    from tests.support.net import free_port
+    small_project(git_repo, project_name)
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    result = run_werf(["build", "--dir", str(git_repo.path), "--stages-storage", ":local"],
+                      env=werf_env(werf_home, PREFECT_API_URL=dead), check=False)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and dead in lines[0], result.stderr
+    assert "unset PREFECT_API_URL" in lines[0] and "--no-prefect" in lines[0]

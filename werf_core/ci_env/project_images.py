@@ -44,7 +44,8 @@ def read_project_images(project_dir: Path, *, config: str | None = None, templat
     path = find_config_file(project_dir, config)
     if path is None:
         return None
-    loaded = load_werf_config(project_dir, config=str(path.resolve()), templates_dir=templates_dir, env=env,
+    # not resolved: a werf.yaml committed as a symlink must stay subject to the project confinement
+    loaded = load_werf_config(project_dir, config=str(path.absolute()), templates_dir=templates_dir, env=env,
                               project_name_override=project_name_override)
     return ProjectImages(project=loaded.meta.project,
                          has_nameless_image=any(name is None for name in loaded.image_names()))

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from werf_core.config.project_files import ReadBudget
 from werf_core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -47,20 +48,19 @@ def find_config_file(project_dir: Path, config: str | None = None) -> Path:
                       hint="create werf.yaml in the project directory, or point --dir / --config at it")
 
 
-def display_path(project_dir: Path, config_path: Path) -> str:
+def read_config_source(config_path: Path, project_dir: Path | None = None,
+                       budget: ReadBudget | None = None) -> tuple[str, str]:
+    """(name for messages, text) of the werf.yaml template. Read like every file rendering reads: inside the project
+    after symlinks (unless --config points outside it), a regular file, bounded in size."""
+    from werf_core.config.gotemplate.render import read_werf_config_template
+    config_path = Path(config_path).absolute()
+    name, text = read_werf_config_template(Path(project_dir) if project_dir is not None else config_path.parent,
+                                           config_path, budget)
     try:
-        return str(config_path.resolve().relative_to(Path(project_dir).resolve()))
-    except ValueError:
-        return str(config_path)
-
-
-def read_config_source(config_path: Path) -> str:
-    try:
-        return config_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{config_path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise ConfigError(f"cannot read {config_path}: {err.strerror}") from None
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ConfigError(f"{name} is not UTF-8 text (invalid byte at character {err.start})") from None
+    return name, text
 
 
 def render_config(project_dir: Path, config_path: Path, templates_dir: str | None = None,
@@ -72,6 +72,14 @@ def render_config(project_dir: Path, config_path: Path, templates_dir: str | Non
     return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env)
 
 
+def _render_source(project_dir: Path, name: str, source: str, templates_dir: str | None,
+                   env: Mapping[str, str] | None, budget: ReadBudget) -> str:
+    from werf_core.config.gotemplate import render_werf_config_text
+    templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
+    return render_werf_config_text(source, project_dir=Path(project_dir), config_name=name, templates_dir=templates,
+                                   env=env, budget=budget)
+
+
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
                      env: Mapping[str, str] | None = None, project_name_override: str | None = None,
                      render_dump_path: Path | None = None) -> WerfConfig:
@@ -81,12 +89,13 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
     """
     project_dir = Path(project_dir)
     config_path = find_config_file(project_dir, config)
-    source = read_config_source(config_path)
-    rendered = render_config(project_dir, config_path, templates_dir, env)
+    budget = ReadBudget()  # one read budget for werf.yaml, its partials and `.Files`
+    name, source = read_config_source(config_path, project_dir, budget)
+    rendered = _render_source(project_dir, name, source, templates_dir, env, budget)
     if render_dump_path is not None:
         Path(render_dump_path).write_text(rendered)
-    return parse_werf_config(rendered, source_text=source, config_path=display_path(project_dir, config_path),
-                             project_dir=project_dir, project_name_override=project_name_override)
+    return parse_werf_config(rendered, source_text=source, config_path=name, project_dir=project_dir,
+                             project_name_override=project_name_override)
 
 
 def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",

@@ -12,7 +12,7 @@ from typing import Any
 
 from werf_core.config.gotemplate import gostrconv
 from werf_core.config.gotemplate.errors import TemplateError
-from werf_core.config.gotemplate.executor import ExecContext, State
+from werf_core.config.gotemplate.executor import ExecContext, Output, State
 from werf_core.config.gotemplate.funcs import BUILTINS, GoFunc, as_gofunc
 from werf_core.config.gotemplate.nodes import is_empty_tree
 from werf_core.config.gotemplate.parser import ParseError, Tree, parse_templates
@@ -23,12 +23,13 @@ from werf_core.config.gotemplate.values import MISSING
 MAX_TEMPLATE_DEPTH = 60
 
 _CACHE_SIZE = 256
-_parse_cache: OrderedDict[tuple[str, str, frozenset[str]], dict[str, Tree]] = OrderedDict()
+# `tpl` on big generated texts must not pin hundreds of them in memory after the render; real templates are small
+_MAX_CACHED_TEXT_CHARS = 256 * 1024
+_parse_cache: OrderedDict[tuple, dict[str, Tree]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cached_parse(name: str, text: str, funcs_key: frozenset[str],
-                  has_function: Callable[[str], bool]) -> dict[str, Tree]:
+def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Callable[[str], bool]) -> dict:
     key = (name, text, funcs_key)
     with _cache_lock:
         trees = _parse_cache.get(key)
@@ -36,6 +37,8 @@ def _cached_parse(name: str, text: str, funcs_key: frozenset[str],
             _parse_cache.move_to_end(key)
             return trees
     trees = parse_templates(name, text, has_function)
+    if len(text) > _MAX_CACHED_TEXT_CHARS:
+        return trees
     with _cache_lock:
         _parse_cache[key] = trees
         if len(_parse_cache) > _CACHE_SIZE:
@@ -46,19 +49,19 @@ def _cached_parse(name: str, text: str, funcs_key: frozenset[str],
 class TemplateSet:
     """Parse several named templates, execute one. Functions: Go's builtins plus `funcs` (which win on clash)."""
 
-    def __init__(self, funcs: Mapping[str, Callable[..., Any] | GoFunc] | None = None) -> None:
+    def __init__(self, funcs: Mapping[str, Callable | GoFunc] | None = None):
         self._funcs: dict[str, GoFunc] = {}
         self._trees: dict[str, Tree] = {}
         self._sources: dict[str, str] = {}
         self._root_name: str | None = None
         self.max_depth = MAX_TEMPLATE_DEPTH
-        self._funcs_key: frozenset[str] = frozenset()
+        self._funcs_key: frozenset = frozenset()
         if funcs:
             self.add_funcs(funcs)
 
     # ------------------------------------------------------------ functions
 
-    def add_funcs(self, funcs: Mapping[str, Callable[..., Any] | GoFunc]) -> None:
+    def add_funcs(self, funcs: Mapping[str, Callable | GoFunc]) -> None:
         for name, fn in funcs.items():
             if not name or not (name[0].isalpha() or name[0] == "_") or \
                     not all(c == "_" or c.isalnum() for c in name):
@@ -111,11 +114,17 @@ class TemplateSet:
 
     def execute(self, name: str, data: Any) -> str:
         """Execute template `name` with `data` as dot; returns the output. Raises TemplateError."""
-        out: list[str] = []
+        out = Output()
         self.execute_into(name, data, out, ExecContext(self.max_depth))
         return "".join(out)
 
-    def execute_into(self, name: str, data: Any, out: list[Any], ctx: ExecContext) -> None:
+    def execute_into(self, name: str, data: Any, out: list[str], ctx: ExecContext) -> None:
+        """Execute template `name`, appending its text to `out` (an `Output` keeps count of its size)."""
+        if not isinstance(out, Output):
+            counted = Output()
+            self.execute_into(name, data, counted, ctx)
+            out.extend(counted)
+            return
         tree = self._trees.get(name)
         if tree is None:
             root = self._root_name if self._root_name is not None else name
@@ -123,7 +132,6 @@ class TemplateSet:
                                 f"{gostrconv.quote(root)}", template=name)
         dot = MISSING if data is None else data
         state = State(self, tree, name, dot, out, ctx)
-        assert tree.root is not None, "a parsed template has a root"
         try:
             state.walk(dot, tree.root)
         except RecursionError:

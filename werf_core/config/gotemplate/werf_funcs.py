@@ -7,9 +7,9 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-from werf_core.config.gotemplate import goyaml
+from werf_core.config.gotemplate import bounds, goyaml
 from werf_core.config.gotemplate.errors import GoError
-from werf_core.config.gotemplate.executor import State
+from werf_core.config.gotemplate.executor import Output, State
 from werf_core.config.gotemplate.funcs import GoFunc, gofunc
 from werf_core.config.gotemplate.gostrconv import quote
 from werf_core.config.gotemplate.values import MISSING
@@ -23,7 +23,8 @@ def _check_depth(state: State, what: str) -> None:
 
 def _include(state: State, name: str, data: Any) -> str:
     _check_depth(state, f"template {quote(name)}")
-    out: list[str] = []
+    state.count_work(bounds.TEMPLATE_CALL_COST)
+    out = Output()
     state.ctx.depth += 1
     try:
         state.tset.execute_into(name, data, out, state.ctx)
@@ -35,6 +36,8 @@ def _include(state: State, name: str, data: Any) -> str:
 def _tpl(state: State, text: str, data: Any) -> str:
     # Like werf, the text becomes a template of the set (so its defines are visible to later includes), under a
     # name derived from its content.
+    # parsing costs about one unit per character, and the parsed text stays in the set for the rest of the render
+    state.count_work(len(text))
     name = "tpl-" + hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:10]
     state.tset.parse(name, text)
     return _include(state, name, data)

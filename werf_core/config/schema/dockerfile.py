@@ -8,6 +8,7 @@ from pydantic import BeforeValidator, Field
 
 from werf_core.config.schema.base import PlainMapping, SourceAware, StrList, YamlStr, describe_value, werf_error
 from werf_core.gopath import clean as go_path_clean
+from werf_core.gopath import climbs_out
 
 
 def _image_name(value: Any) -> Any:
@@ -24,6 +25,9 @@ def _project_relative(what: str) -> BeforeValidator:
             raise werf_error(f"`{what}` must be a path relative to the project directory, got {describe_value(value)}")
         if value.startswith("/"):
             raise werf_error(f'`{what}` must be relative to the project directory, got the absolute path "{value}"')
+        if climbs_out(value):
+            raise werf_error(f'`{what}` "{value}" leads outside the project directory with ".."',
+                             hint='give a path inside the project directory, without ".." segments that leave it')
         return go_path_clean(value)
     return BeforeValidator(check)
 

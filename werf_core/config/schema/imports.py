@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import model_validator
 
 from werf_core.config.schema.base import AbsPath, NonEmptyStr, RelPathList, WerfModel, YamlStr, one_of, werf_error
+from werf_core.gopath import climbs_out
 
 IMPORT_STAGES = ("install", "setup")
 IMPORT_SOURCE_STAGES = ("beforeInstall", "install", "beforeSetup", "setup")
@@ -33,7 +34,7 @@ class Import(WerfModel):
     def _to_defaults_to_add(cls, data: Any) -> Any:
         # only a usable `add` is copied: a bad one is reported once, as `add`, not a second time as `to`
         if isinstance(data, dict) and data.get("to") is None and isinstance(data.get("add"), str) \
-                and data["add"].startswith("/"):
+                and data["add"].startswith("/") and not climbs_out(data["add"]):
             return {**data, "to": data["add"]}
         return data
 
