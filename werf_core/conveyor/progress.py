@@ -41,7 +41,7 @@ class TextProgress:
         if not self.quiet:
             self._print(f"  {job.image}/{job.stage} │ {line}")
 
-    def stage_command(self, job, command: str) -> None:
+    def stage_command(self, job: StageJob, command: str) -> None:
         if self.verbose and not self.quiet:
             self._print(f"  {job.image}/{job.stage} $ {command}")
 
@@ -84,7 +84,7 @@ class JsonProgress:
     def stage_output(self, job: StageJob, line: str) -> None:
         self._emit("stage_output", image=job.image, stage=job.stage, line=line)
 
-    def stage_command(self, job, command: str) -> None:
+    def stage_command(self, job: StageJob, command: str) -> None:
         self._emit("stage_command", image=job.image, stage=job.stage, command=command)
 
     def stage_done(self, result: StageResult) -> None:
