@@ -7,7 +7,7 @@ import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werf_core.config.project_files import ReadBudget
 from werf_core.errors import ConfigError
@@ -64,20 +64,31 @@ def read_config_source(config_path: Path, project_dir: Path | None = None,
 
 
 def render_config(project_dir: Path, config_path: Path, templates_dir: str | None = None,
-                  env: Mapping[str, str] | None = None) -> str:
-    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`)."""
+                  env: Mapping[str, str] | None = None, unset_env: list[Any] | None = None) -> str:
+    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`).
+
+    `unset_env`, when given, receives the environment variables the templates read but found unset or empty."""
+    from werf_core.config.env_hints import with_env_hint
     from werf_core.config.gotemplate import render_werf_config
     templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
+    reads: list[Any] = [] if unset_env is None else unset_env
     # the engine reads a relative config path as relative to the project dir; ours may be relative to the cwd
-    return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env)
+    try:
+        return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env, reads)
+    except ConfigError as err:
+        raise with_env_hint(err, reads) from None
 
 
 def _render_source(project_dir: Path, name: str, source: str, templates_dir: str | None,
-                   env: Mapping[str, str] | None, budget: ReadBudget) -> str:
+                   env: Mapping[str, str] | None, budget: ReadBudget, unset_env: list[Any]) -> str:
+    from werf_core.config.env_hints import with_env_hint
     from werf_core.config.gotemplate import render_werf_config_text
     templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
-    return render_werf_config_text(source, project_dir=Path(project_dir), config_name=name, templates_dir=templates,
-                                   env=env, budget=budget)
+    try:
+        return render_werf_config_text(source, project_dir=Path(project_dir), config_name=name,
+                                       templates_dir=templates, env=env, budget=budget, unset_env=unset_env)
+    except ConfigError as err:
+        raise with_env_hint(err, unset_env) from None
 
 
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
@@ -91,11 +102,16 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
     config_path = find_config_file(project_dir, config)
     budget = ReadBudget()  # one read budget for werf.yaml, its partials and `.Files`
     name, source = read_config_source(config_path, project_dir, budget)
-    rendered = _render_source(project_dir, name, source, templates_dir, env, budget)
+    unset_env: list[Any] = []   # environment variables the templates found unset: named by errors they may explain
+    rendered = _render_source(project_dir, name, source, templates_dir, env, budget, unset_env)
     if render_dump_path is not None:
         Path(render_dump_path).write_text(rendered)
-    return parse_werf_config(rendered, source_text=source, config_path=name, project_dir=project_dir,
-                             project_name_override=project_name_override)
+    try:
+        return parse_werf_config(rendered, source_text=source, config_path=name, project_dir=project_dir,
+                                 project_name_override=project_name_override)
+    except ConfigError as err:
+        from werf_core.config.env_hints import with_env_hint
+        raise with_env_hint(err, unset_env) from None
 
 
 def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",

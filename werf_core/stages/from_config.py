@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from werf_core.builders.secrets import SecretSpec
+from werf_core.config.schema.imports import is_external_reference
 from werf_core.errors import ConfigError
 from werf_core.stages.spec import (
     USER_STAGES,
@@ -18,8 +20,9 @@ from werf_core.stages.spec import (
 )
 
 if TYPE_CHECKING:
-    from werf_core.config.schema import DockerInstructions, ImageLike
+    from werf_core.config.schema import DockerInstructions, ImageLike, StapelArtifact, StapelImage
     from werf_core.config.werf_config import WerfConfig
+    from werf_core.stages.dependency_env import DependencySpec
 
 
 def image_spec(model: ImageLike) -> ImageSpec:
@@ -30,9 +33,18 @@ def image_spec(model: ImageLike) -> ImageSpec:
 
 
 def _image_spec(model: ImageLike) -> ImageSpec:
-    from werf_core.config.schema import DockerfileImage, StapelImage
+    from werf_core.config.schema import DockerfileImage
     from werf_core.git import GitMapping
 
+    external = [i.source_name for i in getattr(model, "imports", ()) if i.from_ is not None
+                and is_external_reference(i.source_name)]
+    if external:
+        source = model.source
+        raise ConfigError(f"image {model.name or '~'}: imports from external images ({external[0]}) are not built "
+                          f"by werf-prefect yet", path=source.path if source else None,
+                          line=source.line if source else None,
+                          hint="build the external image's files into an image of werf.yaml (`from: IMAGE:TAG`) "
+                               "and import from that")
     if isinstance(model, DockerfileImage):
         source = model.source
         raise ConfigError(f"image {model.name or '~'}: Dockerfile images are not built by werf-prefect yet",
@@ -56,7 +68,7 @@ def _image_spec(model: ImageLike) -> ImageSpec:
         from_image=base_name,
         from_image_is_artifact=bool(base_name) and not model.from_image,
         from_latest=model.from_latest,
-        from_cache_version=model.from_cache_version or "",
+        from_cache_version=_from_cache_version(model),
         mounts=tuple(MountSpec(to=m.to, kind=MountKind(m.from_ or MountKind.CUSTOM), from_path=m.from_path or "") for m in model.mount),
         git=tuple(GitMapping.from_config(g) for g in model.git),
         builder=builder,
@@ -66,10 +78,30 @@ def _image_spec(model: ImageLike) -> ImageSpec:
             source=i.source_name, source_is_artifact=i.source_is_artifact, placement=ImportStage(i.stage_name), add=i.add,
             to=i.to or i.add, include_paths=tuple(i.include_paths), exclude_paths=tuple(i.exclude_paths),
             owner=i.owner or "", group=i.group or "", stage=i.stage or "") for i in model.imports),
-        docker=_docker(model.docker if isinstance(model, StapelImage) else None),
+        docker=_docker(getattr(model, "docker", None)),
+        secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
+        image_dependencies=_dependencies(model),
+        disable_git_after_patch=getattr(model, "disable_git_after_patch", False),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
+
+
+def _from_cache_version(model: StapelImage | StapelArtifact) -> str:
+    """fromCacheVersion, extended by werf 1.2's build.cacheVersion / cacheVersion: the `from` digest covers them, so
+    every stage of the image (digests chain) changes with them. Unchanged for configs that set neither."""
+    extra = getattr(model, "cache_versions", ())
+    if not extra:
+        return model.from_cache_version or ""
+    return "\n".join([model.from_cache_version or "", *(f"cacheVersion={v}" for v in extra)])
+
+
+def _dependencies(model: StapelImage | StapelArtifact) -> tuple[DependencySpec, ...]:
+    from werf_core.stages.dependency_env import PLACEMENTS, DependencySpec
+    return tuple(DependencySpec(image=d.image, placement=PLACEMENTS[("before", d.before) if d.before
+                                                                    else ("after", d.after)],
+                                imports=tuple((i.type, i.target) for i in d.imports))
+                 for d in getattr(model, "dependencies", ()))
 
 
 def _docker(docker: DockerInstructions | None) -> DockerSpec | None:

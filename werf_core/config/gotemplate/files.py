@@ -194,6 +194,11 @@ class Files(GoObject):
         self._resolve(rel, ".Files.Exists")
         return self.reader.is_regular_file(rel)
 
+    def is_dir(self, rel: str) -> bool:
+        """werf 1.2's `.Files.IsDir`: the path is a directory of the project."""
+        full = self._resolve(rel, ".Files.IsDir")
+        return os.path.isdir(full)
+
     def glob(self, pattern: str) -> dict[str, str]:
         if pattern == "" or os.path.isabs(pattern):
             raise GoError(f".Files.Glob {quote(pattern)}: give a pattern relative to the project directory")
@@ -228,4 +233,5 @@ Files.go_methods = {
     "Get": GoFunc(Files.get, ("any", "string"), name="Get"),
     "Glob": GoFunc(Files.glob, ("any", "string"), name="Glob"),
     "Exists": GoFunc(Files.exists, ("any", "string"), name="Exists"),
+    "IsDir": GoFunc(Files.is_dir, ("any", "string"), name="IsDir"),
 }

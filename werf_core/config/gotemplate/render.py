@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from werf_core.config.gotemplate.errors import TemplateError
 from werf_core.config.gotemplate.files import Files
 from werf_core.config.gotemplate.gostrconv import from_bytes
 from werf_core.config.gotemplate.template_set import TemplateSet
-from werf_core.config.gotemplate.werf_funcs import werf_functions
+from werf_core.config.gotemplate.werf_funcs import UnsetEnvRead, werf_functions
 from werf_core.config.limits import MAX_TEMPLATE_FILE_BYTES
 from werf_core.config.project_files import ConfinedReader, ReadBudget, UnsafeProjectFile
 from werf_core.errors import ConfigError
@@ -62,11 +64,19 @@ def template_files(templates_dir: Path, reader: ConfinedReader | None = None) ->
 
 def render_werf_config_text(text: str, *, project_dir: Path, config_name: str = "werf.yaml",
                             templates_dir: Path | None = None, env: Mapping[str, str] | None = None,
-                            warn: Callable[[str], None] | None = None, budget: ReadBudget | None = None) -> str:
-    """Render werf.yaml text (named `config_name` in messages) for the project in `project_dir`."""
+                            warn: Callable[[str], None] | None = None, budget: ReadBudget | None = None,
+                            unset_env: list[UnsetEnvRead] | None = None) -> str:
+    """Render werf.yaml text (named `config_name` in messages) for the project in `project_dir`.
+
+    The data is werf 1.2's: `.Files`, `.Env` (the werf environment, $WERF_ENV) and `.Commit` (`.Hash`, `.Date.Human`,
+    `.Date.Unix` of HEAD; read from git only when a template mentions `.Commit`). `unset_env`, when given, receives
+    the environment variables that `env`/`expandenv` found unset or empty.
+    """
     project_dir = Path(project_dir)
     budget = budget if budget is not None else ReadBudget()
-    tset = TemplateSet(werf_functions(env))
+    environ = os.environ if env is None else env
+    tset = TemplateSet(werf_functions(env, unset_env))
+    sources = [text]
     if templates_dir is None:
         default = project_dir / ".werf"
         templates_dir = default if default.is_dir() or default.is_symlink() else None
@@ -75,9 +85,26 @@ def render_werf_config_text(text: str, *, project_dir: Path, config_name: str = 
         reader = reader_for(templates_dir, project_dir, budget)
         for name, path in template_files(templates_dir, reader):
             tmpl_text = _read_template(reader, path, "template")
+            sources.append(tmpl_text)
             tset.parse(name, tmpl_text, source_path=reader.display(str(path)))
     tset.parse(config_name, text, source_path=config_name)
-    return tset.execute(config_name, {"Files": Files(project_dir, warn, budget)})
+    data: dict[str, Any] = {"Files": Files(project_dir, warn, budget), "Env": environ.get("WERF_ENV", "")}
+    if any("Commit" in source for source in sources):
+        data["Commit"] = head_commit(project_dir)
+    return tset.execute(config_name, data)
+
+
+def head_commit(project_dir: Path) -> dict[str, Any]:
+    """`.Commit` of werf 1.2: HEAD's hash and committer date (empty values outside a git work tree)."""
+    try:
+        out = subprocess.run(["git", "-C", str(project_dir), "log", "-1", "--format=%H %ct %ci"],
+                             capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    parts = out.split(" ", 2)
+    if len(parts) < 3:
+        return {"Hash": "", "Date": {"Human": "", "Unix": ""}}
+    return {"Hash": parts[0], "Date": {"Human": parts[2], "Unix": parts[1]}}
 
 
 def read_werf_config_template(project_dir: Path, config_path: Path,
@@ -94,7 +121,7 @@ def read_werf_config_template(project_dir: Path, config_path: Path,
 
 
 def render_werf_config(project_dir: Path, config_path: Path, templates_dir: Path | None,
-                       env: Mapping[str, str] | None = None) -> str:
+                       env: Mapping[str, str] | None = None, unset_env: list[UnsetEnvRead] | None = None) -> str:
     """Render the werf.yaml at config_path with data {"Files": ...}, Sprig + werf functions and the *.tmpl
     templates of templates_dir (default: project_dir/.werf when it exists). env defaults to os.environ.
 
@@ -103,8 +130,8 @@ def render_werf_config(project_dir: Path, config_path: Path, templates_dir: Path
     budget = ReadBudget()
     name, text = read_werf_config_template(project_dir, config_path, budget)
     return render_werf_config_text(text, project_dir=Path(project_dir), config_name=name,
-                                   templates_dir=templates_dir, env=env, budget=budget)
+                                   templates_dir=templates_dir, env=env, budget=budget, unset_env=unset_env)
 
 
-__all__ = ["TemplateError", "read_werf_config_template", "render_werf_config", "render_werf_config_text",
-           "template_files"]
+__all__ = ["TemplateError", "UnsetEnvRead", "read_werf_config_template", "render_werf_config",
+           "render_werf_config_text", "template_files"]
