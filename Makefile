@@ -1,5 +1,5 @@
 # werf-prefect: the two commands of the README, and their parts.
-.PHONY: demo test lint typecheck setup services-down
+.PHONY: demo test lint setup services-down
 
 setup:
 	./scripts/setup.sh
@@ -16,8 +16,6 @@ test: setup lint
 lint: setup
 	.venv/bin/lint-imports --no-cache
 	.venv/bin/ruff check .
-
-typecheck: setup
 	.venv/bin/mypy
 
 services-down:

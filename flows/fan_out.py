@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
 from werf_core.errors import WerfError
 
@@ -55,17 +56,17 @@ class ChildRuns:
         # as a subflow: the parent's page lists the image runs, each with its stage task runs
         run = run_deployment(self.deployment, parameters=parameters, timeout=0, as_subflow=True,
                              flow_run_name=run_name)
-        return str(run.id)
+        return str(run.id)  # type: ignore[union-attr]  # Prefect's sync/async dispatch: a FlowRun here
 
     def state(self, flow_run_id: str) -> tuple[str, str, str]:
         """(state type, state name, message) of a child run."""
         from prefect.client.orchestration import get_client
         with get_client(sync_client=True) as client:
-            run = client.read_flow_run(flow_run_id)
+            run = client.read_flow_run(UUID(flow_run_id))
         state = run.state
         if state is None:
             return "PENDING", "Pending", ""
-        return state.type.value, state.name, state.message or ""
+        return state.type.value, state.name or state.type.value.title(), state.message or ""
 
     def cancel(self, flow_run_id: str) -> None:
         from prefect.client.orchestration import get_client

@@ -12,6 +12,7 @@ import json
 import os
 import time
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from flows.artifacts import artifact_key, fan_out_markdown, image_table_key
 from flows.build import build_options, current_flow_run_id
@@ -77,7 +78,7 @@ def collect_reports(project: str, flow_runs: dict[str, str]) -> dict[str, dict[s
         for image, flow_run_id in flow_runs.items():
             key = image_table_key(project, image)
             artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id]), key=ArtifactFilterKey(any_=[key])))
+                flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(flow_run_id)]), key=ArtifactFilterKey(any_=[key])))
             rows = json.loads(artifacts[0].data) if artifacts and isinstance(artifacts[0].data, str) else []
             found[image] = {"flowRun": flow_run_id, "worker": next((r.get("host") for r in rows), ""),
                             "stages": [{"name": r["stage"], "digest": r["digest"], "status": r["status"],

@@ -27,7 +27,7 @@ def build_image(repository: str, image: str, commit: str | None = None, ref: str
                 allow_git_shallow_clone: bool = False, docker_config: str | None = None,
                 config_templates_dir: str | None = None, trigger: str | None = None) -> dict[str, Any]:
     """Build IMAGE of the werf project in REPOSITORY at COMMIT; return the build report."""
-    return guarded(lambda: run_build(  # type: ignore[no-any-return]
+    return guarded(lambda: run_build(
         validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
                                   config=config, images=[image], stages_storage=stages_storage,
                                   synchronization=synchronization, project_name=project_name, trigger=trigger),

@@ -45,7 +45,7 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
             raise GitError(f"repository {root} is not a directory on this host",
                            hint="give a path that exists where the flow runs, or a repository URL")
         commit = _head_or_empty(root)
-        branch = _branch(root)
+        branch: str | None = _branch(root)
         yield Source(project_dir=root / params.project_dir, commit=commit,
                      label=branch or commit[:12] or "worktree", temporary=False, branch=branch or None)
         return

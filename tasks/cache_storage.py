@@ -51,14 +51,15 @@ class WerfStagesStorageView(WritableFileSystem):
         with self._guard:
             self._offers.pop(key, None)
 
-    def read_path(self, path: str, _sync: bool | None = None) -> bytes:
+    # Prefect declares these async and dispatches on `_sync`; the sync methods are what its result store calls
+    def read_path(self, path: str, _sync: bool | None = None) -> bytes:  # type: ignore[override]
         with self._guard:
             content = self._offers.get(path)
         if content is None:
             raise StageNotSelected(f"werf's selection found no stored stage for {path}")
         return content
 
-    def write_path(self, path: str, content: bytes, _sync: bool | None = None) -> str:
+    def write_path(self, path: str, content: bytes, _sync: bool | None = None) -> str:  # type: ignore[override]
         return path     # the task body already published the stage in the stages storage: nothing else to keep
 
     async def aread_path(self, path: str) -> bytes:
@@ -71,12 +72,12 @@ class WerfStagesStorageView(WritableFileSystem):
 def stages_storage_view() -> WerfStagesStorageView:
     """The saved view block: one API read in the usual case; the first flow on a server saves it."""
     try:
-        return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[no-any-return]
+        return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg, return-value]
     except ValueError:          # "Unable to find block document named ..."
         pass
     block = WerfStagesStorageView()
     try:
-        block.save(VIEW_BLOCK_NAME, _sync=True)
+        block.save(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg]  # Prefect's sync/async dispatch
     except ValueError:          # "... a name that is already in use": another flow saved it meanwhile
-        return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[no-any-return]
+        return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg, return-value]
     return block

@@ -58,7 +58,7 @@ class PrefectStageRunner:
         task = stage_task.with_options(result_storage=self.view)
         upstream = self.upstream(job)
         conveyor.lease_stage(job.digest)   # before the lookup: a concurrent cleanup must not delete what we pick
-        chosen = None if conveyor.dry_run else job.kind.select(job.ctx, conveyor.manager.stages_by_digest(job.digest))
+        chosen = None if conveyor.mode.dry_run else job.kind.select(job.ctx, conveyor.manager.stages_by_digest(job.digest))
         if chosen is None:      # a dry run (the policy caches nothing then), or nothing stored: the body runs
             call, state = self._call(task, conveyor, job, upstream)
             if call.result is None:
@@ -116,7 +116,7 @@ class PrefectStageRunner:
     def _call(task: Any, conveyor: Conveyor, job: StageJob, upstream: list[State]) -> tuple[StageCall, State]:
         call = StageCall(conveyor, job)
         state = task(project=job.project, stages_storage=job.stages_storage, image=job.image, stage=job.stage,
-                     digest=job.digest, dry_run=bool(conveyor.dry_run), call=quote(call), wait_for=upstream,
+                     digest=job.digest, dry_run=conveyor.mode.dry_run, call=quote(call), wait_for=upstream,
                      return_state=True)
         if call.error is not None:
             raise call.error

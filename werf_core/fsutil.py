@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
-def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | None = None) -> Path:
+def atomic_write(path: str | os.PathLike[str], content: str | bytes, *, mode: int | None = None) -> Path:
     """Write `content` beside `path` (same directory, so the rename stays on one filesystem) and rename it into place.
 
     Parent directories are created. `mode` sets the permissions before the file becomes visible (mkstemp makes it
@@ -32,7 +32,7 @@ def atomic_write(path: str | os.PathLike, content: str | bytes, *, mode: int | N
 
 
 @contextmanager
-def exclusive_file_lock(path: str | os.PathLike) -> Iterator[None]:
+def exclusive_file_lock(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold `flock(LOCK_EX)` on `path` (created if missing) for the block; the kernel frees it if the process dies."""
     lock_path = Path(path)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,7 @@ def exclusive_file_lock(path: str | os.PathLike) -> Iterator[None]:
 IN_USE_MARKER = ".werf-in-use.lock"
 
 
-def hold_in_use_marker(directory: str | os.PathLike) -> int:
+def hold_in_use_marker(directory: str | os.PathLike[str]) -> int:
     """Mark a temporary directory as in use by this process (a held flock on a marker file inside it).
 
     `werf host cleanup` removes leftover directories of killed builds; it never touches one whose marker is held.
@@ -58,7 +58,7 @@ def hold_in_use_marker(directory: str | os.PathLike) -> int:
     return fd
 
 
-def in_use_marker_held(directory: str | os.PathLike) -> bool | None:
+def in_use_marker_held(directory: str | os.PathLike[str]) -> bool | None:
     """True if a live process holds the directory's marker, False if the marker is free, None if there is none."""
     try:
         fd = os.open(Path(directory) / IN_USE_MARKER, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)

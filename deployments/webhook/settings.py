@@ -93,7 +93,8 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 def _secret_from_block(name: str) -> str:
     from prefect.blocks.system import Secret
     try:
-        return str(Secret.load(name, _sync=True).get())
+        # `_sync` comes from Prefect's sync/async dispatch decorator, which the type stubs do not show
+        return str(Secret.load(name, _sync=True).get())  # type: ignore[call-arg, union-attr]
     except ValueError as err:
         raise WebhookSettingsError(f"cannot load the Prefect Secret block {name!r}: {err}",
                                    hint="create it in the Prefect UI (Blocks → Secret) or with "

@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.config.test_loader import needs_engine
 from werf_cli.main import main
-
-pytestmark = needs_engine
 
 CONFIG = """\
 project: demo

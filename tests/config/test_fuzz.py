@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -138,16 +137,6 @@ def test_mutations_end_in_config_error_or_success(text):
     assert config.meta.project
 
 
-def _engine_available() -> bool:
-    try:
-        from werf_core.config.gotemplate import render_werf_config  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _engine_available(), reason="the Go template engine (werf_core.config.gotemplate) is not "
-                                                    "available in this checkout")
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(text=mutated_configs())

@@ -14,18 +14,6 @@ DATA = Path(__file__).parent / "data"
 MINIMAL = "project: demo\nconfigVersion: 1\n---\nimage: app\nfrom: alpine\n"
 
 
-def engine_available() -> bool:
-    try:
-        from werf_core.config.gotemplate import render_werf_config  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-needs_engine = pytest.mark.skipif(not engine_available(), reason="the Go template engine "
-                                                                 "(werf_core.config.gotemplate) is not available yet")
-
-
 class TestFindingTheConfig:
     def test_werf_yml_is_checked_before_werf_yaml_as_werf_does(self, tmp_path):
         (tmp_path / "werf.yaml").write_text(MINIMAL)
@@ -68,7 +56,6 @@ class TestFindingTheConfig:
             load_werf_config(tmp_path)
 
 
-@needs_engine
 class TestRenderingAndLoading:
     def test_minimal(self, tmp_path):
         (tmp_path / "werf.yaml").write_text(MINIMAL)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.config.support import error, image, load
 from werf_core.config import StapelArtifact, StapelImage
+from werf_core.errors import ConfigError
 
 
 class TestNamesAndBase:
@@ -235,7 +236,7 @@ class TestImports:
         ("- artifact: builder\n  add: /o\n  to: rel\n  after: install\n", "expected an absolute path"),
     ])
     def test_import_rules(self, entry, message):
-        with pytest.raises(Exception) as info:
+        with pytest.raises(ConfigError) as info:
             self.config(entry)
         assert message in info.value.message
         assert info.value.line >= 9

@@ -100,7 +100,7 @@ def test_from_config_with_a_model_object():
 
 
 def test_from_config_with_a_pydantic_model():
-    pydantic = pytest.importorskip("pydantic")
+    import pydantic
 
     class Deps(pydantic.BaseModel):
         model_config = pydantic.ConfigDict(populate_by_name=True)
@@ -126,7 +126,7 @@ def test_matcher_uses_add_and_patterns():
 
 
 def test_from_config_with_the_werf_yaml_schema_model():
-    schema = pytest.importorskip("werf_core.config.schema.git")
+    from werf_core.config.schema import git as schema
     entry = schema.GitMapping.model_validate({
         "url": "https://github.com/werf/werf.git", "tag": "v1.1.0", "add": "/docs", "to": "/docs",
         "includePaths": ["pages"], "excludePaths": "pages/drafts", "owner": "www",

@@ -147,3 +147,10 @@ def test_missing_helper_binary_is_named_with_a_hint(tmp_path):
 def test_nothing_is_read_before_a_lookup(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"credsStore": "does-not-exist"}))
     DockerConfigCredentials(tmp_path)   # constructing must not run helpers or fail
+
+
+def test_protocol_constants_are_docker_auth_s():
+    import docker.auth
+
+    from werf_core.registry.credentials import DOCKER_HUB_SERVER_URL, IDENTITY_TOKEN_USER
+    assert (DOCKER_HUB_SERVER_URL, IDENTITY_TOKEN_USER) == (docker.auth.INDEX_URL, docker.auth.TOKEN_USERNAME)

@@ -16,13 +16,17 @@ import shutil
 import string
 import tempfile
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from werf_core import paths
 from werf_core.builders.instructions import TOOLCHAIN_MOUNT, TOOLCHAIN_SHELL, Bind, ContainerInstructions
 from werf_core.errors import BuildError
+
+if TYPE_CHECKING:
+    import docker
 
 CONTAINER_NAME_PREFIX = "werf.build."
 BUILD_DIR_IN_CONTAINER = "/.werf/build"
@@ -45,7 +49,7 @@ class ParentConfig:
     env: tuple[str, ...] = ()
 
     @classmethod
-    def of_image(cls, client, image: str) -> ParentConfig:
+    def of_image(cls, client: docker.DockerClient, image: str) -> ParentConfig:
         config = client.api.inspect_image(image).get("Config") or {}
         return cls(entrypoint=config.get("Entrypoint"), cmd=config.get("Cmd"), user=config.get("User") or "",
                    env=tuple(config.get("Env") or ()))
@@ -97,7 +101,7 @@ def commit_changes(parent: ParentConfig, instructions: ContainerInstructions, ra
 class ContainerRunner:
     """Builds stage images with the Docker engine."""
 
-    def __init__(self, client, *, project: str, toolchain_container: str,
+    def __init__(self, client: docker.DockerClient, *, project: str, toolchain_container: str,
                  on_output: Callable[[str], None] | None = None,
                  on_step: Callable[[int], None] | None = None) -> None:
         self.client = client
@@ -140,7 +144,7 @@ class ContainerRunner:
                     target.hardlink_to(content)
                 except OSError:
                     shutil.copyfile(content, target)
-            binds = {str(work): {"bind": BUILD_DIR_IN_CONTAINER, "mode": "ro"}}
+            binds: dict[str, Mapping[str, str]] = {str(work): {"bind": BUILD_DIR_IN_CONTAINER, "mode": "ro"}}
             for bind in instructions.binds:
                 binds[bind.host_path] = {"bind": bind.container_path, "mode": "ro" if bind.read_only else "rw"}
             volumes_from = [f"{self.toolchain_container}:ro",
@@ -169,13 +173,14 @@ class ContainerRunner:
             labels = {**reported, **instructions.labels}
             # the changes apply to `conf`: it carries the parent's environment, so `ENV PATH=/x:$PATH` extends the
             # inherited PATH (with Labels alone, `$PATH` would expand to nothing)
-            conf: dict = {"Labels": labels}
+            conf: dict[str, object] = {"Labels": labels}
             if parent.env:
                 conf["Env"] = list(parent.env)
             result = self.client.api.commit(
                 container_id, conf=conf,
                 changes=commit_changes(parent, instructions, run_as_root))
-            return result["Id"]
+            image_id: str = result["Id"]
+            return image_id
         except docker.errors.ImageNotFound as err:
             raise BuildError(f"stage {stage}: image {from_image} is not in the Docker engine ({err.explanation})",
                              hint="check the `from:` image name, or pull it first") from None

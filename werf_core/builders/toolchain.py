@@ -14,13 +14,18 @@ import hashlib
 import io
 import subprocess
 import tarfile
+from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from werf_core import paths
 from werf_core.builders.instructions import TOOLCHAIN_MOUNT
 from werf_core.errors import BuildError
 from werf_core.fsutil import exclusive_file_lock
+
+if TYPE_CHECKING:
+    import docker
 
 BUSYBOX = Path("/bin/busybox")
 IMAGE_REPOSITORY = "werf-prefect/toolchain"
@@ -69,12 +74,12 @@ def _toolchain_tar() -> bytes:
     return buf.getvalue()
 
 
-def host_lock(name: str):
+def host_lock(name: str) -> AbstractContextManager[None]:
     """An exclusive host-wide lock, so two processes never create the same toolchain (or runtime) at once."""
     return exclusive_file_lock(paths.locks_dir() / f"{name}.lock")
 
 
-def ensure_toolchain(client) -> str:
+def ensure_toolchain(client: docker.DockerClient) -> str:
     """Return the name of the toolchain container to use with `volumes_from`, creating image and container once."""
     import docker.errors
 

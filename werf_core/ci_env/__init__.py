@@ -23,7 +23,7 @@ from werf_core.ci_env.errors import CiEnvError
 from werf_core.ci_env.github import DEFAULT_GITHUB_REGISTRY, plan_github
 from werf_core.ci_env.gitlab import plan_gitlab
 from werf_core.ci_env.plan import TAGGING_STRATEGIES, CiEnvPlan
-from werf_core.ci_env.project_images import read_project_images
+from werf_core.ci_env.project_images import ProjectImages, read_project_images
 from werf_core.ci_env.script import Variable, abort_script, render_script, section
 from werf_core.ci_env.shells import ScriptFormat, script_format
 from werf_core.ci_env.slug import docker_tag
@@ -86,7 +86,7 @@ def _plan(options: CiEnvOptions, environ: Mapping[str, str]) -> CiEnvPlan:
     if options.ci_system == "gitlab":
         return plan_gitlab(environ, options.tagging_strategy, policies)
     if options.ci_system == "github":
-        def load_project():
+        def load_project() -> ProjectImages | None:
             return read_project_images(
                 options.project_dir, config=options.config, templates_dir=options.templates_dir,
                 project_name_override=options.project_name or environ.get("WERF_PROJECT_NAME") or None,

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from werf_core.ci_env.errors import CiEnvError
 from werf_core.ci_env.plan import RegistryLogin
@@ -125,7 +126,7 @@ def add_registry_login(config_dir: Path, login: RegistryLogin) -> None:
     _write_private(path, json.dumps(config, indent="\t") + "\n")
 
 
-def _read_config(path: Path) -> dict:
+def _read_config(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:

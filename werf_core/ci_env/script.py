@@ -45,10 +45,11 @@ def render_script(sections: list[Section] | tuple[Section, ...], fmt: ScriptForm
     def emit(line: str, *, blank_echo: bool = False) -> None:
         lines.append(line)
         if verbose:
-            if blank_echo and fmt.echo(""):
-                lines.append(fmt.echo(""))
-            if fmt.echo(line):
-                lines.append(fmt.echo(line))
+            blank, echoed = fmt.echo(""), fmt.echo(line)
+            if blank_echo and blank:
+                lines.append(blank)
+            if echoed:
+                lines.append(echoed)
 
     for index, sect in enumerate(sections):
         if index:
@@ -70,9 +71,10 @@ def variable_line(var: Variable, fmt: ScriptFormat, environ: Mapping[str, str]) 
 
 def abort_script(fmt: ScriptFormat, message: str, *, verbose: bool = False) -> str:
     """What stdout gets when ci-env fails: a command that stops the sourcing shell (the error itself goes to stderr)."""
-    lines = []
-    if verbose and fmt.echo(""):
-        lines += [fmt.echo(""), fmt.echo(f"Error: {message}")]
-    if fmt.abort():
-        lines.append(fmt.abort())
+    lines: list[str] = []
+    blank, error, abort = fmt.echo(""), fmt.echo(f"Error: {message}"), fmt.abort()
+    if verbose and blank and error:
+        lines += [blank, error]
+    if abort:
+        lines.append(abort)
     return "".join(line + "\n" for line in lines)

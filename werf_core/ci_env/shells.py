@@ -16,7 +16,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 
 def printable(text: str) -> str:
     """`text` on one line: control characters shown as escapes, so a comment can never spill onto a new line."""
-    def escape(match: re.Match) -> str:
+    def escape(match: re.Match[str]) -> str:
         ch = match.group()
         return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}")
     return _CONTROL_CHARS.sub(escape, text)

@@ -157,5 +157,5 @@ def scan_kubernetes(options: KubeScanOptions) -> KubeImages:
                 raise KubeScanError(f"cannot reach kube context {context!r} ({api_client.configuration.host}): {err}",
                                     hint="check the cluster, or skip the scan with --without-kube") from None
             result.images.update(images_of_list(document, spec_path))
-        api_client.close()
+        api_client.close()  # type: ignore[no-untyped-call]
     return result

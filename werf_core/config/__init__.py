@@ -10,6 +10,7 @@ pydantic, so CLI commands that never read the config stay fast.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 _EXPORTS = {
     "load_werf_config": "werf_core.config.loader",
@@ -32,7 +33,7 @@ _EXPORTS.update({name: "werf_core.config.schema" for name in _SCHEMA_NAMES})
 __all__ = list(_EXPORTS)  # the lazy-export table names them
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'werf_core.config' has no attribute {name!r}")

@@ -7,6 +7,7 @@ Each failure is a ConfigError at the line of the directive at fault (the second 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from werf_core.config.documents import Section
 from werf_core.config.schema import Meta
@@ -31,7 +32,7 @@ def check_sections(sections: list[Section], reporter: ErrorReporter, *, suggeste
     return CheckedSections(meta=meta, sections=others)
 
 
-def _line(section: Section, path: tuple = ()) -> tuple[int, int]:
+def _line(section: Section, path: tuple[Any, ...] = ()) -> tuple[int, int]:
     span = section.document.span(path)
     return (span.first, span.first) if not path else (span.first, span.last)
 
@@ -49,7 +50,7 @@ def _single_meta(sections: list[Section], reporter: ErrorReporter, suggested_pro
         first, second = metas[0], metas[1]
         raise reporter.error(f"duplicate meta config section (the first one is at {first.model.source})",
                              *_line(second), hint="keep a single section with `configVersion: 1` and `project`")
-    return metas[0].model
+    return metas[0].meta
 
 
 def _display(name: str | None) -> str:
@@ -58,9 +59,9 @@ def _display(name: str | None) -> str:
 
 def _unique_names(sections: list[Section], reporter: ErrorReporter) -> None:
     images: dict[str | None, Section] = {}
-    artifacts: dict[str, Section] = {}
+    artifacts: dict[str | None, Section] = {}   # artifact names are never None (the schema requires one)
     for section in sections:
-        name = section.model.name
+        name = section.image.name
         if section.kind == "artifact":
             if name in artifacts:
                 raise reporter.error(f'conflict between artifacts names: artifact "{name}" is already defined at '
@@ -83,18 +84,18 @@ def _unique_names(sections: list[Section], reporter: ErrorReporter) -> None:
 
 def _nameless_alone(sections: list[Section], reporter: ErrorReporter) -> None:
     images = [section for section in sections if section.kind != "artifact"]
-    nameless = [section for section in images if section.model.name is None]
+    nameless = [section for section in images if section.image.name is None]
     if nameless and len(images) > 1:
         raise reporter.error("a nameless image (`image: ~`) cannot be specified in a config with several images",
                              *_line(nameless[0]), hint="give every image a name")
 
 
 def _references_exist(sections: list[Section], reporter: ErrorReporter) -> None:
-    images = {s.model.name: s for s in sections if s.kind != "artifact"}
-    artifacts = {s.model.name: s for s in sections if s.kind == "artifact"}
+    images = {s.image.name: s for s in sections if s.kind != "artifact"}
+    artifacts = {s.image.name: s for s in sections if s.kind == "artifact"}
     for section in sections:
-        own = section.model.name
-        for ref in section.model.source_references():
+        own = section.image.name
+        for ref in section.image.source_references():
             first, last = _line(section, ref.path)
             if ref.name == own:
                 raise reporter.error(f"cannot use own name as `{ref.directive}` source in {section.label}",
@@ -107,7 +108,7 @@ def _references_exist(sections: list[Section], reporter: ErrorReporter) -> None:
                                      hint=hint)
             if ref.kind == "artifact" and not found_artifact:
                 hint = "use `fromImage` / `image:` for an image" if found_image else \
-                    _did_you_mean(ref.name, [n for n in artifacts if n != own])
+                    _did_you_mean(ref.name, [n for n in artifacts if n is not None and n != own])
                 raise reporter.error(f'no such artifact "{ref.name}" ({ref.directive} of {section.label})', first,
                                      last, hint=hint)
             if ref.kind == "image-or-external" and not (found_image or found_artifact) \
@@ -131,11 +132,11 @@ def _did_you_mean(name: str, candidates: list[str]) -> str:
 
 def _no_loops(sections: list[Section], reporter: ErrorReporter) -> None:
     """Depth-first search over source references; the first loop found is reported with its full path."""
-    by_name = {(s.kind == "artifact", s.model.name): s for s in sections}
+    by_name = {(s.kind == "artifact", s.image.name): s for s in sections}
 
-    def targets(section: Section) -> list[tuple[Section, tuple]]:
+    def targets(section: Section) -> list[tuple[Section, tuple[Any, ...]]]:
         found = []
-        for ref in section.model.source_references():
+        for ref in section.image.source_references():
             wants_artifact = ref.kind == "artifact" or (ref.kind == "image-or-artifact"
                                                          and (False, ref.name) not in by_name)
             target = by_name.get((wants_artifact, ref.name))
@@ -145,13 +146,13 @@ def _no_loops(sections: list[Section], reporter: ErrorReporter) -> None:
 
     state: dict[int, str] = {}   # id(section) → "active" | "done"
 
-    def visit(section: Section, stack: list[tuple[Section, tuple]]) -> None:
+    def visit(section: Section, stack: list[tuple[Section, tuple[Any, ...]]]) -> None:
         state[id(section)] = "active"
         for target, path in targets(section):
             if state.get(id(target)) == "active":
                 start = next(i for i, (s, _) in enumerate(stack + [(section, path)]) if s is target)
                 loop = [s for s, _ in (stack + [(section, path)])[start:]] + [target]
-                names = " -> ".join(_display(s.model.name) for s in loop)
+                names = " -> ".join(_display(s.image.name) for s in loop)
                 first, last = _line(section, path)
                 raise reporter.error(f"infinite loop detected: {names}", first, last,
                                      hint="images may not depend on each other in a circle (through fromImage, "

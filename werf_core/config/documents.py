@@ -32,6 +32,17 @@ class Section:
     label: str
 
     @property
+    def image(self) -> StapelImage | StapelArtifact | DockerfileImage:
+        """The model of an image, artifact or Dockerfile image section (never the meta section)."""
+        assert isinstance(self.model, (StapelImage, StapelArtifact, DockerfileImage)), f"{self.label} is no image"
+        return self.model
+
+    @property
+    def meta(self) -> Meta:
+        assert isinstance(self.model, Meta), f"{self.label} is not the meta section"
+        return self.model
+
+    @property
     def kind(self) -> str:
         if isinstance(self.model, Meta):
             return "meta"
@@ -78,7 +89,7 @@ def parse_document(document: YamlDocument, reporter: ErrorReporter) -> list[Sect
                          "`dockerfile` is set", span.first, span.last, hint=SECTION_HINT)
 
 
-def _image_names(data: dict, document: YamlDocument, reporter: ErrorReporter) -> list[str | None]:
+def _image_names(data: dict[str, Any], document: YamlDocument, reporter: ErrorReporter) -> list[str | None]:
     value = data.get("image")
     if not isinstance(value, list):
         return [value]
@@ -97,7 +108,7 @@ def _image_names(data: dict, document: YamlDocument, reporter: ErrorReporter) ->
     return list(value)
 
 
-def _named_copies(model: type, data: dict, names: list[str | None], document: YamlDocument, kind: str,
+def _named_copies(model: type, data: dict[str, Any], names: list[str | None], document: YamlDocument, kind: str,
                   reporter: ErrorReporter) -> list[Section]:
     """Validate once, then give every name listed in `image:` its own copy (frozen models share the nested parts)."""
     label = image_label(names[0], kind) if len(names) == 1 else \
@@ -111,7 +122,7 @@ def _named_copies(model: type, data: dict, names: list[str | None], document: Ya
     return sections
 
 
-def _validate(model: type, data: dict[str, Any], document: YamlDocument, label: str,
+def _validate(model: type[SourceAware], data: dict[str, Any], document: YamlDocument, label: str,
               reporter: ErrorReporter) -> Section:
     try:
         instance = model.model_validate(data)
@@ -129,7 +140,7 @@ def _with_overlaps_resolved(model: StapelBase, document: YamlDocument, label: st
     # werf's order: local git mappings, then remote ones, then imports; the order decides which excludes are added
     git = sorted(enumerate(model.git), key=lambda item: item[1].is_remote)
     exports = [Export(m.to, list(m.include_paths), list(m.exclude_paths), ("git", i)) for i, m in git]
-    exports += [Export(imp.to, list(imp.include_paths), list(imp.exclude_paths), ("import", i))
+    exports += [Export(imp.to or imp.add, list(imp.include_paths), list(imp.exclude_paths), ("import", i))
                 for i, imp in enumerate(model.imports)]
     try:
         resolve_overlaps(exports)

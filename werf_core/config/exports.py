@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -22,7 +23,7 @@ class Export:
     to: str
     include_paths: list[str]
     exclude_paths: list[str]
-    path: tuple                      # where it is in the document, e.g. ("git", 0) or ("import", 1)
+    path: tuple[Any, ...]                      # where it is in the document, e.g. ("git", 0) or ("import", 1)
     added: list[str] = field(default_factory=list)
 
     def include_paths_for_overlap(self) -> list[str]:

@@ -7,9 +7,13 @@ import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from werf_core.config.project_files import ReadBudget
 from werf_core.errors import ConfigError
+
+if TYPE_CHECKING:
+    from werf_core.config.werf_config import WerfConfig
 
 # werf checks werf.yml before werf.yaml
 DEFAULT_CONFIG_NAMES = ("werf.yml", "werf.yaml")
@@ -60,14 +64,14 @@ def read_config_source(config_path: Path, project_dir: Path | None = None,
 
 
 def render_config(project_dir: Path, config_path: Path, templates_dir: str | None = None,
-                  env: Mapping[str, str] | None = None, unset_env: list | None = None) -> str:
+                  env: Mapping[str, str] | None = None, unset_env: list[Any] | None = None) -> str:
     """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`).
 
     `unset_env`, when given, receives the environment variables the templates read but found unset or empty."""
     from werf_core.config.env_hints import with_env_hint
     from werf_core.config.gotemplate import render_werf_config
     templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
-    reads: list = [] if unset_env is None else unset_env
+    reads: list[Any] = [] if unset_env is None else unset_env
     # the engine reads a relative config path as relative to the project dir; ours may be relative to the cwd
     try:
         return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env, reads)
@@ -76,7 +80,7 @@ def render_config(project_dir: Path, config_path: Path, templates_dir: str | Non
 
 
 def _render_source(project_dir: Path, name: str, source: str, templates_dir: str | None,
-                   env: Mapping[str, str] | None, budget: ReadBudget, unset_env: list) -> str:
+                   env: Mapping[str, str] | None, budget: ReadBudget, unset_env: list[Any]) -> str:
     from werf_core.config.env_hints import with_env_hint
     from werf_core.config.gotemplate import render_werf_config_text
     templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
@@ -89,7 +93,7 @@ def _render_source(project_dir: Path, name: str, source: str, templates_dir: str
 
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
                      env: Mapping[str, str] | None = None, project_name_override: str | None = None,
-                     render_dump_path: Path | None = None):
+                     render_dump_path: Path | None = None) -> WerfConfig:
     """Load and validate the project's werf.yaml; every mistake raises a ConfigError naming file and line.
 
     `render_dump_path`, when given, receives the rendered text (handy for diffing non-deterministic renders).
@@ -98,7 +102,7 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
     config_path = find_config_file(project_dir, config)
     budget = ReadBudget()  # one read budget for werf.yaml, its partials and `.Files`
     name, source = read_config_source(config_path, project_dir, budget)
-    unset_env: list = []   # environment variables the templates found unset: named by errors they may explain
+    unset_env: list[Any] = []   # environment variables the templates found unset: named by errors they may explain
     rendered = _render_source(project_dir, name, source, templates_dir, env, budget, unset_env)
     if render_dump_path is not None:
         Path(render_dump_path).write_text(rendered)
@@ -111,7 +115,7 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
 
 
 def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",
-                      project_dir: Path | None = None, project_name_override: str | None = None):
+                      project_dir: Path | None = None, project_name_override: str | None = None) -> WerfConfig:
     """Validate already rendered config text. `source_text` (the template) lets errors name the lines written."""
     from werf_core.config.cross_checks import check_sections
     from werf_core.config.documents import parse_document

@@ -13,6 +13,7 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from werf_core.config.schema.base import WERF_ERROR, describe_value
 from werf_core.config.schema.docker import UNSUPPORTED_INSTRUCTIONS, DockerInstructions
@@ -41,7 +42,7 @@ _ARTIFACT_ONLY_FOR_IMAGES = {
 }
 
 
-def format_path(path: tuple) -> str:
+def format_path(path: tuple[Any, ...]) -> str:
     """("git", 0, "stageDependencies") → "git[0].stageDependencies"."""
     text = ""
     for part in path:
@@ -52,7 +53,7 @@ def format_path(path: tuple) -> str:
     return text
 
 
-def place(path: tuple, label: str) -> str:
+def place(path: tuple[Any, ...], label: str) -> str:
     return f"{format_path(path)} of {label}" if path else label
 
 
@@ -67,7 +68,8 @@ def config_error_from_validation(err: ValidationError, model: type[BaseModel], d
     return reporter.error(message, first, last, hint=hint)
 
 
-def _describe(error: dict, model: type[BaseModel], document: YamlDocument, label: str):
+def _describe(error: ErrorDetails, model: type[BaseModel], document: YamlDocument,
+              label: str) -> tuple[str, int, int, str | None]:
     loc = tuple(part for part in error["loc"] if isinstance(part, int) or not str(part).startswith("["))
     kind = error["type"]
     hint = None
@@ -95,12 +97,12 @@ def _describe(error: dict, model: type[BaseModel], document: YamlDocument, label
     return message, span.first, span.last, hint
 
 
-def _unknown_key(loc: tuple, model: type[BaseModel], label: str) -> tuple[str, str | None]:
+def _unknown_key(loc: tuple[Any, ...], model: type[BaseModel], label: str) -> tuple[str, str | None]:
     key, parent = str(loc[-1]), loc[:-1]
     owner = model_at(model, parent)
     if owner is StapelArtifact and key in _ARTIFACT_ONLY_FOR_IMAGES:
-        message, hint = _ARTIFACT_ONLY_FOR_IMAGES[key]
-        return f"{message} ({label})", hint
+        artifact_message, artifact_hint = _ARTIFACT_ONLY_FOR_IMAGES[key]
+        return f"{artifact_message} ({label})", artifact_hint
     if owner is DockerInstructions and key in UNSUPPORTED_INSTRUCTIONS:
         return f"{UNSUPPORTED_INSTRUCTIONS[key]} ({place(parent, label)})", \
             "supported: " + ", ".join(valid_keys(DockerInstructions))
@@ -187,7 +189,7 @@ def valid_keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
+def model_at(model: type[BaseModel], path: tuple[Any, ...]) -> type[BaseModel] | None:
     """The model class that validates the mapping at `path` inside a document of `model`, if there is one."""
     current: Any = model
     for part in path:
@@ -199,7 +201,8 @@ def model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
         current = _element_model(field.annotation)
         if current is None:
             return None
-    return current
+    found: type[BaseModel] = current
+    return found
 
 
 def _element_model(annotation: Any) -> type[BaseModel] | None:

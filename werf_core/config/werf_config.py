@@ -25,7 +25,7 @@ class WerfConfig:
         from werf_core.config.ignored_keys import ignored_keys_warning
         warnings: list[str] = []
         for section in sections:
-            for warning in section.model.warnings():
+            for warning in section.image.warnings():
                 if warning not in warnings:
                     warnings.append(warning)
         build_cache_version = meta.build.cache_version if meta.build is not None else None
@@ -37,16 +37,16 @@ class WerfConfig:
         if ignored:
             warnings.append(ignored)
         return cls(meta=meta,
-                   images=tuple(s.model for s in sections if s.kind == "image"),
-                   artifacts=tuple(s.model for s in sections if s.kind == "artifact"),
-                   dockerfile_images=tuple(s.model for s in sections if s.kind == "dockerfile"),
+                   images=tuple(s.model for s in sections if isinstance(s.model, StapelImage)),
+                   artifacts=tuple(s.model for s in sections if isinstance(s.model, StapelArtifact)),
+                   dockerfile_images=tuple(s.model for s in sections if isinstance(s.model, DockerfileImage)),
                    config_path=config_path, rendered=rendered, warnings=tuple(warnings), _sections=tuple(sections))
 
     # --- lookup ----------------------------------------------------------------------------------------------------
 
     def all(self) -> list[ImageLike]:
         """Images, Dockerfile images and artifacts in the order the config defines them."""
-        return [section.model for section in self._sections]
+        return [section.image for section in self._sections]
 
     def image_names(self) -> list[str | None]:
         """Names of the images (stapel and Dockerfile, not artifacts) in config order; None is the nameless image."""
@@ -91,7 +91,7 @@ class WerfConfig:
     def document_text(self, name: str | None) -> str:
         """The rendered YAML document that defines `name`."""
         self.require(name)
-        return next(s.document.text for s in self._sections if s.model.name == name)
+        return next(s.document.text for s in self._sections if s.image.name == name)
 
     # --- build order -----------------------------------------------------------------------------------------------
 

@@ -23,13 +23,13 @@ import yaml
 try:  # libyaml makes composing a 2,000-line config several times faster; the pure-Python loader works the same way
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 # A document that expands to more values than this is an alias bomb, not a real werf.yaml section (an image section
 # of the 2,000-line benchmark config has about 70 values; the limit is per document).
 MAX_NODES = 100_000
 
-Path = tuple  # a location inside a document: mapping keys (str) and list indices (int)
+Path = tuple[str | int, ...]  # a location inside a document: mapping keys (str) and list indices (int)
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
@@ -243,11 +243,12 @@ class _DataBuilder:
                     self.spans.setdefault(path + (index,), self._span(item, item))
                     items.append(self.build(item, path + (index,)))
                 return items
+            assert isinstance(node, yaml.MappingNode), "scalars and sequences are handled above"
             return self._mapping(node, path)
         finally:
             self.active.discard(id(node))
 
-    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict:
+    def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
@@ -277,7 +278,7 @@ class _DataBuilder:
         if not isinstance(key_node, yaml.ScalarNode):
             raise YamlLocationError("mapping keys must be plain words, not lists or mappings",
                                     self.first_line + key_node.start_mark.line)
-        return key_node.value
+        return str(key_node.value)
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         try:

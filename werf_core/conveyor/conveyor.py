@@ -25,11 +25,11 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from werf_core import BUILD_CACHE_VERSION, __version__, paths
 from werf_core.builders.container import ContainerRunner
-from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildReport, ImageResult, StageResult
+from werf_core.conveyor.results import BuildReport, ImageResult, StageResult, StageStatus
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
 from werf_core.fsutil import hold_in_use_marker
 from werf_core.hashing import sha3_224_hash
@@ -40,10 +40,32 @@ from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageK
 from werf_core.stages.owner_ids import report_commands
 from werf_core.stages.registry import STAGE_KINDS
 from werf_core.stages.spec import ImageSpec
-from werf_core.storage.base import StageDescription, new_unique_id
+from werf_core.storage.base import StageDescription, StagesStorage, new_unique_id
 from werf_core.storage.manager import StagesStorageManager
 from werf_core.storage.stage_id import StageID
 from werf_core.sync.intents import IntentOutcome
+from werf_core.sync.synchronization import BuildSynchronization
+
+if TYPE_CHECKING:
+    import docker
+
+    from werf_core.stages.git_runtime import GitMappingRuntime
+
+# A stage that vanished from the storage (cleanup, a broken image) resets the stages-storage cache and starts the
+# build over; a storage that keeps changing under us must end the build instead of looping forever.
+MAX_CACHE_RESETS = 3
+
+
+@dataclass(frozen=True)
+class BuildMode:
+    """What one `Conveyor.build` call may do with a stage that is not stored."""
+
+    dry_run: bool = False            # plan only: report it as planned (a prediction), build nothing
+    should_be_built: bool = False    # every stage must be stored already: a missing one is an error
+
+    def __post_init__(self) -> None:
+        if self.dry_run and self.should_be_built:
+            raise ValueError("a dry run builds nothing, so it cannot require every stage to be built")
 
 
 def _test_pause(variable: str) -> None:
@@ -95,6 +117,7 @@ class StageJob:
     ctx: StageContext
     project: str
     stages_storage: str
+    mode: BuildMode = BuildMode()
 
     @property
     def stage(self) -> str:
@@ -121,9 +144,9 @@ class Progress(Protocol):
 
 
 class Conveyor:
-    def __init__(self, *, project: str, project_dir: str, specs: list[ImageSpec], storage, sync,
-                 docker_client_factory: Callable[[], object],
-                 git_binder: Callable[[ImageSpec], list], project_commit: str = "",
+    def __init__(self, *, project: str, project_dir: str, specs: list[ImageSpec], storage: StagesStorage,
+                 sync: BuildSynchronization, docker_client_factory: Callable[[], docker.DockerClient],
+                 git_binder: Callable[[ImageSpec], list[GitMappingRuntime]], project_commit: str = "",
                  progress: Progress, stage_runner: StageRunner | None = None,
                  parallel: bool = True, parallel_tasks_limit: int = 5,
                  base_image_resolver: Callable[[str], str] | None = None,
@@ -134,7 +157,7 @@ class Conveyor:
         self.storage = storage
         self.sync = sync
         self._client_factory = docker_client_factory
-        self._client = None
+        self._client: docker.DockerClient | None = None
         self._client_lock = threading.Lock()
         self.git_binder = git_binder
         self.project_commit = project_commit
@@ -146,8 +169,7 @@ class Conveyor:
         # extra labels for every stage built here, e.g. the Prefect flow run that built it
         self.stage_labels = dict(stage_labels or {})
         self.manager = StagesStorageManager(storage, project, sync, on_warning=progress.warning)
-        self.dry_run = False
-        self.should_be_built = False
+        self._mode = BuildMode()
         self._image_results: dict[str | None, ImageResult] = {}
         self._digest_mutexes: dict[str, threading.Lock] = {}
         self._mutex_guard = threading.Lock()
@@ -159,7 +181,7 @@ class Conveyor:
 
     # ---------------------------------------------------------------- services, created on first use
     @property
-    def client(self):
+    def client(self) -> docker.DockerClient:
         with self._client_lock:
             if self._client is None:
                 self._client = self._client_factory()
@@ -175,21 +197,33 @@ class Conveyor:
                 self._toolchain = toolchain
         return toolchain
 
+    @property
+    def mode(self) -> BuildMode:
+        """The mode of the build in progress (stage runners that resolve stages themselves read it)."""
+        return self._mode
+
     # ---------------------------------------------------------------- entry points
-    def build(self, image_names: list[str] | None, sets: list[list[ImageSpec]], *, dry_run: bool = False,
+    def build(self, image_names: list[str | None] | None, sets: list[list[ImageSpec]], *, dry_run: bool = False,
               should_be_built: bool = False) -> BuildReport:
         """Build (or, with dry_run, plan) the images of `sets` (dependency sets, sources first)."""
-        self.dry_run = dry_run
-        self.should_be_built = should_be_built
+        mode = self._mode = BuildMode(dry_run=dry_run, should_be_built=should_be_built)
         started = time.monotonic()
         self._work_dir = Path(tempfile.mkdtemp(prefix=f"werf-{self.project}-", dir=paths.tmp_dir()))
         marker = hold_in_use_marker(self._work_dir)   # `werf host cleanup` leaves a live build's directory alone
         try:
+            resets = 0
             while True:
                 try:
-                    images = self._build_sets(sets)
+                    images = self._build_sets(sets, mode)
                     break
                 except ShouldResetStagesStorageCache as err:
+                    if resets == MAX_CACHE_RESETS:
+                        raise StorageError(
+                            f"the stages of {self.project} in {self.storage.address} kept changing during the build: "
+                            f"started over {resets} times, last because {err}",
+                            hint="something deletes or rewrites stages while builds run (cleanup, a broken registry "
+                                 "or its cache); stop it and rerun the build") from None
+                    resets += 1
                     self.progress.warning(f"{err}; resetting the stages storage cache of {self.project} "
                                           "and starting over")
                     self.manager.reset_cache()
@@ -202,27 +236,28 @@ class Conveyor:
         return BuildReport(project=self.project, stages_storage=self.storage.address, images=wanted,
                            seconds=time.monotonic() - started)
 
-    def _build_sets(self, sets: list[list[ImageSpec]]) -> list[ImageResult]:
+    def _build_sets(self, sets: list[list[ImageSpec]], mode: BuildMode) -> list[ImageResult]:
         results: list[ImageResult] = []
         for image_set in sets:
             if not self.parallel or len(image_set) == 1:
                 for spec in image_set:
-                    results.append(self.build_image(spec))
+                    results.append(self.build_image(spec, mode))
                 continue
-            results.extend(self._build_parallel(image_set))
+            results.extend(self._build_parallel(image_set, mode))
         return results
 
-    def _build_parallel(self, image_set: list[ImageSpec]) -> list[ImageResult]:
+    def _build_parallel(self, image_set: list[ImageSpec], mode: BuildMode) -> list[ImageResult]:
         pool = ThreadPoolExecutor(max_workers=min(self.parallel_tasks_limit, len(image_set)),
                                   thread_name_prefix="werf-image")
         # copy the context so code that relies on context variables (Prefect's run context) works in the workers
-        futures = [pool.submit(contextvars.copy_context().run, self.build_image, spec) for spec in image_set]
+        futures = [pool.submit(contextvars.copy_context().run, self.build_image, spec, mode) for spec in image_set]
         try:
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for future in done:
-                if future.exception() is not None:
+                error = future.exception()
+                if error is not None:
                     self.cancel()
-                    raise future.exception()
+                    raise error
             return [f.result() for f in futures]
         except BaseException:
             self.cancel()
@@ -237,7 +272,7 @@ class Conveyor:
 
         Taken before the digest is looked up: a cleanup deleting its stages makes us wait, then we see them gone.
         """
-        if self._leases is not None and not self.dry_run:
+        if self._leases is not None and not self.mode.dry_run:
             self._leases.hold(digest)
 
     def release_leases(self) -> None:
@@ -251,12 +286,12 @@ class Conveyor:
             runner.cancel_all()
 
     # ---------------------------------------------------------------- one image
-    def build_image(self, spec: ImageSpec) -> ImageResult:
+    def build_image(self, spec: ImageSpec, mode: BuildMode = BuildMode()) -> ImageResult:
         image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
         if spec.dockerfile is not None:
             # the Dockerfile-image path: one stage per instruction (werf_core/conveyor/dockerfile_image.py)
             from werf_core.conveyor.dockerfile_image import build_dockerfile_image
-            return self._image_done(spec, build_dockerfile_image(self, spec, image_tmp))
+            return self._image_done(spec, build_dockerfile_image(self, spec, image_tmp, mode))
         git = self.git_binder(spec)
         prev: StageResult | None = None
         stages: list[StageResult] = []
@@ -274,11 +309,11 @@ class Conveyor:
                 continue
             digest = stage_digest(kind.name, kind.dependencies(ctx), prev)
             job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=self.project,
-                           stages_storage=self.storage.address)
+                           stages_storage=self.storage.address, mode=mode)
             result = self.stage_runner.run_stage(self, job)
             if provisional:
                 result = replace(result, final=False)
-            provisional = provisional or (result.status == PLANNED and kind.git_related)
+            provisional = provisional or (result.status == StageStatus.PLANNED and kind.git_related)
             stages.append(result)
             prev = result
         return self._image_done(spec, stages)
@@ -288,7 +323,7 @@ class Conveyor:
             raise BuildError(f"image {spec.display_name} has no stages")
         image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
                             content_digest=image_content_digest(stages[-1]))
-        if not spec.is_artifact and any(s.status == BUILT for s in stages):
+        if not spec.is_artifact and any(s.status == StageStatus.BUILT for s in stages):
             self._record_managed_image(spec.name)
         self._image_results[spec.name] = image
         self.progress.image_done(image)
@@ -318,29 +353,30 @@ class Conveyor:
         with self._digest_mutex(job.digest):
             chosen = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest))
             if chosen is not None:
-                return self.finish_stage(job, chosen, REUSED, started)
-            if self.dry_run:
-                return self.finish_stage(job, self._predicted(job), PLANNED, started)
-            if self.should_be_built:
+                return self.finish_stage(job, chosen, StageStatus.REUSED, started)
+            if job.mode.dry_run:
+                return self.finish_stage(job, self._predicted(job), StageStatus.PLANNED, started)
+            if job.mode.should_be_built:
                 raise StorageError(
                     f"stage {job.image}/{job.stage} ({job.digest}) is not in {self.storage.address}",
                     hint="run `werf build` first; if it was just built, the werf.yaml or its inputs may be "
                          "non-deterministic (e.g. a template using env or dates)")
             with self._build_intent(job) as intent:
                 if intent.found is not None:
-                    return self.finish_stage(job, intent.found, REUSED, started)
+                    return self.finish_stage(job, intent.found, StageStatus.REUSED, started)
                 native = self.layer_native_recipe(job)
                 built: str | NativeStage = self.build_native_stage(job, native) if native is not None \
                     else self.build_stage_image(job)
                 published = False
                 try:
                     description, status = self.publish_stage(job, built)
-                    published = status == BUILT
+                    published = status == StageStatus.BUILT
                 finally:
-                    if not published and isinstance(built, NativeStage):
-                        built.discard()
-                    elif not published:
-                        self._remove_image(built)
+                    if not published:
+                        if isinstance(built, NativeStage):
+                            built.discard()
+                        else:
+                            self._remove_image(built)
                 return self.finish_stage(job, description, status, started)
 
     @contextmanager
@@ -418,7 +454,7 @@ class Conveyor:
                                                                                predicted))
         return self.service_labels(job.digest, stage_content_digest(job.stage, job.digest, next_deps))
 
-    def publish_stage(self, job: StageJob, built: str | NativeStage) -> tuple[StageDescription, str]:
+    def publish_stage(self, job: StageJob, built: str | NativeStage) -> tuple[StageDescription, StageStatus]:
         """Lock the digest, look again, then publish the new stage or use the one published meanwhile."""
         with self.sync.locker.locked(self.sync.stage_lock_name(job.digest),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")) \
@@ -428,17 +464,19 @@ class Conveyor:
             if chosen is not None:
                 self.progress.info(f"{job.image}/{job.stage}: discarding the newly built image, "
                                    f"{chosen.image_name} was published meanwhile")
-                return chosen, DISCARDED
+                return chosen, StageStatus.DISCARDED
             _test_pause("WERF_TEST_SLEEP_SECONDS_BEFORE_STAGE_SAVE")
             stage_id = StageID(job.digest, new_unique_id())
+            assert handle is not None, "a blocking acquire yields a handle"
             handle.ensure_held()
             if isinstance(built, NativeStage):
-                description = self.storage.store_layer(self.project, job.ctx.prev_built, built.layer, built.changes,
-                                                       stage_id)
+                parent = job.ctx.prev_built
+                assert parent is not None, "a layer-native stage always has a parent stage"
+                description = self.storage.store_layer(self.project, parent, built.layer, built.changes, stage_id)
             else:
                 description = self.storage.store(self.project, built, stage_id)
             self.manager.record_new_stage(job.digest, known, description)
-            return description, BUILT
+            return description, StageStatus.BUILT
 
     # ---------------------------------------------------------------- helpers
     def service_labels(self, digest: str, content_digest: str) -> dict[str, str]:
@@ -465,11 +503,11 @@ class Conveyor:
                 labels[commit_label(mapping.paramshash)] = mapping.current_commit
         return StageDescription(StageID(job.digest, 0), "", "", labels)
 
-    def finish_stage(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
+    def finish_stage(self, job: StageJob, description: StageDescription, status: StageStatus, started: float) -> StageResult:
         """The result of a stage resolved to `description` (also used by runners that resolve stages themselves)."""
         next_deps = job.kind.next_stage_dependencies(job.ctx, description)
         mark_used = getattr(self.storage, "mark_used", None)
-        if mark_used is not None and status != PLANNED:
+        if mark_used is not None and status != StageStatus.PLANNED:
             mark_used(self.project, description)
         result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=status,
                              description=description, next_deps=next_deps,
@@ -515,7 +553,8 @@ class Conveyor:
         """fromLatest: the current image ID of the base reference (the registry's answer when a resolver is given)."""
         if self.base_image_resolver is not None:
             return self.base_image_resolver(spec.from_ref)
-        return self.client.api.inspect_image(self.ensure_base_image(spec.from_ref, spec))["Id"]
+        image_id: str = self.client.api.inspect_image(self.ensure_base_image(spec.from_ref, spec))["Id"]
+        return image_id
 
     def export_path(self, description: StageDescription, path: str) -> Path:
         """A tar of `path` inside a stored stage image (fetched if needed), for imports."""

@@ -35,7 +35,7 @@ from werf_core.storage.base import StageDescription
 from werf_core.storage.local import engine_config
 
 if TYPE_CHECKING:
-    from werf_core.conveyor.conveyor import Conveyor, StageJob
+    from werf_core.conveyor.conveyor import BuildMode, Conveyor, StageJob
     from werf_core.conveyor.results import StageResult
 
 
@@ -111,7 +111,8 @@ def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> di
         return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
 
 
-def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path) -> list[StageResult]:
+def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
+                           mode: BuildMode) -> list[StageResult]:
     from werf_core.conveyor.conveyor import StageJob
     plan, context = plan_image(conveyor, spec)
     finals: dict[int, StageResult] = {}
@@ -138,7 +139,7 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path)
             Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
             digest = dockerfile_digest(kind.dependencies(ctx), prev)
             job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=conveyor.project,
-                           stages_storage=conveyor.storage.address)
+                           stages_storage=conveyor.storage.address, mode=mode)
             prev = conveyor.stage_runner.run_stage(conveyor, job)
             results.append(prev)
         assert prev is not None

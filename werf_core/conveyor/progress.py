@@ -6,9 +6,12 @@ import json
 import sys
 import threading
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from werf_core.conveyor.results import ImageResult, StageResult
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.conveyor import StageJob
 
 
 def human_size(size: int) -> str:
@@ -31,14 +34,14 @@ class TextProgress:
         with self._lock:
             print(text, file=self.stream, flush=True)
 
-    def stage_started(self, job) -> None:
+    def stage_started(self, job: StageJob) -> None:
         pass
 
-    def stage_output(self, job, line: str) -> None:
+    def stage_output(self, job: StageJob, line: str) -> None:
         if not self.quiet:
             self._print(f"  {job.image}/{job.stage} │ {line}")
 
-    def stage_command(self, job, command: str) -> None:
+    def stage_command(self, job: StageJob, command: str) -> None:
         if self.verbose and not self.quiet:
             self._print(f"  {job.image}/{job.stage} $ {command}")
 
@@ -70,18 +73,18 @@ class JsonProgress:
         self.verbose = verbose
         self._lock = threading.Lock()
 
-    def _emit(self, event: str, **fields) -> None:
+    def _emit(self, event: str, **fields: Any) -> None:
         with self._lock:
             self.stream.write(json.dumps({"event": event, "time": round(time.time(), 3), **fields}) + "\n")
             self.stream.flush()
 
-    def stage_started(self, job) -> None:
+    def stage_started(self, job: StageJob) -> None:
         self._emit("stage_started", image=job.image, stage=job.stage, digest=job.digest)
 
-    def stage_output(self, job, line: str) -> None:
+    def stage_output(self, job: StageJob, line: str) -> None:
         self._emit("stage_output", image=job.image, stage=job.stage, line=line)
 
-    def stage_command(self, job, command: str) -> None:
+    def stage_command(self, job: StageJob, command: str) -> None:
         self._emit("stage_command", image=job.image, stage=job.stage, command=command)
 
     def stage_done(self, result: StageResult) -> None:
@@ -101,5 +104,5 @@ class JsonProgress:
         self._emit("info", message=message)
 
 
-def make_progress(log_format: str, *, verbose: bool = False, quiet: bool = False):
+def make_progress(log_format: str, *, verbose: bool = False, quiet: bool = False) -> TextProgress | JsonProgress:
     return (JsonProgress if log_format == "json" else TextProgress)(verbose=verbose, quiet=quiet)

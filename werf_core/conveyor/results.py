@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from werf_core.fsutil import atomic_write
 from werf_core.storage.base import StageDescription
 
-BUILT, REUSED, DISCARDED, PLANNED = "built", "reused", "discarded", "planned"
+
+class StageStatus(StrEnum):
+    """How a stage was resolved. The values are what reports and progress output show."""
+
+    BUILT = "built"              # built here and published
+    REUSED = "reused"            # a stored stage was selected
+    DISCARDED = "discarded"      # built here, but another runner published the stage first: theirs is used
+    PLANNED = "planned"          # dry run: would be built
+
+
+BUILT, REUSED, DISCARDED, PLANNED = StageStatus.BUILT, StageStatus.REUSED, StageStatus.DISCARDED, StageStatus.PLANNED
 
 
 @dataclass(frozen=True)
@@ -17,7 +29,7 @@ class StageResult:
     image: str                      # display name of the image ("~" for nameless)
     name: str                       # werf's stage name, e.g. "gitLatestPatch"
     digest: str
-    status: str                     # built | reused | discarded (built, but another runner published first) | planned
+    status: StageStatus
     description: StageDescription   # the stage image actually used (for "planned", a prediction)
     next_deps: str                  # what this stage passes to the next stage's digest
     content_digest: str
@@ -28,8 +40,8 @@ class StageResult:
     def size(self) -> int:
         return self.description.size
 
-    def to_report(self) -> dict:
-        return {"name": self.name, "digest": self.digest, "status": self.status, "seconds": round(self.seconds, 3),
+    def to_report(self) -> dict[str, Any]:
+        return {"name": self.name, "digest": self.digest, "status": str(self.status), "seconds": round(self.seconds, 3),
                 "size": self.size, "image": self.description.image_name, "final": self.final}
 
 
@@ -48,7 +60,7 @@ class ImageResult:
     def last_stage(self) -> StageResult:
         return self.stages[-1]
 
-    def to_report(self) -> dict:
+    def to_report(self) -> dict[str, Any]:
         last = self.last_stage
         return {"name": self.display_name, "isArtifact": self.is_artifact, "contentDigest": self.content_digest,
                 "stageImage": last.description.image_name, "stageImageID": last.description.image_id,
@@ -66,10 +78,11 @@ class BuildReport:
         counts: dict[str, int] = {}
         for image in self.images:
             for stage in image.stages:
-                counts[stage.status] = counts.get(stage.status, 0) + 1
+                status = str(stage.status)
+                counts[status] = counts.get(status, 0) + 1
         return counts
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"project": self.project, "stagesStorage": self.stages_storage, "seconds": round(self.seconds, 3),
                 "counts": self.counts(), "images": {i.display_name: i.to_report() for i in self.images}}
 

@@ -127,7 +127,7 @@ class _Alternative:
     """One brace-free spelling of a glob, as a list of components (`**` kept as the DOUBLESTAR marker)."""
 
     components: tuple[str, ...]
-    component_regexes: tuple[re.Pattern | None, ...]  # None for DOUBLESTAR
+    component_regexes: tuple[re.Pattern[str] | None, ...]  # None for DOUBLESTAR
 
     def closure(self, states: set[int]) -> set[int]:
         """Add the states reachable by letting `**` match zero components."""
@@ -140,13 +140,14 @@ class _Alternative:
         return result
 
     def step(self, states: set[int], name: str) -> set[int]:
-        following = set()
+        following: set[int] = set()
         for s in states:
             if s >= len(self.components):
                 continue
-            if self.components[s] == DOUBLESTAR:
+            regex = self.component_regexes[s]
+            if regex is None:   # DOUBLESTAR
                 following.add(s)
-            elif self.component_regexes[s].fullmatch(name):
+            elif regex.fullmatch(name):
                 following.add(s + 1)
         return self.closure(following)
 
@@ -174,7 +175,7 @@ class Glob:
 
     pattern: str
     alternatives: tuple[_Alternative, ...]
-    regex: re.Pattern  # the full-path match, with "or anything under a match" appended
+    regex: re.Pattern[str]  # the full-path match, with "or anything under a match" appended
 
     def matches(self, path: str) -> bool:
         """Whether `path` or one of its parent directories matches the pattern (werf: P, or P + "/**/*")."""

@@ -87,10 +87,12 @@ class GitMapping:
     def from_config(cls, value: Any) -> GitMapping:
         """Build from a `git:` entry: a dict with werf's camelCase keys (as in werf.yaml) or a config model object.
 
-        Model objects are read through `model_dump(by_alias=True)` when they have it (pydantic), else attributes in
+        Pydantic models are read through `model_dump(by_alias=True)`, other objects by their attributes in
         snake_case. `stageDependencies` values may be a string or a list.
         """
-        if hasattr(value, "model_dump"):
+        from pydantic import BaseModel
+
+        if isinstance(value, BaseModel):
             value = value.model_dump(by_alias=True)
         if not isinstance(value, Mapping):
             value = {k: getattr(value, k) for k in dir(value) if not k.startswith("_")}
@@ -103,7 +105,7 @@ class GitMapping:
 
         raw_deps = pick("stageDependencies", "stage_dependencies", default={}) or {}
         if not isinstance(raw_deps, Mapping):
-            if hasattr(raw_deps, "model_dump"):
+            if isinstance(raw_deps, BaseModel):
                 raw_deps = raw_deps.model_dump(by_alias=True)
             else:
                 raw_deps = {k: getattr(raw_deps, k) for k in dir(raw_deps) if k in _STAGE_KEY_ALIASES}

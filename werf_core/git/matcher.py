@@ -41,7 +41,7 @@ def _is_under(path: str, base: str) -> bool:
 _MATCH_EVERYTHING = re.compile(".*", re.DOTALL)
 
 
-def _compile_pattern_list(patterns: tuple[str, ...]) -> re.Pattern | None:
+def _compile_pattern_list(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     """One regex answering "does some pattern of the list match" (None for an empty list).
 
     Each pattern contributes its glob regex and its literal spelling, both followed by "or anything below".
@@ -84,6 +84,8 @@ class PathMatcher:
     add: str = ""
     include_paths: tuple[str, ...] = ()
     exclude_paths: tuple[str, ...] = field(default=())
+    _include_regex: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+    _exclude_regex: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "add", normalize_pattern(self.add))

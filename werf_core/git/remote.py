@@ -31,6 +31,8 @@ from werf_core.git.repository import NON_INTERACTIVE_ENV, GitRepository
 from werf_core.paths import werf_home
 
 if TYPE_CHECKING:  # pragma: no cover
+    import git
+
     from werf_core.git.mapping import GitMapping
 
 __all__ = ["RemoteGitRepository", "open_remote_repository", "remote_cache_directory"]
@@ -102,7 +104,7 @@ def _remember_fetch(directory: Path) -> None:
 class RemoteGitRepository(GitRepository):
     """A bare clone of a remote repository in the host cache."""
 
-    def __init__(self, repo, *, url: str, directory: Path) -> None:
+    def __init__(self, repo: git.Repo, *, url: str, directory: Path) -> None:
         super().__init__(repo, name=repository_id_from_url(url), description=redact_url(url))
         self.url = url
         self.directory = directory
@@ -177,7 +179,7 @@ def open_remote_repository(url: str) -> RemoteGitRepository:
 
 def open_mapping_repository(mapping: GitMapping, project_repository: GitRepository | None) -> GitRepository:
     """The repository a mapping reads: the project's own for local mappings, the cached clone for remote ones."""
-    if mapping.is_remote:
+    if mapping.url is not None:
         return open_remote_repository(mapping.url)
     if project_repository is None:
         raise GitError("a git mapping without `url` needs the project to be in a git repository",

@@ -16,13 +16,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, overload
 
 from werf_core.errors import GitError
 from werf_core.git.tree import TreeListing, parse_ls_tree
 
 if TYPE_CHECKING:  # pragma: no cover
     import git
+    from git import GitCommandError
 
     from werf_core.git.archive import GitArchive
     from werf_core.git.checksum import DependenciesChecksum
@@ -78,20 +79,30 @@ class GitRepository:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self.description}>"
 
+    @overload
+    def run_git(self, *args: str, binary: Literal[False] = False, check: bool = True,
+                what: str | None = None) -> str: ...
+
+    @overload
+    def run_git(self, *args: str, binary: Literal[True], check: bool = True, what: str | None = None) -> bytes: ...
+
     def run_git(self, *args: str, binary: bool = False, check: bool = True,
                 what: str | None = None) -> str | bytes:
         """Run `git <args>` in this repository; a failure becomes a GitError naming the repository."""
         import git as gitpython
         command = ["git", *args]
         try:
-            return self._repo.git.execute(command, stdout_as_string=not binary, env=self._env,
-                                          strip_newline_in_stdout=not binary)
+            output = self._repo.git.execute(command, stdout_as_string=not binary, env=self._env,
+                                            strip_newline_in_stdout=not binary)
+            if binary:
+                return output if isinstance(output, bytes) else str(output or "").encode()
+            return output if isinstance(output, str) else bytes(output or b"").decode()
         except gitpython.GitCommandError as err:
             if not check:
                 raise
             raise self._error_for(err, what or " ".join(args[:2])) from None
 
-    def _error_for(self, err, what: str) -> GitError:
+    def _error_for(self, err: GitCommandError, what: str) -> GitError:
         stderr = _stderr_text(err)
         if _is_dubious_ownership(err):
             return GitError(f"git refuses to read repository {self.description}: it is owned by another user",
@@ -188,8 +199,10 @@ class GitRepository:
         """Stdout of `git <args>` in chunks, without holding it all in memory; failure → GitError."""
         process = self._repo.git.execute(["git", *args], as_process=True, env=self._env)
         proc = process.proc
+        assert proc is not None and proc.stdout is not None and proc.stderr is not None, "started with pipes"
+        error_pipe = proc.stderr
         stderr_chunks: list[bytes] = []
-        drain = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)
+        drain = threading.Thread(target=lambda: stderr_chunks.append(error_pipe.read()), daemon=True)
         drain.start()
         try:
             while chunk := proc.stdout.read(chunk_size):
@@ -216,12 +229,14 @@ class GitRepository:
         process = self._repo.git.execute(["git", "cat-file", "--batch"], as_process=True,
                                          istream=subprocess.PIPE, env=self._env)
         proc = process.proc
+        assert proc is not None and proc.stdin is not None and proc.stdout is not None, "started with pipes"
+        stdin, stdout = proc.stdin, proc.stdout
 
         def feed() -> None:
             try:
                 for sha in shas:
-                    proc.stdin.write(sha.encode() + b"\n")
-                proc.stdin.close()
+                    stdin.write(sha.encode() + b"\n")
+                stdin.close()
             except (BrokenPipeError, ValueError):
                 pass
 
@@ -230,20 +245,20 @@ class GitRepository:
         finished = False
         try:
             for sha in shas:
-                header = proc.stdout.readline()
+                header = stdout.readline()
                 parts = header.split()
                 if len(parts) != 3 or parts[1] == b"missing":
                     raise GitError(f"object {sha} is missing from git repository {self.description}",
                                    hint="the repository is incomplete or damaged; run `git fsck` there")
                 size = int(parts[2])
-                data = proc.stdout.read(size)
-                proc.stdout.read(1)  # the newline after each object
+                data = stdout.read(size)
+                stdout.read(1)  # the newline after each object
                 yield data
             finished = True
         finally:
             if not finished:
                 proc.kill()  # the reader stopped early: git may be blocked writing, and the feeder with it
-            proc.stdout.close()
+            stdout.close()
             proc.wait()
             writer.join(timeout=5)
 
@@ -266,12 +281,12 @@ class GitRepository:
         return stage_dependencies_checksum(self, mapping, stage, commit)
 
 
-def _is_dubious_ownership(err) -> bool:
+def _is_dubious_ownership(err: GitCommandError) -> bool:
     stderr = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else str(err.stderr or "")
     return "dubious ownership" in stderr
 
 
-def _stderr_text(err) -> str:
+def _stderr_text(err: GitCommandError) -> str:
     stderr = err.stderr
     if isinstance(stderr, bytes):
         stderr = stderr.decode(errors="replace")
@@ -283,7 +298,7 @@ def _stderr_text(err) -> str:
     return lines[-1] if lines else ""
 
 
-def open_local_repository(path: str | os.PathLike, *, allow_shallow: bool = False) -> GitRepository:
+def open_local_repository(path: str | os.PathLike[str], *, allow_shallow: bool = False) -> GitRepository:
     """The git repository containing `path` (the project directory or any parent; worktrees work).
 
     A shallow clone is refused unless `allow_shallow` (werf's --allow-git-shallow-clone).

@@ -131,7 +131,7 @@ def write_tar(repository: GitRepository, members: Iterable[TarMember], fileobj: 
               uid: int, gid: int, mtime: int) -> None:
     """Write the members as a tar stream to `fileobj` (which may be a pipe: nothing is seeked)."""
     members = list(members)
-    contents = repository.read_blobs(m.sha for m in members if m.kind in (KIND_FILE, KIND_SYMLINK))
+    contents = repository.read_blobs(m.sha for m in members if m.kind in (KIND_FILE, KIND_SYMLINK) and m.sha)
     writer = TarStreamWriter(fileobj, uid=uid, gid=gid, mtime=mtime)
     for member in members:
         if member.kind == KIND_DIRECTORY:
@@ -157,7 +157,7 @@ def _remove_non_directory(path: Path) -> None:
         path.unlink()
 
 
-def extract_tar(source: bytes | BinaryIO, directory: str | os.PathLike) -> None:
+def extract_tar(source: bytes | BinaryIO, directory: str | os.PathLike[str]) -> None:
     """Reference extraction of an archive or patch stream into `directory` (created if missing)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -179,6 +179,7 @@ def extract_tar(source: bytes | BinaryIO, directory: str | os.PathLike) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _remove_non_directory(target)
                 extracted = tar.extractfile(info)
+                assert extracted is not None, "a regular file member has content"
                 with open(target, "wb") as out:
                     while chunk := extracted.read(1 << 20):
                         out.write(chunk)

@@ -8,7 +8,7 @@ stageDependencies checksums stay fast on big repositories.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from werf_core.git.matcher import PathMatcher, narrow_for_directory
@@ -49,7 +49,7 @@ class TreeEntry(NamedTuple):
 
 def parse_ls_tree(output: bytes) -> list[TreeEntry]:
     """Parse `git ls-tree -z` output: `<mode> SP <type> SP <sha> TAB <path> NUL`."""
-    entries = []
+    entries: list[TreeEntry] = []
     append = entries.append
     # one decode for the whole listing: paths are bytes in git; surrogateescape keeps any of them round-trippable
     for record in output.decode("utf-8", "surrogateescape").split("\0"):
@@ -141,7 +141,7 @@ class TreeListing:
         return False
 
 
-def _file_check(matchers: tuple[PathMatcher, ...]):
+def _file_check(matchers: tuple[PathMatcher, ...]) -> Callable[[str], bool] | None:
     """The cheapest callable answering "do all these matchers take this file" (None: all files are taken)."""
     if not matchers:
         return None

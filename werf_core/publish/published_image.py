@@ -20,12 +20,15 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from werf_core.errors import BuildError, StorageError
 from werf_core.publish.image_config import apply_image_spec
+from werf_core.registry.protocol import Registry
 
 if TYPE_CHECKING:
+    import docker
+
     from werf_core.config.schema.image_spec import ImageSpec
 
 PUBLISHED_IMAGE_VERSION = "1"
@@ -51,7 +54,7 @@ def published_labels(*, full_name: str, strategy: str, image_name: str | None, m
     }
 
 
-def published_config(stage_config: dict, labels: dict[str, str], stage_image_id: str,
+def published_config(stage_config: dict[str, Any], labels: dict[str, str], stage_image_id: str,
                      image_spec: ImageSpec | None = None) -> bytes:
     """The stage's image config with the imageSpec edit applied, `labels` added and the stage as parent; canonical
     JSON bytes."""
@@ -64,7 +67,7 @@ def published_config(stage_config: dict, labels: dict[str, str], stage_image_id:
     return json.dumps(config, separators=(",", ":"), sort_keys=True).encode()
 
 
-def publish_by_manifest(registry, stage_name: str, stage_image_id: str, target: str,
+def publish_by_manifest(registry: Registry, stage_name: str, stage_image_id: str, target: str,
                         labels: dict[str, str], image_spec: ImageSpec | None = None) -> PublishedImage:
     """Publish `target` from the stage `stage_name` without moving layers (see the module docstring)."""
     from werf_core.registry.manifest import manifest_document
@@ -85,7 +88,7 @@ def publish_by_manifest(registry, stage_name: str, stage_image_id: str, target: 
     return PublishedImage(config_descriptor.digest, digest)
 
 
-def reconfigure_published(registry, target: str, image_spec: ImageSpec, protected_labels: tuple[str, ...]
+def reconfigure_published(registry: Registry, target: str, image_spec: ImageSpec, protected_labels: tuple[str, ...]
                           ) -> PublishedImage:
     """Apply `image_spec` to the image just pushed as `target`, at manifest level: a new config blob and a new
     manifest over the same layers, PUT under the same tag (the engine route cannot remove labels, clear history...)."""
@@ -110,7 +113,7 @@ def label_dockerfile(base_image_id: str, labels: dict[str, str]) -> bytes:
     return f"FROM {base_image_id}\nLABEL {pairs}\n".encode()
 
 
-def publish_by_docker(client, stage_image_id: str, target: str, labels: dict[str, str], *,
+def publish_by_docker(client: docker.DockerClient, stage_image_id: str, target: str, labels: dict[str, str], *,
                       push: Callable[[str], str]) -> PublishedImage:
     """Publish `target` from a local stage image: label build, `push(target)` (returns the digest), untag."""
     import docker.errors

@@ -12,8 +12,8 @@ Per image (artifacts are never published):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
 
 from werf_core.errors import WerfError
 from werf_core.publish.image_config import content_digest_with, edit_document
@@ -25,18 +25,53 @@ from werf_core.publish.published_image import (
     published_labels,
     reconfigure_published,
 )
-
-if TYPE_CHECKING:
-    from werf_core.config.schema.image_spec import ImageSpec
 from werf_core.publish.report import PUBLISHED, UP_TO_DATE, PublishedTag, PublishReport
 from werf_core.publish.tags import TagPlan
+from werf_core.registry.protocol import Registry
+from werf_core.storage.base import StageDescription, StagesStorage
+from werf_core.storage.records import StageRecords
+from werf_core.sync.synchronization import BuildSynchronization
+
+if TYPE_CHECKING:
+    import docker
+
+    from werf_core.config.schema.image_spec import ImageSpec
 
 CONTENT_SIGNATURE_LABEL = "werf-content-signature"
 
 
+class _Stage(Protocol):
+    @property
+    def description(self) -> StageDescription: ...
+
+
+class PublishableImage(Protocol):
+    """What publishing reads of a built image (the conveyor's `ImageResult`)."""
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def display_name(self) -> str: ...
+
+    @property
+    def is_artifact(self) -> bool: ...
+
+    @property
+    def content_digest(self) -> str: ...
+
+    @property
+    def last_stage(self) -> _Stage: ...
+
+
+class PublishProgress(Protocol):
+    def info(self, message: str) -> None: ...
+
+
 class Publisher:
-    def __init__(self, *, project: str, storage, sync, images_repo: ImagesRepo, tag_plan: TagPlan, registry,
-                 records, progress, project_commit: str = "", docker_client_factory: Callable[[], object],
+    def __init__(self, *, project: str, storage: StagesStorage, sync: BuildSynchronization, images_repo: ImagesRepo,
+                 tag_plan: TagPlan, registry: Registry, records: StageRecords | None, progress: PublishProgress,
+                 project_commit: str = "", docker_client_factory: Callable[[], docker.DockerClient],
                  docker_config: str | None = None,
                  image_specs: Mapping[str | None, ImageSpec | None] | None = None,
                  intermediate_images: frozenset[str | None] = frozenset()) -> None:
@@ -46,7 +81,7 @@ class Publisher:
         self.images_repo = images_repo
         self.tag_plan = tag_plan
         self.registry = registry            # RegistryClient for the images repo (and the stages, if remote)
-        self.records = records              # StageRecords of the stages storage
+        self.records = records              # the stages storage's records (None: a storage without records)
         self.progress = progress
         self.project_commit = project_commit
         self._client_factory = docker_client_factory
@@ -57,7 +92,7 @@ class Publisher:
         # `final: false` (werf 1.2): built for other images only, never published
         self.intermediate_images = intermediate_images
 
-    def publish(self, images) -> PublishReport:
+    def publish(self, images: Iterable[PublishableImage]) -> PublishReport:
         """Publish every non-artifact ImageResult of `images`."""
         report = PublishReport()
         for image in images:
@@ -66,7 +101,7 @@ class Publisher:
             report.tags.extend(self.publish_image(image))
         return report
 
-    def publish_image(self, image) -> list[PublishedTag]:
+    def publish_image(self, image: PublishableImage) -> list[PublishedTag]:
         spec = self.image_specs.get(image.name)
         content = content_digest_with(image.content_digest, spec)
         if self.project_commit:
@@ -75,12 +110,14 @@ class Publisher:
                 for strategy, meta_tag in self.tag_plan.tags_for(content)]
 
     # ---------------------------------------------------------------- internals
-    def _record_commit(self, image, content_digest: str) -> None:
+    def _record_commit(self, image: PublishableImage, content_digest: str) -> None:
+        if self.records is None:
+            return
         known = self.records.image_metadata(self.project, image.name, self.project_commit)
         if known is None or known.content_digest != content_digest:
             self.records.put_image_metadata(self.project, image.name, self.project_commit, content_digest)
 
-    def _publish_tag(self, image, strategy: str, meta_tag: str, content_digest: str,
+    def _publish_tag(self, image: PublishableImage, strategy: str, meta_tag: str, content_digest: str,
                      spec: ImageSpec | None) -> PublishedTag:
         repository = self.images_repo.repository(image.name)
         tag = self.images_repo.tag(image.name, meta_tag)
@@ -131,7 +168,7 @@ class Publisher:
         return PublishedImage(info.id, info.digest)
 
     @staticmethod
-    def _checked_reference(image, repository: str, tag: str) -> str:
+    def _checked_reference(image: PublishableImage, repository: str, tag: str) -> str:
         from werf_core.registry.reference import ImageReference, InvalidReferenceError
         target = f"{repository}:{tag}"
         try:

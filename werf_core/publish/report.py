@@ -43,8 +43,8 @@ class PublishedTag:
 class PublishReport:
     tags: list[PublishedTag] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        images: dict[str, dict] = {}
+    def to_json(self) -> dict[str, Any]:
+        images: dict[str, dict[str, Any]] = {}
         for published in self.tags:
             images[published.image or ""] = {
                 "WerfImageName": published.image or "",

@@ -83,9 +83,9 @@ class TagPlan:
         if unknown:
             raise TagError(f"unknown tag strategies: {', '.join(sorted(unknown))}",
                            hint=f"use {CUSTOM}, {GIT_BRANCH}, {GIT_TAG} or {GIT_COMMIT}")
-        single = {strategy: list(by_strategy.get(strategy, ()))[:1] for strategy in (GIT_BRANCH, GIT_TAG, GIT_COMMIT)}
-        return cls.from_options(custom=list(by_strategy.get(CUSTOM, ())), git_branch=(single[GIT_BRANCH] or [None])[0],
-                                git_tag=(single[GIT_TAG] or [None])[0], git_commit=(single[GIT_COMMIT] or [None])[0],
+        single = {strategy: next(iter(by_strategy.get(strategy, ())), None) for strategy in (GIT_BRANCH, GIT_TAG, GIT_COMMIT)}
+        return cls.from_options(custom=list(by_strategy.get(CUSTOM, ())), git_branch=single[GIT_BRANCH],
+                                git_tag=single[GIT_TAG], git_commit=single[GIT_COMMIT],
                                 by_stages_signature=by_stages_signature, env={})
 
     def tags_for(self, content_digest: str) -> list[tuple[str, str]]:

@@ -16,11 +16,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from werf_core.errors import RegistryError
 from werf_core.registry.challenge import Challenge, parse_www_authenticate, preferred_challenge
 from werf_core.registry.credentials import DockerConfigCredentials
 from werf_core.registry.errors import RegistryAuthError, describe_error_body, error_codes
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_TOKEN_LIFETIME = 60      # seconds, per the token spec when `expires_in` is missing
 CLIENT_ID = "werf-prefect"
@@ -57,7 +61,7 @@ class _Token:
 
 
 # (method, url, headers, params, form) -> response; the transport's retrying, counting, un-authenticated sender.
-TokenSender = Callable[..., "object"]
+TokenSender = Callable[..., "httpx.Response"]
 
 
 class Authenticator:
@@ -157,7 +161,7 @@ class Authenticator:
                 params.append(("service", challenge.service))
             params += [("scope", s) for s in wanted]
             headers = {}
-            if credentials and credentials.has_basic:
+            if credentials and credentials.has_basic and credentials.username:
                 params.append(("account", credentials.username))
                 headers["Authorization"] = credentials.basic_header()
             response = self._send("GET", realm, headers=headers, params=params)

@@ -46,7 +46,7 @@ def _skip_spaces(s: str, i: int) -> int:
     return i
 
 
-def _read(s: str, i: int, chars: frozenset) -> tuple[str, int]:
+def _read(s: str, i: int, chars: frozenset[str]) -> tuple[str, int]:
     start = i
     while i < len(s) and s[i] in chars:
         i += 1

@@ -17,12 +17,19 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from werf_core.errors import RegistryError
 from werf_core.registry.auth import Scope, delete_scope, pull_scope, push_scope
 from werf_core.registry.counter import RequestCounter
 from werf_core.registry.credentials import DockerConfigCredentials
-from werf_core.registry.errors import BrokenImageError, ImageNotFoundError, describe_error_body, error_codes
+from werf_core.registry.errors import (
+    BrokenImageError,
+    ImageNotFoundError,
+    ManifestBlobUnknownError,
+    describe_error_body,
+    error_codes,
+)
 from werf_core.registry.image_info import ImageInfo
 from werf_core.registry.manifest import (
     ACCEPT_MANIFESTS,
@@ -41,7 +48,10 @@ from werf_core.registry.manifest import (
 from werf_core.registry.record_image import record_image_config, record_labels
 from werf_core.registry.reference import ImageReference, as_reference
 from werf_core.registry.retry import RetryPolicy, restartable
-from werf_core.registry.transport import Transport, absolute_location
+from werf_core.registry.transport import Body, Params, Transport, absolute_location
+
+if TYPE_CHECKING:
+    import httpx
 
 CHUNK = 1 << 20
 SPOOL_IN_MEMORY = 16 << 20   # blobs up to this size are copied through memory, larger ones through a temp file
@@ -76,7 +86,7 @@ class RegistryClient:
 
     @classmethod
     def from_werf_options(cls, *, insecure_registry: bool = False, skip_tls_verify_registry: bool = False,
-                          docker_config: str | None = None, **kwargs) -> RegistryClient:
+                          docker_config: str | None = None, **kwargs: Any) -> RegistryClient:
         """From werf v1.1's flags, where `--insecure-registry` is a switch for every registry."""
         return cls(insecure_registries={"*"} if insecure_registry else (),
                    skip_tls_verify=skip_tls_verify_registry, docker_config=docker_config, **kwargs)
@@ -87,7 +97,7 @@ class RegistryClient:
     def __enter__(self) -> RegistryClient:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ================================================================== tags
@@ -95,7 +105,7 @@ class RegistryClient:
         """All tags of a repository, following `Link: <…>; rel="next"` pages. Unknown repository → []."""
         ref = as_reference(repository)
         target = f"/v2/{ref.repository}/tags/list"
-        params: dict | None = {"n": str(page_size or self.page_size)}
+        params: dict[str, str] | None = {"n": str(page_size or self.page_size)}
         tags: list[str] = []
         seen: set[str] = set()
         while True:
@@ -128,7 +138,7 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         self._expect(response, (200,), ref.registry, f"reading manifest {ref}")
-        digest = response.headers.get("Docker-Content-Digest")
+        digest: str | None = response.headers.get("Docker-Content-Digest")
         if digest:
             return digest
         # Some registries omit the header on HEAD: fall back to hashing the manifest itself.
@@ -163,9 +173,9 @@ class RegistryClient:
                                  body=raw, what=what)
         if response.status_code == 400 and any(c in ("MANIFEST_BLOB_UNKNOWN", "BLOB_UNKNOWN")
                                                 for c, _ in error_codes(response.content)):
-            raise RegistryError(f"registry {ref.registry} refused manifest {ref}: it names blobs the repository "
-                                f"does not have ({describe_error_body(response.content)})",
-                                hint="push the image's layers and config before its manifest")
+            raise ManifestBlobUnknownError(f"registry {ref.registry} refused manifest {ref}: it names blobs the "
+                                           f"repository does not have ({describe_error_body(response.content)})",
+                                           hint="push the image's layers and config before its manifest")
         self._expect(response, (200, 201), ref.registry, what)
         digest = sha256_digest(raw)
         returned = response.headers.get("Docker-Content-Digest")
@@ -175,7 +185,7 @@ class RegistryClient:
         return digest
 
     # ================================================================== configs and image descriptions
-    def get_config(self, ref: ImageReference | str, platform: Platform | str | None = None) -> dict:
+    def get_config(self, ref: ImageReference | str, platform: Platform | str | None = None) -> dict[str, Any]:
         """The image config (labels, env, created, rootfs, ...). The image must exist."""
         ref = as_reference(ref)
         manifest = self.get_manifest(ref, platform)
@@ -376,10 +386,12 @@ class RegistryClient:
 
     # ================================================================== internals
     def _request(self, method: str, ref: ImageReference, target: str, *, scopes: tuple[Scope, ...], what: str,
-                 **kwargs):
-        return self._transport.request(method, ref.registry, target, scopes=scopes, what=what, **kwargs)
+                 headers: dict[str, str] | None = None, body: Body = None, params: Params = None,
+                 follow_redirects: bool = False, stream: bool = False) -> httpx.Response:
+        return self._transport.request(method, ref.registry, target, scopes=scopes, what=what, headers=headers,
+                                       body=body, params=params, follow_redirects=follow_redirects, stream=stream)
 
-    def _expect(self, response, statuses: tuple[int, ...], registry: str, what: str) -> None:
+    def _expect(self, response: httpx.Response, statuses: tuple[int, ...], registry: str, what: str) -> None:
         if response.status_code in statuses:
             return
         body = response.read()
@@ -409,7 +421,7 @@ class RegistryClient:
         digest = response.headers.get("Docker-Content-Digest") or computed
         return parse_manifest_document(raw, response.headers.get("Content-Type"), digest=digest, where=str(ref))
 
-    def _read_config(self, ref: ImageReference, manifest: Manifest) -> dict:
+    def _read_config(self, ref: ImageReference, manifest: Manifest) -> dict[str, Any]:
         raw = self._read_config_bytes(ref, manifest)
         try:
             config = json.loads(raw)
@@ -436,7 +448,7 @@ class RegistryClient:
             f"no longer has", reference=str(ref), missing_digest=digest,
             hint="the image cannot be pulled; push it again (a broken stage is rejected and rebuilt)")
 
-    def _upload_location(self, ref: ImageReference, response) -> str:
+    def _upload_location(self, ref: ImageReference, response: httpx.Response) -> str:
         location = response.headers.get("Location")
         if not location:
             raise RegistryError(f"registry {ref.registry} started an upload to {ref.name} without a Location",
@@ -450,7 +462,7 @@ class RegistryClient:
         self._expect(response, (202,), ref.registry, what)
         return self._upload_location(ref, response)
 
-    def _finish_upload(self, ref: ImageReference, location: str, digest: str, chunks, length: int) -> None:
+    def _finish_upload(self, ref: ImageReference, location: str, digest: str, chunks: Body, length: int) -> None:
         what = f"uploading blob {digest} to {ref.name}"
         target = location + ("&" if "?" in location else "?") + f"digest={digest}"
         response = self._request("PUT", ref, target, scopes=(push_scope(ref.repository),), body=chunks,

@@ -9,6 +9,11 @@ Keys in `auths` may be written as URLs (`https://index.docker.io/v1/`); they are
 Docker Hub is known to helpers as `https://index.docker.io/v1/`.
 
 Nothing is read until a registry asks for credentials, so anonymous registries never touch the config or a helper.
+
+`docker.auth` (docker-py) supplies the `auth` decoding and the protocol constants. Its config loader and its
+`docker.credentials.Store` do not fit as a whole: the loader silently ignores an unreadable or invalid config and
+`username`/`password` entries, and the store runs a helper without a timeout and lets its stderr through to ours —
+so reading the file and running the helper stay here, with errors that name the file or helper.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werf_core.errors import RegistryError
 from werf_core.registry.reference import DOCKER_HUB_ALIASES
 
+# docker.auth.INDEX_URL and TOKEN_USERNAME (docker is imported only when a config is read: it is slow to import)
 DOCKER_HUB_SERVER_URL = "https://index.docker.io/v1/"
 # A helper answering with this user name returns an identity (refresh) token as the secret.
 IDENTITY_TOKEN_USER = "<token>"
@@ -79,7 +86,7 @@ class DockerConfigCredentials:
         location = docker_config_dir(config_dir)
         # `--docker-config` names a directory; accept a path to the file itself too.
         self.config_path = location if location.suffix == ".json" else location / "config.json"
-        self._config: dict | None = None
+        self._config: dict[str, Any] | None = None
         self._cache: dict[str, Credentials | None] = {}
         self._lock = threading.Lock()
 
@@ -91,7 +98,7 @@ class DockerConfigCredentials:
             return self._cache[key]
 
     # ------------------------------------------------------------------ internals
-    def _load(self) -> dict:
+    def _load(self) -> dict[str, Any]:
         if self._config is None:
             try:
                 text = self.config_path.read_text()
@@ -127,20 +134,17 @@ class DockerConfigCredentials:
                     return found
         return None
 
-    def _from_auths_entry(self, entry: dict, entry_key: str) -> Credentials | None:
+    def _from_auths_entry(self, entry: dict[str, Any], entry_key: str) -> Credentials | None:
         source = f"{self.config_path} (auths[{entry_key!r}])"
         username, password = entry.get("username"), entry.get("password")
         if entry.get("auth"):
-            try:
-                decoded = base64.b64decode(entry["auth"]).decode()
-            except (ValueError, UnicodeDecodeError):
+            import docker.auth
+            try:   # only the first ':' separates: passwords may contain more
+                username, password = docker.auth.decode_auth(entry["auth"])
+            except ValueError:   # not base64, not UTF-8, or no ':' between user and password
                 raise RegistryError(f"the `auth` value for {entry_key} in {self.config_path} is not base64 "
                                     "user:password",
                                     hint=f"run `docker login {entry_key}` again") from None
-            username, sep, password = decoded.partition(":")
-            if not sep:
-                raise RegistryError(f"the `auth` value for {entry_key} in {self.config_path} has no ':' between "
-                                    "user and password", hint=f"run `docker login {entry_key}` again")
         token = entry.get("identitytoken") or None
         if not (username or token):
             return None

@@ -23,6 +23,10 @@ class ImageNotFoundError(RegistryError):
     """An image the caller needs does not exist (MANIFEST_UNKNOWN / NAME_UNKNOWN)."""
 
 
+class ManifestBlobUnknownError(RegistryError):
+    """A manifest PUT was refused because the repository does not (yet) link a blob it names (BLOB_UNKNOWN)."""
+
+
 class BrokenImageError(RegistryError):
     """The manifest exists but names a blob the registry no longer has (BLOB_UNKNOWN): the image cannot be pulled."""
 

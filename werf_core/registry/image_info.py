@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 from werf_core.registry.manifest import Manifest
 from werf_core.registry.reference import ImageReference
@@ -70,7 +71,7 @@ class ImageInfo:
         return self.repo_digest.rpartition("@")[2]
 
     @classmethod
-    def from_manifest_and_config(cls, ref: ImageReference, manifest: Manifest, config: dict) -> ImageInfo:
+    def from_manifest_and_config(cls, ref: ImageReference, manifest: Manifest, config: dict[str, Any]) -> ImageInfo:
         container_config = config.get("config") or {}
         labels = dict(container_config.get("Labels") or {})
         # Docker's `commit` leaves `.config.Image` empty and records the base in `.container_config.Image` (by the
@@ -89,13 +90,13 @@ class ImageInfo:
             created_at_unix_nano=parse_go_time_ns(config.get("created")),
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"Name": self.name, "Repository": self.repository, "Tag": self.tag or "",
                 "RepoDigest": self.repo_digest, "ID": self.id, "ParentID": self.parent_id,
                 "Labels": dict(self.labels), "Size": self.size, "CreatedAtUnixNano": self.created_at_unix_nano}
 
     @classmethod
-    def from_json(cls, data: dict) -> ImageInfo:
+    def from_json(cls, data: dict[str, Any]) -> ImageInfo:
         return cls(name=data["Name"], repository=data["Repository"], tag=data.get("Tag") or None,
                    repo_digest=data["RepoDigest"], id=data["ID"], parent_id=data.get("ParentID", ""),
                    labels=dict(data.get("Labels") or {}), size=int(data.get("Size", 0)),

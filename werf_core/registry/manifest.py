@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from werf_core.errors import RegistryError
 
@@ -75,7 +76,7 @@ class Descriptor:
     urls: tuple[str, ...] = ()
 
     @classmethod
-    def from_json(cls, data: dict, *, where: str) -> Descriptor:
+    def from_json(cls, data: dict[str, Any], *, where: str) -> Descriptor:
         try:
             platform = None
             if isinstance(data.get("platform"), dict):
@@ -91,7 +92,7 @@ class Descriptor:
         """Layers hosted elsewhere (Windows base layers): registries do not store them, so they are never copied."""
         return bool(self.urls) or "foreign" in self.media_type or "nondistributable" in self.media_type
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"mediaType": self.media_type, "digest": self.digest, "size": self.size}
 
 
@@ -165,7 +166,7 @@ def parse_manifest_document(raw: bytes, content_type: str | None, *, digest: str
                                    hint="only Docker schema 2 and OCI image manifests and indexes are supported")
 
 
-def _media_type(document: dict, content_type: str | None) -> str:
+def _media_type(document: dict[str, Any], content_type: str | None) -> str:
     declared = document.get("mediaType")
     if isinstance(declared, str) and declared:
         return declared

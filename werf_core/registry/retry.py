@@ -48,7 +48,7 @@ class RetryPolicy:
         hinted = parse_retry_after(retry_after)
         if hinted is not None:
             return min(hinted, self.max_delay)
-        step = min(self.max_delay, self.base_delay * (2 ** attempt))
+        step = min(self.max_delay, self.base_delay * (2.0 ** attempt))
         return step / 2 + self.rng.uniform(0, step / 2)
 
     def next_delay(self, attempt: int, waited: float, retry_after: str | None = None) -> float | None:

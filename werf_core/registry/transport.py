@@ -16,6 +16,7 @@ import ipaddress
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from werf_core.registry.auth import Authenticator, Scope
@@ -24,10 +25,15 @@ from werf_core.registry.credentials import DockerConfigCredentials
 from werf_core.registry.errors import RegistryUnreachableError
 from werf_core.registry.retry import RetryPolicy, is_retryable_status
 
+if TYPE_CHECKING:
+    import httpx
+
 USER_AGENT = "werf-prefect registry client"
 _TLS_SERVER_REPLY = b"HTTP request to an HTTPS server"
 
 Body = bytes | Callable[[], Iterable[bytes]] | None
+# query parameters as httpx takes them
+Params = dict[str, str] | list[tuple[str, str | int | float | bool | None]] | None
 
 
 def split_host_port(registry: str) -> tuple[str, str | None]:
@@ -117,7 +123,7 @@ class Transport:
         self.auth = Authenticator(self.credentials, self._send_token_request)
         self._sleep = sleep
         self._https_insecure: set[str] = set()   # insecure registries found to speak TLS
-        self._clients: dict[bool, object] = {}
+        self._clients: dict[bool, httpx.Client] = {}
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ addressing
@@ -135,7 +141,7 @@ class Transport:
     def _verify(self, registry: str) -> bool:
         return not (self.skip_tls_verify or self._insecure(registry))
 
-    def _client(self, verify: bool):
+    def _client(self, verify: bool) -> httpx.Client:
         import httpx
         with self._lock:
             client = self._clients.get(verify)
@@ -152,8 +158,8 @@ class Transport:
 
     # ------------------------------------------------------------------ requests
     def request(self, method: str, registry: str, target: str, *, scopes: tuple[Scope, ...], what: str,
-                headers: dict[str, str] | None = None, body: Body = None, params=None,
-                follow_redirects: bool = False, stream: bool = False):
+                headers: dict[str, str] | None = None, body: Body = None, params: Params = None,
+                follow_redirects: bool = False, stream: bool = False) -> httpx.Response:
         """One authenticated registry request. `target` is a `/v2/...` path or an absolute URL (upload locations).
 
         Raises RegistryAuthError when access stays denied and RegistryUnreachableError when no answer comes;
@@ -175,8 +181,9 @@ class Transport:
             raise self.auth.denied(registry, scopes, content, what=what, status=response.status_code)
         return response
 
-    def _send_authorized(self, method, registry, target, headers, authorization, body, params, follow_redirects,
-                         stream):
+    def _send_authorized(self, method: str, registry: str, target: str, headers: dict[str, str],
+                         authorization: str | None, body: Body, params: Params, follow_redirects: bool,
+                         stream: bool) -> httpx.Response:
         if authorization:
             headers = {**headers, "Authorization": authorization}
         elif "Authorization" in headers:
@@ -195,8 +202,8 @@ class Transport:
             return response
 
     def send(self, method: str, url: str, *, kind: str, registry: str, headers: dict[str, str] | None = None,
-             body: Body = None, params=None, form: dict | None = None, follow_redirects: bool = False,
-             stream: bool = False):
+             body: Body = None, params: Params = None, form: dict[str, str] | None = None,
+             follow_redirects: bool = False, stream: bool = False) -> httpx.Response:
         """Send with retries (no authentication). Used directly for token requests."""
         import httpx
         client = self._client(self._verify(registry) if not url.startswith("http://") else True)
@@ -223,7 +230,8 @@ class Transport:
             waited += wait
             attempt += 1
 
-    def _send_token_request(self, method: str, url: str, *, headers=None, params=None, form=None):
+    def _send_token_request(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                            params: Params = None, form: dict[str, str] | None = None) -> httpx.Response:
         registry = url.split("://", 1)[-1].split("/", 1)[0]
         return self.send(method, url, kind="token", registry=registry, headers=headers, params=params, form=form)
 

@@ -10,8 +10,20 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from werf_core.errors import WerfError
+
+if TYPE_CHECKING:
+    import docker
+
+    from werf_core.config.werf_config import WerfConfig
+    from werf_core.conveyor.conveyor import Conveyor, Progress, StageRunner
+    from werf_core.git.repository import GitRepository
+    from werf_core.stages.git_runtime import GitMappingRuntime
+    from werf_core.stages.spec import ImageSpec
+    from werf_core.storage.base import StagesStorage
+    from werf_core.sync.synchronization import Synchronization
 
 
 @dataclass
@@ -34,14 +46,14 @@ class BuildOptions:
 @dataclass
 class BuildProject:
     options: BuildOptions
-    config: object
+    config: WerfConfig
     project: str
     project_dir: Path
-    storage: object
-    sync: object
-    repository: object | None
+    storage: StagesStorage
+    sync: Synchronization
+    repository: GitRepository | None
     project_commit: str
-    client_factory: Callable[[], object]
+    client_factory: Callable[[], docker.DockerClient]
     on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -51,7 +63,7 @@ class BuildProject:
         self.sync.close()
 
 
-def docker_client():
+def docker_client() -> docker.DockerClient:
     """The Docker engine client; an unreachable engine is one clear error."""
     import docker
     import docker.errors
@@ -65,7 +77,8 @@ def docker_client():
                         hint="start Docker (`make setup` starts a local dockerd), or set DOCKER_HOST") from None
 
 
-def open_stages_storage(address: str, client_factory: Callable[[], object], options: BuildOptions):
+def open_stages_storage(address: str, client_factory: Callable[[], docker.DockerClient],
+                        options: BuildOptions) -> StagesStorage:
     from werf_core.storage.base import LOCAL_ADDRESS
     from werf_core.storage.local import LocalStagesStorage
     if address.strip() == LOCAL_ADDRESS:
@@ -92,7 +105,8 @@ def open_project(options: BuildOptions, *, warn: Callable[[str], None]) -> Build
         warn(warning)
     project = config.meta.project
     needs_repo = any(not m.url for model in [*config.images, *config.artifacts] for m in model.git)
-    repository, commit = None, ""
+    repository: GitRepository | None = None
+    commit = ""
     try:
         repository = open_local_repository(project_dir, allow_shallow=options.allow_git_shallow_clone)
         commit = repository.head_commit()
@@ -102,9 +116,9 @@ def open_project(options: BuildOptions, *, warn: Callable[[str], None]) -> Build
     from werf_core.storage.switch_block import check_not_switched
     check_not_switched(project, options.stages_storage)
     sync = open_synchronization(options.synchronization, project, stages_storage=options.stages_storage, warn=warn)
-    _client: list = []
+    _client: list[docker.DockerClient] = []
 
-    def client_factory():
+    def client_factory() -> docker.DockerClient:
         if not _client:
             _client.append(docker_client())
         return _client[0]
@@ -114,17 +128,17 @@ def open_project(options: BuildOptions, *, warn: Callable[[str], None]) -> Build
                         sync=sync, repository=repository, project_commit=commit, client_factory=client_factory)
 
 
-def make_conveyor(project: BuildProject, *, progress, stage_runner=None, stage_labels=None):
+def make_conveyor(project: BuildProject, *, progress: Progress, stage_runner: StageRunner | None = None,
+                  stage_labels: dict[str, str] | None = None) -> Conveyor:
     from werf_core.conveyor.conveyor import Conveyor
     from werf_core.stages.from_config import image_spec
     from werf_core.stages.git_runtime import bind_git_mappings
 
     specs = [image_spec(m) for m in project.config.all()]
     repository = project.repository
-    if hasattr(project.storage, "report_to"):
-        project.storage.report_to(progress.info)   # registry pushes and pulls show their progress
+    project.storage.report_to(progress.info)   # registry pushes and pulls show their progress
 
-    def bind(spec):
+    def bind(spec: ImageSpec) -> list[GitMappingRuntime]:
         return bind_git_mappings(spec.git, repository, warn=progress.warning)
 
     conveyor = Conveyor(project=project.project, project_dir=str(project.project_dir), specs=specs,
@@ -161,6 +175,6 @@ def requested_images(options: BuildOptions) -> list[str | None] | None:
     return [None if name == "~" else name for name in options.images] if options.images else None
 
 
-def image_sets(project: BuildProject):
+def image_sets(project: BuildProject) -> list[list[ImageSpec]]:
     from werf_core.stages.from_config import specs_in_sets
     return specs_in_sets(project.config, requested_images(project.options))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from werf_core.builders.instructions import ContainerInstructions
 from werf_core.hashing import sha256_hash
@@ -19,6 +19,8 @@ from werf_core.layers.recipe import LayerRecipe
 from werf_core.storage.base import StageDescription
 
 if TYPE_CHECKING:
+    import docker
+
     from werf_core.stages.git_runtime import GitMappingRuntime
     from werf_core.stages.spec import ImageSpec
 
@@ -47,7 +49,7 @@ class StageContext:
     # export a path of a stored stage image as a tar file on the host (for imports)
     export_path: Callable[[StageDescription, str], Path] | None = None
     # the Docker engine client, for builders that need engine-side resources (the ansible runtime)
-    docker_client: Callable[[], object] | None = None
+    docker_client: Callable[[], docker.DockerClient] | None = None
     werf_home: str = ""
     tmp_dir: str = ""
     # Dockerfile images: (mode, uid, gid) of paths in a stored stage image, None for a missing path
@@ -59,7 +61,7 @@ class BuildRecipe:
     """What the container runner must do to produce the stage: instructions plus files under /.werf/build."""
 
     instructions: ContainerInstructions = field(default_factory=ContainerInstructions)
-    files: dict = field(default_factory=dict)
+    files: dict[str, Any] = field(default_factory=dict)
     # turns the failed container's output into the error message (e.g. naming the failed ansible task)
     describe_failure: Callable[[str], str] | None = None
 

@@ -29,6 +29,11 @@ def dockerfile_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _docker_spec(ctx: StageContext) -> DockerSpec:
+    assert ctx.spec.docker is not None, "the stage is present only for images with docker instructions"
+    return ctx.spec.docker
+
+
 class DockerInstructionsStage(PlainStage):
     name = "dockerInstructions"
 
@@ -36,7 +41,7 @@ class DockerInstructionsStage(PlainStage):
         return spec.docker is not None and not spec.is_artifact
 
     def dependencies(self, ctx: StageContext) -> str:
-        d: DockerSpec = ctx.spec.docker
+        d = _docker_spec(ctx)
         args = [*d.volume, *d.expose]
         for key, value in sorted(d.env):
             args += [key, value]
@@ -46,7 +51,7 @@ class DockerInstructionsStage(PlainStage):
         return sha256_hash(*args)
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
-        d: DockerSpec = ctx.spec.docker
+        d = _docker_spec(ctx)
         recipe = BuildRecipe()
         ins = recipe.instructions
         for volume in d.volume:
@@ -70,8 +75,8 @@ class DockerInstructionsStage(PlainStage):
 
     def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
         """Config-only. HEALTHCHECK (options plus a command in Dockerfile syntax) stays with the engine."""
-        d: DockerSpec = ctx.spec.docker
-        if d.healthcheck:
+        d = ctx.spec.docker
+        if d is None or d.healthcheck:
             return None
         changes = ConfigChanges(env=list(d.env), labels=dict(d.label), volumes=list(d.volume),
                                 expose=list(d.expose), workdir=d.workdir or None, user=d.user or None,

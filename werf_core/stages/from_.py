@@ -13,6 +13,7 @@ import shlex
 from werf_core.hashing import sha256_hash
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
 from werf_core.stages.mounts import mount_labels
+from werf_core.stages.spec import MountKind
 
 
 class FromStage(PlainStage):
@@ -26,7 +27,7 @@ class FromStage(PlainStage):
         if spec.from_latest:
             args.append(ctx.base_image_id())
         for mount in spec.mounts:
-            source = mount.from_path if mount.kind == "custom" else mount.kind
+            source = mount.from_path if mount.kind == MountKind.CUSTOM else mount.kind
             args += [posixpath.normpath(source.replace("\\", "/")), posixpath.normpath(mount.to), mount.kind]
         if spec.from_image:
             args.append(ctx.source_image(spec.from_image).content_digest)

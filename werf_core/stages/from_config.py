@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from werf_core.builders.secrets import SecretSpec
 from werf_core.config.schema.imports import is_external_reference
 from werf_core.errors import ConfigError
 from werf_core.stages.spec import (
     USER_STAGES,
+    BuilderKind,
     DockerfileSpec,
     DockerSpec,
     ImageSpec,
     ImportSpec,
+    ImportStage,
+    MountKind,
     MountSpec,
     UserStageSpec,
 )
 
+if TYPE_CHECKING:
+    from werf_core.config.schema import DockerfileImage, DockerInstructions, ImageLike, StapelArtifact, StapelImage
+    from werf_core.config.werf_config import WerfConfig
+    from werf_core.stages.dependency_env import DependencySpec
 
-def image_spec(model) -> ImageSpec:
+
+def image_spec(model: ImageLike) -> ImageSpec:
     from werf_core.stages import builders
     spec = _image_spec(model)
     builders.validate(spec)
     return spec
 
 
-def _image_spec(model) -> ImageSpec:
+def _image_spec(model: ImageLike) -> ImageSpec:
+    from werf_core.config.schema import DockerfileImage
     from werf_core.git import GitMapping
 
     external = [i.source_name for i in getattr(model, "imports", ()) if i.from_ is not None
@@ -35,15 +46,15 @@ def _image_spec(model) -> ImageSpec:
                           line=source.line if source else None,
                           hint="build the external image's files into an image of werf.yaml (`from: IMAGE:TAG`) "
                                "and import from that")
-    if not hasattr(model, "from_latest"):  # a Dockerfile image
+    if isinstance(model, DockerfileImage):
         return _dockerfile_spec(model)
-    builder, stages, cache_version = "", {}, ""
+    builder, stages, cache_version = BuilderKind.NONE, {}, ""
     if model.shell is not None:
-        builder, cache_version = "shell", model.shell.cache_version or ""
+        builder, cache_version = BuilderKind.SHELL, model.shell.cache_version or ""
         stages = {s: UserStageSpec(tuple(model.shell.commands(s)), model.shell.stage_cache_version(s) or "")
                   for s in USER_STAGES}
     elif model.ansible is not None:
-        builder, cache_version = "ansible", model.ansible.cache_version or ""
+        builder, cache_version = BuilderKind.ANSIBLE, model.ansible.cache_version or ""
         stages = {s: UserStageSpec(tuple(model.ansible.tasks(s)), model.ansible.stage_cache_version(s) or "")
                   for s in USER_STAGES}
     base_name = model.base_name or ""
@@ -56,13 +67,13 @@ def _image_spec(model) -> ImageSpec:
         from_image_is_artifact=bool(base_name) and not model.from_image,
         from_latest=model.from_latest,
         from_cache_version=_from_cache_version(model),
-        mounts=tuple(MountSpec(to=m.to, kind=m.from_ or "custom", from_path=m.from_path or "") for m in model.mount),
+        mounts=tuple(MountSpec(to=m.to, kind=MountKind(m.from_ or MountKind.CUSTOM), from_path=m.from_path or "") for m in model.mount),
         git=tuple(GitMapping.from_config(g) for g in model.git),
         builder=builder,
         cache_version=cache_version,
         user_stages=stages,
         imports=tuple(ImportSpec(
-            source=i.source_name, source_is_artifact=i.source_is_artifact, placement=i.stage_name, add=i.add,
+            source=i.source_name, source_is_artifact=i.source_is_artifact, placement=ImportStage(i.stage_name), add=i.add,
             to=i.to or i.add, include_paths=tuple(i.include_paths), exclude_paths=tuple(i.exclude_paths),
             owner=i.owner or "", group=i.group or "", stage=i.stage or "") for i in model.imports),
         docker=_docker(getattr(model, "docker", None)),
@@ -74,7 +85,7 @@ def _image_spec(model) -> ImageSpec:
     )
 
 
-def _dockerfile_spec(model) -> ImageSpec:
+def _dockerfile_spec(model: DockerfileImage) -> ImageSpec:
     source = model.source
     for key, label in (("secrets", "secrets"), ("dependencies", "dependencies")):
         if getattr(model, key, ()):
@@ -95,7 +106,7 @@ def _dockerfile_spec(model) -> ImageSpec:
     )
 
 
-def _arg_text(value) -> str:
+def _arg_text(value: object) -> str:
     """Build argument values as werf passes them: YAML scalars in their string form."""
     if value is None:
         return ""
@@ -104,7 +115,7 @@ def _arg_text(value) -> str:
     return str(value)
 
 
-def _from_cache_version(model) -> str:
+def _from_cache_version(model: StapelImage | StapelArtifact) -> str:
     """fromCacheVersion, extended by werf 1.2's build.cacheVersion / cacheVersion: the `from` digest covers them, so
     every stage of the image (digests chain) changes with them. Unchanged for configs that set neither."""
     extra = getattr(model, "cache_versions", ())
@@ -113,7 +124,7 @@ def _from_cache_version(model) -> str:
     return "\n".join([model.from_cache_version or "", *(f"cacheVersion={v}" for v in extra)])
 
 
-def _dependencies(model) -> tuple:
+def _dependencies(model: StapelImage | StapelArtifact) -> tuple[DependencySpec, ...]:
     from werf_core.stages.dependency_env import PLACEMENTS, DependencySpec
     return tuple(DependencySpec(image=d.image, placement=PLACEMENTS[("before", d.before) if d.before
                                                                     else ("after", d.after)],
@@ -121,7 +132,7 @@ def _dependencies(model) -> tuple:
                  for d in getattr(model, "dependencies", ()))
 
 
-def _docker(docker) -> DockerSpec | None:
+def _docker(docker: DockerInstructions | None) -> DockerSpec | None:
     if docker is None:
         return None
     return DockerSpec(
@@ -131,6 +142,6 @@ def _docker(docker) -> DockerSpec | None:
         cmd_set=docker.cmd is not None, entrypoint_set=docker.entrypoint is not None)
 
 
-def specs_in_sets(config, names: list[str | None] | None) -> list[list[ImageSpec]]:
+def specs_in_sets(config: WerfConfig, names: list[str | None] | None) -> list[list[ImageSpec]]:
     """The config's dependency sets (sources first) as ImageSpecs."""
     return [[image_spec(model) for model in image_set] for image_set in config.dependency_sets(names)]

@@ -14,6 +14,7 @@ import shlex
 
 from werf_core.stages.base import BuildRecipe, commit_label, type_label
 from werf_core.stages.git_runtime import ArchiveData, GitMappingRuntime, PatchData
+from werf_core.stages.spec import ImportSpec
 
 BIN = "/.werf/stapel/bin"
 IN_CONTAINER = "/.werf/build"
@@ -25,9 +26,9 @@ def _owner_spec(mapping: GitMappingRuntime) -> str:
     return f"{mapping.owner}{':' + mapping.group if mapping.group else ''}"
 
 
-def owner_checks(mapping) -> list[str]:
+def owner_checks(mapping: GitMappingRuntime | ImportSpec) -> list[str]:
     """Fail clearly when the owner/group a mapping or import names does not exist in the image."""
-    checks = []
+    checks: list[str] = []
     if mapping.owner and not mapping.owner.isdigit():
         checks.append(f"{BIN}/id -u {shlex.quote(mapping.owner)} >/dev/null 2>&1 || "
                       f"{{ echo 'files for {mapping.to}: user {mapping.owner} does not exist in the image "

@@ -12,6 +12,7 @@ from werf_core.layers.recipe import LayerRecipe
 from werf_core.stages.base import BuildRecipe, GitRelatedStage, StageContext
 from werf_core.stages.git_layer import patch_layer_recipe
 from werf_core.stages.git_patches import base_commit, patch_recipe, patches
+from werf_core.stages.git_runtime import GitMappingRuntime, PatchData
 from werf_core.stages.spec import ImageSpec
 
 
@@ -36,11 +37,12 @@ class GitLatestPatchStage(GitRelatedStage):
     def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
         return patch_layer_recipe(ctx, self.name)
 
-    def _patches(self, ctx: StageContext):
+    def _patches(self, ctx: StageContext) -> list[tuple[GitMappingRuntime, PatchData | None]]:
         for mapping in ctx.git:
             base = base_commit(ctx, mapping)
             if base and base != mapping.current_commit and not mapping.commit_exists(base):
-                raise GitError(f"commit {base} recorded in stage image {ctx.prev_built.image_name} is not in the "
+                stage_image = ctx.prev_built.image_name if ctx.prev_built else "(none)"
+                raise GitError(f"commit {base} recorded in stage image {stage_image} is not in the "
                                f"repository of the git mapping to {mapping.to}",
                                hint="the history was rewritten (force push?); fetch the full history, or change "
                                     "fromCacheVersion to rebuild from scratch")

@@ -15,7 +15,7 @@ def base_commit(ctx: StageContext, mapping: GitMappingRuntime) -> str:
 
 def patches(ctx: StageContext, stage: str) -> list[tuple[GitMappingRuntime, PatchData | None]]:
     """(mapping, patch) per mapping; the patch is None when the commit did not move."""
-    result = []
+    result: list[tuple[GitMappingRuntime, PatchData | None]] = []
     for mapping in ctx.git:
         base = base_commit(ctx, mapping)
         if base == mapping.current_commit:

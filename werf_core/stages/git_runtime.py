@@ -8,9 +8,10 @@ memoised, because emptiness, digest and build of gitCache/gitLatestPatch all loo
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from werf_core.git import GitMapping, GitRepository
 
@@ -43,7 +44,7 @@ _CHECKSUMS: dict[tuple[int, GitMapping, str, str], tuple[str, tuple[str, ...]]] 
 _CHECKSUMS_LOCK = threading.Lock()
 
 
-def _nul_list(names, path: Path) -> str:
+def _nul_list(names: Iterable[str], path: Path) -> str:
     path.write_bytes(b"".join(n.encode("utf-8", "surrogateescape") + b"\0" for n in names))
     return str(path)
 
@@ -123,11 +124,11 @@ class GitMappingRuntime:
             return self._patches[key]
 
 
-def bind_git_mappings(git_values, project_repository: GitRepository | None,
+def bind_git_mappings(git_values: Iterable[Any], project_repository: GitRepository | None,
                       warn: Callable[[str], None] | None = None) -> list[GitMappingRuntime]:
     """Bind the `git:` entries of one image to their repositories and current commits."""
     from werf_core.git import open_mapping_repository
-    bound = []
+    bound: list[GitMappingRuntime] = []
     for value in git_values:
         mapping = value if isinstance(value, GitMapping) else GitMapping.from_config(value)
         repository = open_mapping_repository(mapping, project_repository)

@@ -23,7 +23,8 @@ from werf_core.stages.docker_instructions import dockerfile_quote
 from werf_core.stages.git_apply import owner_checks
 from werf_core.stages.git_layer import member_opener
 from werf_core.stages.owner_ids import resolve
-from werf_core.stages.spec import ImageSpec, ImportSpec
+from werf_core.stages.spec import ImageSpec, ImportSpec, ImportStage
+from werf_core.storage.base import StageDescription
 
 BIN = "/.werf/stapel/bin"
 
@@ -44,14 +45,14 @@ class ImportsStage(PlainStage):
         return bool(self.imports(spec)) or any(d.placement == self.name for d in spec.image_dependencies)
 
     @staticmethod
-    def _source(ctx: StageContext, imp: ImportSpec):
+    def _source(ctx: StageContext, imp: ImportSpec) -> tuple[str, StageDescription]:
         source = ctx.source_image(imp.source)
         if imp.stage and imp.stage in source.stages:
             return source.stages[imp.stage]
         return source.content_digest, source.last_stage
 
     def dependencies(self, ctx: StageContext) -> str:
-        args = []
+        args: list[str] = []
         for imp in self.imports(ctx.spec):
             content_digest, _ = self._source(ctx, imp)
             args += [content_digest, imp.add, imp.to, imp.group, imp.owner, *imp.include_paths, *imp.exclude_paths]
@@ -66,6 +67,7 @@ class ImportsStage(PlainStage):
         work.mkdir(parents=True, exist_ok=True)
         for index, imp in enumerate(self.imports(ctx.spec)):
             _, stage = self._source(ctx, imp)
+            assert ctx.export_path is not None, "the conveyor gives imports a way to export paths"
             exported = ctx.export_path(stage, imp.add)
             rebased = work / f"import-{index}.tar"
             is_dir = rebase_import(exported, rebased, imp)
@@ -98,6 +100,7 @@ class ImportsStage(PlainStage):
         for index, (imp, ids) in enumerate(prepared):
             _, stage = self._source(ctx, imp)
             rebased = work / f"import-{index}.tar"
+            assert ctx.export_path is not None, "the conveyor gives every stage an export_path"
             is_dir = rebase_import(ctx.export_path(stage, imp.add), rebased, imp)
             target_dir = imp.to if is_dir else posixpath.dirname(imp.to) or "/"
             parts.append((rebased, target_dir, ids))
@@ -187,5 +190,4 @@ def _own(member: tarfile.TarInfo, imp: ImportSpec) -> None:
         member.gname, member.gid = (imp.group, 0) if not imp.group.isdigit() else ("", int(imp.group))
 
 
-STAGES = {name: ImportsStage(name) for name in
-          ("importsBeforeInstall", "importsAfterInstall", "importsBeforeSetup", "importsAfterSetup")}
+STAGES = {stage.value: ImportsStage(stage.value) for stage in ImportStage}

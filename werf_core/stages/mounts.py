@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from werf_core.builders.instructions import Bind
-from werf_core.stages.spec import MountSpec
+from werf_core.stages.spec import MountKind, MountSpec
 
 
 def slug(path: str) -> str:
@@ -20,15 +20,15 @@ def slug(path: str) -> str:
 
 
 def mount_labels(mounts: tuple[MountSpec, ...]) -> dict[str, str]:
-    tmp = [m.to for m in mounts if m.kind == "tmp_dir"]
-    build = [m.to for m in mounts if m.kind == "build_dir"]
+    tmp = [m.to for m in mounts if m.kind == MountKind.TMP_DIR]
+    build = [m.to for m in mounts if m.kind == MountKind.BUILD_DIR]
     labels = {}
     if tmp:
         labels["werf-mount-type-tmp-dir"] = ";".join(tmp)
     if build:
         labels["werf-mount-type-build-dir"] = ";".join(build)
     for m in mounts:
-        if m.kind == "custom":
+        if m.kind == MountKind.CUSTOM:
             labels[f"werf-mount-type-custom-dir-{m.from_path.replace('/', '--')}"] = m.to
     return labels
 
@@ -37,13 +37,13 @@ def mount_binds(mounts: tuple[MountSpec, ...], *, project: str, project_dir: str
                 build_tmp_dir: str) -> list[Bind]:
     binds = []
     for m in mounts:
-        if m.kind == "tmp_dir":
+        if m.kind == MountKind.TMP_DIR:
             host = Path(build_tmp_dir) / "mount" / slug(m.to)
-        elif m.kind == "build_dir":
+        elif m.kind == MountKind.BUILD_DIR:
             host = Path(werf_home) / "shared_context" / "mounts" / "projects" / project / slug(m.to)
         else:
             host = Path(m.from_path) if os.path.isabs(m.from_path) else Path(project_dir) / m.from_path
-        if m.kind != "custom":
+        if m.kind != MountKind.CUSTOM:
             host.mkdir(parents=True, exist_ok=True)
         binds.append(Bind(str(host), m.to, read_only=False))
     return binds

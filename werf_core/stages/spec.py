@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from werf_core.builders.secrets import SecretSpec
@@ -13,18 +14,41 @@ from werf_core.builders.secrets import SecretSpec
 USER_STAGES = ("beforeInstall", "install", "beforeSetup", "setup")
 
 
+class BuilderKind(StrEnum):
+    """Who runs the user stages. String values as werf.yaml spells them (they compare equal to those strings)."""
+
+    NONE = ""
+    SHELL = "shell"
+    ANSIBLE = "ansible"
+
+
+class MountKind(StrEnum):
+    TMP_DIR = "tmp_dir"       # `from: tmp_dir`: a fresh directory per build
+    BUILD_DIR = "build_dir"   # `from: build_dir`: a directory kept between builds of the project
+    CUSTOM = "custom"         # `fromPath`: a host directory
+
+
+class ImportStage(StrEnum):
+    """The import stage an import runs in (werf's stage names)."""
+
+    BEFORE_INSTALL = "importsBeforeInstall"
+    AFTER_INSTALL = "importsAfterInstall"
+    BEFORE_SETUP = "importsBeforeSetup"
+    AFTER_SETUP = "importsAfterSetup"
+
+
 @dataclass(frozen=True)
 class MountSpec:
     to: str
-    kind: str                 # "tmp_dir" | "build_dir" | "custom"
-    from_path: str = ""       # for kind == "custom"
+    kind: MountKind
+    from_path: str = ""       # for MountKind.CUSTOM
 
 
 @dataclass(frozen=True)
 class ImportSpec:
     source: str               # image or artifact name
     source_is_artifact: bool
-    placement: str            # "importsBeforeInstall" | "importsAfterInstall" | "importsBeforeSetup" | "importsAfterSetup"
+    placement: ImportStage
     add: str
     to: str
     include_paths: tuple[str, ...] = ()
@@ -81,7 +105,7 @@ class ImageSpec:
     from_cache_version: str = ""
     mounts: tuple[MountSpec, ...] = ()
     git: tuple[Any, ...] = ()                  # werf_core.git mapping specs (config values)
-    builder: str = ""                          # "shell" | "ansible" | ""
+    builder: BuilderKind = BuilderKind.NONE
     cache_version: str = ""
     user_stages: dict[str, UserStageSpec] = field(default_factory=dict)
     imports: tuple[ImportSpec, ...] = ()

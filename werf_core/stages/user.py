@@ -31,6 +31,7 @@ class UserStage(PlainStage):
     def recipe(self, ctx: StageContext) -> BuildRecipe:
         from werf_core.builders.secrets import secret_binds
         recipe = BuildRecipe(describe_failure=builders.failure_describer(ctx.spec))
+        assert ctx.docker_client is not None, "the conveyor gives builders the engine client"
         recipe.instructions = recipe.instructions.merge(
             builders.instructions(ctx.spec, self.name, Path(ctx.tmp_dir) / f"{self.name}-builder", ctx.docker_client))
         # werf 2.x build secrets: read only now that the stage is built, mounted for its commands only

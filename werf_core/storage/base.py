@@ -8,10 +8,17 @@ to the local Docker engine when something must be built on top of it (lazy fetch
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from werf_core.storage.stage_id import StageID
+
+if TYPE_CHECKING:
+    import docker
+
+    from werf_core.layers.config import ConfigChanges
+    from werf_core.layers.writer import Layer
 
 LOCAL_ADDRESS = ":local"
 
@@ -28,12 +35,12 @@ class StageDescription:
     created_at: float = 0.0             # Unix seconds
     parent: str = ""                    # what the image was built on: an image ID or a reference (cleanup's ancestry)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"stageID": self.stage_id.to_json(), "imageName": self.image_name, "imageID": self.image_id,
                 "labels": self.labels, "size": self.size, "createdAt": self.created_at, "parent": self.parent}
 
     @classmethod
-    def from_json(cls, data: dict) -> StageDescription:
+    def from_json(cls, data: dict[str, Any]) -> StageDescription:
         return cls(StageID.from_json(data["stageID"]), data["imageName"], data["imageID"],
                    dict(data.get("labels") or {}), int(data.get("size") or 0), float(data.get("createdAt") or 0),
                    str(data.get("parent") or ""))
@@ -45,9 +52,19 @@ def new_unique_id() -> int:
 
 
 class StagesStorage(Protocol):
-    address: str
+    """The stages storage seam: `LocalStagesStorage` (`:local`) and `RegistryStagesStorage` implement it."""
+
+    @property
+    def address(self) -> str: ...
+
+    @property
+    def client(self) -> docker.DockerClient:
+        """The Docker engine client that builds, pushes and pulls go through."""
 
     def is_local(self) -> bool: ...
+
+    def report_to(self, say: Callable[[str], None]) -> None:
+        """Where transfer progress (pushes, pulls) goes; a storage with nothing to transfer ignores it."""
 
     def stage_image_name(self, project: str, stage_id: StageID) -> str: ...
 
@@ -62,6 +79,11 @@ class StagesStorage(Protocol):
 
     def fetch(self, project: str, description: StageDescription) -> str:
         """Ensure the stage image is in the local engine; return a local reference usable as a build base."""
+
+    def store_layer(self, project: str, parent: StageDescription, layer: Layer | None, changes: ConfigChanges,
+                    stage_id: StageID) -> StageDescription:
+        """A layer-native stage: `parent` plus `layer` (None: config only) and `changes`, stored without a
+        container. Visible only when complete."""
 
     def delete(self, project: str, stage_id: StageID) -> None: ...
 

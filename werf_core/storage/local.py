@@ -6,7 +6,9 @@ Nothing is ever pulled; `fetch` is a no-op returning the stored name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from werf_core.layers.config import ConfigChanges
 from werf_core.layers.writer import Layer
@@ -14,6 +16,9 @@ from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
 from werf_core.storage.lru import forget as forget_use
 from werf_core.storage.lru import record_use
 from werf_core.storage.stage_id import StageID
+
+if TYPE_CHECKING:
+    import docker
 
 REPOSITORY_PREFIX = "werf-stages-storage"
 
@@ -27,7 +32,7 @@ def _created_seconds(value: str) -> float:
     return stamp + (float("0." + frac[:6]) if frac else 0.0)
 
 
-def engine_config(inspect: dict) -> dict:
+def engine_config(inspect: dict[str, Any]) -> dict[str, Any]:
     """An image config rebuilt from the engine's inspect data (the engine does not hand out the raw config without
     a full `docker save`); what a new config needs of its parent: runtime config, platform, layers."""
     config = {"architecture": inspect.get("Architecture") or "amd64", "os": inspect.get("Os") or "linux",
@@ -41,11 +46,14 @@ def engine_config(inspect: dict) -> dict:
 class LocalStagesStorage:
     address = LOCAL_ADDRESS
 
-    def __init__(self, client) -> None:
+    def __init__(self, client: docker.DockerClient) -> None:
         self.client = client
 
     def is_local(self) -> bool:
         return True
+
+    def report_to(self, say: Callable[[str], None]) -> None:
+        """Nothing is transferred: stages are images in the local engine already."""
 
     @staticmethod
     def repository(project: str) -> str:

@@ -55,6 +55,11 @@ class StagesStorageManager:
         self.remember(description)
         return description
 
+    def _must_describe(self, stage_id: StageID) -> StageDescription:
+        description = self.describe(stage_id, must_exist=True)
+        assert description is not None, "must_exist raises instead of answering None"
+        return description
+
     def remember(self, description: StageDescription) -> None:
         with self._lock:
             self._descriptions[description.stage_id] = description

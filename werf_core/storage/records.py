@@ -24,10 +24,16 @@ import io
 import json
 import re
 import tarfile
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from werf_core.hashing import murmur_hash
+from werf_core.registry.protocol import Registry
+from werf_core.storage.base import StagesStorage
+
+if TYPE_CHECKING:
+    import docker
 
 MANAGED_IMAGE_PREFIX = "managed-image-"
 METADATA_PREFIX = "image-metadata-by-commit-"
@@ -68,7 +74,7 @@ def metadata_tag(name: str | None, commit: str) -> str:
     return f"{METADATA_PREFIX}{short}-{commit}"
 
 
-def parse_managed_tag(tag: str) -> str | None | bool:
+def parse_managed_tag(tag: str) -> str | None | Literal[False]:
     """The image name a managed-image tag records; False when `tag` is not such a record."""
     if not tag.startswith(MANAGED_IMAGE_PREFIX) or len(tag) == len(MANAGED_IMAGE_PREFIX):
         return False
@@ -95,9 +101,10 @@ class StageRecords(Protocol):
 class RegistryRecords:
     """Records as manifest-only images in the stages repository."""
 
-    def __init__(self, repository: str, registry, listing=None) -> None:
+    def __init__(self, repository: str, registry: Registry,
+                 listing: Callable[[], set[str] | None] | None = None) -> None:
         self.repository = repository
-        self.registry = registry      # werf_core.registry.RegistryClient
+        self.registry = registry
         # the stages storage's listing of this repository, when the build made one (no request): `() -> set | None`
         self.listing = listing or (lambda: None)
 
@@ -105,7 +112,7 @@ class RegistryRecords:
         return f"{self.repository}:{tag}"
 
     def managed_images(self, project: str) -> list[str | None]:
-        names = []
+        names: list[str | None] = []
         for tag in self.registry.list_tags(self.repository):
             name = parse_managed_tag(tag)
             if name is not False:
@@ -167,13 +174,14 @@ def _empty_tar() -> bytes:
 class LocalRecords:
     """Records as tiny labelled images in the local Docker engine."""
 
-    def __init__(self, client) -> None:
-        self.client = client          # docker.DockerClient
+    def __init__(self, client: docker.DockerClient) -> None:
+        self.client = client
 
-    def _exists(self, reference: str) -> dict | None:
+    def _exists(self, reference: str) -> dict[str, Any] | None:
         import docker.errors
         try:
-            return self.client.api.inspect_image(reference)
+            info: dict[str, Any] = self.client.api.inspect_image(reference)
+            return info
         except docker.errors.ImageNotFound:
             return None
 
@@ -242,7 +250,7 @@ class LocalRecords:
             self._remove(f"{repository}:{tag}")
 
 
-def records_for(storage) -> StageRecords | None:
+def records_for(storage: StagesStorage) -> StageRecords | None:
     """The records of a stages storage, where werf keeps them; None for storages without records (test doubles)."""
     from werf_core.storage.local import LocalStagesStorage
     from werf_core.storage.registry_storage import RegistryStagesStorage

@@ -25,19 +25,26 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
 from werf_core.layers.config import ConfigChanges
 from werf_core.layers.writer import Layer
-from werf_core.registry.errors import BrokenImageError, RegistryUnreachableError
+from werf_core.registry.errors import BrokenImageError, ManifestBlobUnknownError, RegistryUnreachableError
 from werf_core.registry.image_info import ImageInfo
-from werf_core.registry.manifest import UnsupportedManifestError
+from werf_core.registry.manifest import Descriptor, UnsupportedManifestError
+from werf_core.registry.protocol import Registry
 from werf_core.registry.reference import ImageReference
 from werf_core.storage.base import BrokenStage, StageDescription
 from werf_core.storage.lru import record_use
 from werf_core.storage.manifest_cache import ManifestCache
 from werf_core.storage.stage_id import StageID
+
+if TYPE_CHECKING:
+    import docker
+
+    from werf_core.registry.client import RegistryClient
 
 REJECTED_SUFFIX = "-rejected"
 _HEX = re.compile(r"[0-9a-f]+")
@@ -64,7 +71,7 @@ def parse_stage_tags(tags: list[str], digest: str | None = None) -> list[StageID
     return sorted(ids)
 
 
-def engine_auth_config(docker_config: str | None, registry: str) -> dict | None:
+def engine_auth_config(docker_config: str | None, registry: str) -> dict[str, Any] | None:
     """Credentials to hand the engine for a push/pull: from --docker-config when given; else None, and the engine
     client uses its own Docker config ($DOCKER_CONFIG or ~/.docker)."""
     if not docker_config:
@@ -95,7 +102,7 @@ def transfer_error(verb: str, name: str, detail: str, registry: str) -> Registry
                          hint="check the Docker engine's log and the registry; rerunning continues where it stopped")
 
 
-def docker_push(client, name: str, *, auth_config: dict | None, say: Callable[[str], None], registry: str,
+def docker_push(client: docker.DockerClient, name: str, *, auth_config: dict[str, Any] | None, say: Callable[[str], None], registry: str,
                 what: str = "image") -> str:
     """`docker push NAME`, reporting layers uploaded vs. already present; returns the pushed manifest digest.
 
@@ -127,7 +134,7 @@ def docker_push(client, name: str, *, auth_config: dict | None, say: Callable[[s
     return digest
 
 
-def ensure_blobs(registry, source: str, target: str, descriptors) -> None:
+def ensure_blobs(registry: Registry, source: str, target: str, descriptors: Iterable[Descriptor]) -> None:
     """Make every blob of `descriptors` present in `target`'s repository, mounting (or copying) only missing ones.
 
     Checking first matters beyond saving requests: re-mounting a blob the repository already links rewrites that
@@ -140,15 +147,15 @@ def ensure_blobs(registry, source: str, target: str, descriptors) -> None:
         registry.mount_or_copy_blob(source, target, descriptor)
 
 
-def put_manifest_settled(registry, source: str, target: str, raw: bytes, media_type: str, descriptors,
-                         attempts: int = 3) -> str:
+def put_manifest_settled(registry: Registry, source: str, target: str, raw: bytes, media_type: str,
+                         descriptors: Sequence[Descriptor], attempts: int = 3) -> str:
     """PUT a manifest whose blobs were just ensured; if the registry still reports one unknown (another writer was
     linking it at that instant), ensure the blobs again and retry."""
     for attempt in range(attempts):
         try:
             return registry.put_manifest(target, raw, media_type)
-        except RegistryError as err:
-            if "names blobs the repository does not have" not in err.message or attempt == attempts - 1:
+        except ManifestBlobUnknownError:
+            if attempt == attempts - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
             ensure_blobs(registry, source, target, descriptors)
@@ -161,7 +168,7 @@ def description_from_info(stage_id: StageID, image_name: str, info: ImageInfo) -
 
 
 class RegistryStagesStorage:
-    def __init__(self, address: str, client_factory: Callable[[], object], *, insecure: bool = False,
+    def __init__(self, address: str, client_factory: Callable[[], docker.DockerClient], *, insecure: bool = False,
                  skip_tls_verify: bool = False, docker_config: str | None = None) -> None:
         reference = ImageReference.parse(address)
         if reference.tag or reference.digest:
@@ -174,7 +181,7 @@ class RegistryStagesStorage:
         self.docker_config = docker_config
         self.manifest_cache = ManifestCache(address)
         self._client_factory = client_factory
-        self._registry = None
+        self._registry: RegistryClient | None = None
         self._listing: set[str] | None = None
         self._lock = threading.Lock()
         self._say: Callable[[str], None] = lambda message: None
@@ -184,7 +191,7 @@ class RegistryStagesStorage:
 
     # ---------------------------------------------------------------- services, created on first use
     @property
-    def registry(self):
+    def registry(self) -> RegistryClient:
         """The registry API client (httpx is imported only now)."""
         with self._lock:
             if self._registry is None:
@@ -195,7 +202,7 @@ class RegistryStagesStorage:
             return self._registry
 
     @property
-    def client(self):
+    def client(self) -> docker.DockerClient:
         """The Docker engine client; only pushes and pulls need it."""
         return self._client_factory()
 
@@ -376,7 +383,7 @@ class RegistryStagesStorage:
         self._note_tag(stage_id.tag + REJECTED_SUFFIX)
 
     # ---------------------------------------------------------------- docker push / pull
-    def _auth_config(self) -> dict | None:
+    def _auth_config(self) -> dict[str, Any] | None:
         return engine_auth_config(self.docker_config, self.reference.registry)
 
     def _push(self, name: str) -> None:

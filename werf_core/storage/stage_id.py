@@ -7,6 +7,7 @@ selection picks among them (git ancestry, then the oldest).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -26,10 +27,10 @@ class StageID:
             return None
         return cls(digest, int(unique))
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         # werf's record format ("signature" is v1.1's name for the digest), so werf runners can read our cache
         return {"signature": self.digest, "uniqueID": self.unique_id}
 
     @classmethod
-    def from_json(cls, data: dict) -> StageID:
+    def from_json(cls, data: dict[str, Any]) -> StageID:
         return cls(data.get("signature") or data["digest"], int(data["uniqueID"]))

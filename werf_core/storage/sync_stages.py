@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from werf_core.errors import StorageError, WerfError
-from werf_core.storage.base import BrokenStage
+from werf_core.registry.manifest import Descriptor, Manifest
+from werf_core.storage.base import BrokenStage, StageDescription, StagesStorage
 from werf_core.storage.stage_id import StageID
 
 DEFAULT_WORKERS = 4
@@ -50,12 +52,12 @@ class SyncResult:
         return ", ".join(parts)
 
 
-def same_storage(a, b) -> bool:
+def same_storage(a: StagesStorage, b: StagesStorage) -> bool:
     return a.address.strip().rstrip("/") == b.address.strip().rstrip("/")
 
 
 class StagesSync:
-    def __init__(self, source, destination, project: str, *, remove_source: bool = False,
+    def __init__(self, source: StagesStorage, destination: StagesStorage, project: str, *, remove_source: bool = False,
                  cleanup_local_cache: bool = False, workers: int = DEFAULT_WORKERS,
                  say: Callable[[str], None] = lambda message: None) -> None:
         if same_storage(source, destination):
@@ -92,7 +94,7 @@ class StagesSync:
                                hint="fix the cause and run the same command again: it copies only what is missing")
         return result
 
-    def _guarded(self, stage_id: StageID, result: SyncResult, action, *args) -> None:
+    def _guarded(self, stage_id: StageID, result: SyncResult, action: Callable[..., None], *args: Any) -> None:
         """Run one stage's action; a failure is recorded for that stage and the others go on."""
         try:
             action(stage_id, *args)
@@ -108,15 +110,16 @@ class StagesSync:
         self._record(result.removed, stage_id)
 
     # ---------------------------------------------------------------- registry to registry, in three waves
-    def _copy_between_registries(self, pool, stage_ids: list[StageID], result: SyncResult) -> None:
+    def _copy_between_registries(self, pool: Executor, stage_ids: list[StageID], result: SyncResult) -> None:
         """Read every manifest, link every distinct blob once, then PUT the manifests.
 
         Linking a blob twice into one repository while a manifest naming it is being PUT can make the registry
         refuse that manifest, so blobs shared by many stages (base layers) are handled once, before any manifest.
         """
-        from werf_core.storage.registry_storage import ensure_blobs, put_manifest_settled
+        from werf_core.storage.registry_storage import RegistryStagesStorage, ensure_blobs, put_manifest_settled
+        assert isinstance(self.destination, RegistryStagesStorage), "called for two registry storages only"
         registry = self.destination.registry
-        manifests: dict[StageID, tuple[str, object]] = {}
+        manifests: dict[StageID, tuple[str, Manifest]] = {}
 
         def read(stage_id: StageID) -> None:
             description = self._source_description(stage_id)
@@ -132,17 +135,17 @@ class StagesSync:
 
         list(pool.map(lambda s: self._guarded(s, result, read), stage_ids))
         target_repository = self.destination.address
-        blobs: dict[str, tuple[str, object, list[StageID]]] = {}
+        blobs: dict[str, tuple[str, Descriptor, list[StageID]]] = {}
         for stage_id, (source_name, manifest) in manifests.items():
             for blob in manifest.blobs:
                 blobs.setdefault(blob.digest, (source_name, blob, []))[2].append(stage_id)
 
-        def link(item) -> None:
+        def link(item: tuple[str, Descriptor, list[StageID]]) -> None:
             source_name, blob, users = item
             try:
                 ensure_blobs(registry, source_name, target_repository, [blob])
             except Exception as err:
-                message = getattr(err, "message", None) or f"{type(err).__name__}: {err}"
+                message = err.message if isinstance(err, WerfError) else f"{type(err).__name__}: {err}"
                 with self._lock:
                     for stage_id in users:
                         result.failed.setdefault(stage_id, message)
@@ -165,7 +168,7 @@ class StagesSync:
         with self._lock:
             bucket.append(stage_id)
 
-    def _source_description(self, stage_id: StageID):
+    def _source_description(self, stage_id: StageID) -> StageDescription | None:
         """The source's description of a stage; None if it is gone (or broken: nothing usable to copy)."""
         try:
             return self.source.describe(self.project, stage_id)
@@ -199,5 +202,5 @@ class StagesSync:
             pass
 
 
-def sync_stages(source, destination, project: str, **options) -> SyncResult:
+def sync_stages(source: StagesStorage, destination: StagesStorage, project: str, **options: Any) -> SyncResult:
     return StagesSync(source, destination, project, **options).run()

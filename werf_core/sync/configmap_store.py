@@ -28,6 +28,7 @@ class ConfigMapAnnotationsStore:
 
     def put_value(self, key: str, read: StoreValue, data: str) -> None:
         # copy only what changes: the data (up to 1 MiB of cache) is sent back untouched
+        assert isinstance(read.version, dict), "get_value reads the whole ConfigMap as the version"
         obj = dict(read.version)
         metadata = obj["metadata"] = dict(obj.get("metadata") or {})
         annotations = dict(metadata.get("annotations") or {})

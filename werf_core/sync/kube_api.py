@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from werf_core.sync.errors import (
     RBAC_MANIFEST,
@@ -25,6 +26,10 @@ from werf_core.sync.errors import (
     SynchronizationError,
     SynchronizationUnreachable,
 )
+
+if TYPE_CHECKING:
+    from kubernetes.client import ApiClient
+    from kubernetes.client.exceptions import ApiException
 
 DEFAULT_REQUEST_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: an API that never answers must not hang a build
 
@@ -63,7 +68,7 @@ class KubeConfigSource:
         return self.config_path or os.environ.get("KUBECONFIG") or "~/.kube/config"
 
 
-def load_api_client(source: KubeConfigSource):
+def load_api_client(source: KubeConfigSource) -> ApiClient:
     """An `ApiClient` for `source`; inside a pod without any kubeconfig, the pod's service account."""
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
@@ -93,10 +98,10 @@ def load_api_client(source: KubeConfigSource):
     return client.ApiClient(configuration)
 
 
-def _decode_inline_config(source: KubeConfigSource) -> dict:
+def _decode_inline_config(source: KubeConfigSource) -> dict[str, Any]:
     import yaml
     try:
-        text = base64.b64decode(source.config_data_base64, validate=True).decode()
+        text = base64.b64decode(source.config_data_base64 or "", validate=True).decode()
         data = yaml.safe_load(text)
     except (binascii.Error, UnicodeDecodeError, yaml.YAMLError) as err:
         raise SynchronizationError(f"Kubernetes synchronization: the inline kubeconfig (@base64:...) is not "
@@ -111,7 +116,7 @@ def _decode_inline_config(source: KubeConfigSource) -> dict:
 class KubeApi:
     """ConfigMaps and Namespaces of one cluster, with werf-style errors."""
 
-    def __init__(self, api_client, *, request_timeout: float | tuple[float, float] = DEFAULT_REQUEST_TIMEOUT,
+    def __init__(self, api_client: ApiClient, *, request_timeout: float | tuple[float, float] = DEFAULT_REQUEST_TIMEOUT,
                  conflict_timeout: float = 120.0) -> None:
         from kubernetes import client
         self.core = client.CoreV1Api(api_client)
@@ -120,36 +125,38 @@ class KubeApi:
         self.conflict_timeout = conflict_timeout
 
     @classmethod
-    def connect(cls, source: KubeConfigSource, **options) -> KubeApi:
+    def connect(cls, source: KubeConfigSource, **options: Any) -> KubeApi:
         return cls(load_api_client(source), **options)
 
     # -------- ConfigMaps
-    def read_config_map(self, namespace: str, name: str) -> dict | None:
+    def read_config_map(self, namespace: str, name: str) -> dict[str, Any] | None:
         try:
             return self._call("get", "configmaps", name, namespace,
                               lambda **kw: self.core.read_namespaced_config_map(name, namespace, **kw))
         except NotFound:
             return None
 
-    def create_config_map(self, namespace: str, body: dict) -> dict:
+    def create_config_map(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
         name = body["metadata"]["name"]
         return self._call("create", "configmaps", name, namespace,
-                          lambda **kw: self.core.create_namespaced_config_map(namespace, body, **kw))
+                          lambda **kw: self.core.create_namespaced_config_map(
+                              namespace, body, **kw))  # type: ignore[arg-type]  # the client takes plain dicts
 
-    def replace_config_map(self, namespace: str, body: dict) -> dict:
+    def replace_config_map(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
         """PUT with the resourceVersion `body` was read at; `Conflict` when someone wrote in between."""
         name = body["metadata"]["name"]
         return self._call("update", "configmaps", name, namespace,
-                          lambda **kw: self.core.replace_namespaced_config_map(name, namespace, body, **kw))
+                          lambda **kw: self.core.replace_namespaced_config_map(
+                              name, namespace, body, **kw))  # type: ignore[arg-type]  # the client takes dicts
 
-    def merge_patch_config_map(self, namespace: str, name: str, patch: dict) -> dict:
+    def merge_patch_config_map(self, namespace: str, name: str, patch: dict[str, Any]) -> dict[str, Any]:
         """RFC 7386 merge patch: only the keys the patch names change (null removes one), with no read and no
         resourceVersion, so writers of different keys never conflict. `NotFound` when the ConfigMap is missing."""
         return self._call("patch", "configmaps", name, namespace,
                           lambda **kw: self.core.patch_namespaced_config_map(name, namespace, patch,
                                                                              _content_type=MERGE_PATCH, **kw))
 
-    def get_or_create_config_map(self, namespace: str, name: str) -> dict:
+    def get_or_create_config_map(self, namespace: str, name: str) -> dict[str, Any]:
         """The ConfigMap, created (and its namespace too) when missing; a racing creator's object is fine too."""
         obj = self.read_config_map(namespace, name)
         if obj is not None:
@@ -173,7 +180,7 @@ class KubeApi:
                                        f"right after it was created", hint="Is something deleting it? Retry.")
         return obj
 
-    def update_config_map(self, namespace: str, name: str, mutate: Callable[[dict], bool]) -> dict:
+    def update_config_map(self, namespace: str, name: str, mutate: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
         """get → mutate → replace until no concurrent write intervenes. `mutate` edits its argument in place and
         returns False when nothing needs writing."""
         deadline = time.monotonic() + self.conflict_timeout
@@ -201,7 +208,7 @@ class KubeApi:
         body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}
         try:
             self._call("create", "namespaces", namespace, None,
-                       lambda **kw: self.core.create_namespace(body, **kw))
+                       lambda **kw: self.core.create_namespace(body, **kw))  # type: ignore[arg-type]  # dicts
         except AlreadyExists:
             pass
         except SynchronizationAccessDenied as err:
@@ -212,12 +219,14 @@ class KubeApi:
                      f"(deployments/kubernetes/rbac-namespace-creator.yaml).") from None
 
     # -------- error translation
-    def _call(self, verb: str, resource: str, name: str | None, namespace: str | None, request) -> dict:
+    def _call(self, verb: str, resource: str, name: str | None, namespace: str | None,
+              request: Callable[..., Any]) -> dict[str, Any]:
         import urllib3.exceptions
         from kubernetes.client.exceptions import ApiException
         try:
             response = request(_preload_content=False, _request_timeout=self.request_timeout)
-            return json.loads(response.data or b"{}")
+            answer = json.loads(response.data or b"{}")
+            return answer if isinstance(answer, dict) else {}
         except ApiException as err:
             raise self._api_error(err, verb, resource, name, namespace) from None
         except (urllib3.exceptions.HTTPError, OSError) as err:
@@ -227,7 +236,7 @@ class KubeApi:
                      "right kubeconfig and context (kubernetes://NAMESPACE[:CONTEXT][@base64:DATA | @PATH]).",
             ) from None
 
-    def _api_error(self, err, verb: str, resource: str, name: str | None, namespace: str | None) -> Exception:
+    def _api_error(self, err: ApiException, verb: str, resource: str, name: str | None, namespace: str | None) -> Exception:
         status = _status_body(err)
         reason = status.get("reason") or ""
         message = status.get("message") or (err.reason or "").strip()
@@ -277,7 +286,7 @@ def _rbac_hint(namespace: str | None) -> str:
             f"namespace beforehand.")
 
 
-def _status_body(err) -> dict:
+def _status_body(err: ApiException) -> dict[str, Any]:
     try:
         body = json.loads(err.body or "{}")
         return body if isinstance(body, dict) else {}

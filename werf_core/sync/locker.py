@@ -56,7 +56,7 @@ class LockHandle:
     def __enter__(self) -> LockHandle:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.locker.release(self)
 
     def __repr__(self) -> str:
@@ -105,13 +105,15 @@ class Locker(ABC):
         """Where the locks live, for messages (a directory, a ConfigMap)."""
 
     @contextmanager
-    def locked(self, name: str, **options) -> Iterator[LockHandle | None]:
+    def locked(self, name: str, *, shared: bool = False, timeout: float | None = None, non_blocking: bool = False,
+               on_wait: OnWait | None = None, on_lost_lease: OnLostLease | None = None) -> Iterator[LockHandle | None]:
         """`with locker.locked(name, ...) as handle:` — released on exit, even when the body raises.
 
         Yields None only with `non_blocking=True` when the lock is busy. A failure to release after the body itself
         failed is logged instead of raised, so it never hides the body's error.
         """
-        handle = self.acquire(name, **options)
+        handle = self.acquire(name, shared=shared, timeout=timeout, non_blocking=non_blocking, on_wait=on_wait,
+                              on_lost_lease=on_lost_lease)
         try:
             yield handle
         except BaseException:

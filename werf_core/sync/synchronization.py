@@ -13,8 +13,10 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from werf_core.paths import locks_dir
+from werf_core.storage.sync_protocol import StagesSynchronization
 from werf_core.sync import lock_names
 from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, with_kube_environment
 from werf_core.sync.file_locker import FileLocker
@@ -22,6 +24,22 @@ from werf_core.sync.intents import BuildIntents
 from werf_core.sync.lease import LeaseTimings
 from werf_core.sync.locker import Locker
 from werf_core.sync.stages_cache import FileStagesStorageCache, StagesStorageCache
+
+if TYPE_CHECKING:
+    from werf_core.sync.stage_leases import StageLeases
+
+
+class BuildSynchronization(StagesSynchronization, Protocol):
+    """What builds and publishing use: the locker and cache, and the names of stage and image locks."""
+
+    @property
+    def locker(self) -> Locker: ...
+
+    def stage_lock_name(self, digest: str) -> str: ...
+
+    def image_lock_name(self, image: str) -> str: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -54,7 +72,7 @@ class Synchronization:
     def stage_in_use_lock_name(self, digest: str) -> str:
         return lock_names.stage_in_use_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
 
-    def stage_leases(self):
+    def stage_leases(self) -> StageLeases:
         """A build's set of shared stage leases (see stage_leases.py); release them with `release_all()`."""
         from werf_core.sync.stage_leases import StageLeases
         return StageLeases(self.project, self.leases_locker, kubernetes=self.is_kubernetes,
@@ -102,7 +120,8 @@ def open_synchronization(address: str | None, project: str, *, stages_storage: s
 
 
 def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: LeaseTimings,
-                     cache_budget: int | None, request_timeout) -> Synchronization:
+                     cache_budget: int | None,
+                     request_timeout: float | tuple[float, float] | None) -> Synchronization:
     from werf_core.sync.configmap_store import ConfigMapAnnotationsStore, ShardedConfigMapAnnotationsStore
     from werf_core.sync.distributed_locker import DistributedLocker
     from werf_core.sync.kube_api import KubeApi
@@ -110,7 +129,8 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     from werf_core.sync.stages_cache import check_path_component
 
     check_path_component("project", project)
-    options = {} if request_timeout is None else {"request_timeout": request_timeout}
+    assert address.kube is not None and address.namespace is not None, "a kubernetes:// address names both"
+    options: dict[str, Any] = {} if request_timeout is None else {"request_timeout": request_timeout}
     api = KubeApi.connect(address.kube, **options)
     store = ConfigMapAnnotationsStore(api, address.namespace, config_map_name(project))
     locker = DistributedLocker(store, timings=timings)
@@ -118,7 +138,7 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     in_use_locker = DistributedLocker(ShardedConfigMapAnnotationsStore(api, address.namespace,
                                                                        f"{config_map_name(project)}-in-use"),
                                       timings=timings)
-    cache_options = {} if cache_budget is None else {"budget": cache_budget}
+    cache_options: dict[str, Any] = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
     # intents are ours alone: their leases live apart from werf's lock records (fewer write conflicts), and a lost
     # compare-and-swap race is retried sooner than lockgate's 1 s; the TTL (how soon a dead builder is replaced)

@@ -63,7 +63,7 @@ def canonical_task_json(task: Any) -> str:
     return text
 
 
-def ansible_stage_checksum(tasks: list[dict], stage_cache_version: str | None, cache_version: str | None) -> str:
+def ansible_stage_checksum(tasks: list[dict[str, Any]], stage_cache_version: str | None, cache_version: str | None) -> str:
     """werf's builder checksum for an ansible stage; "" when there are no tasks and no cache versions."""
     items = [canonical_task_json(task) for task in tasks or []]
     versions = [v for v in (stage_cache_version, cache_version) if v]

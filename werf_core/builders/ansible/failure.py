@@ -9,12 +9,13 @@ used instead.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 FAILURE_MARKER = "werf-ansible-failure:"
 OUTPUT_LINES = 10
 
 
-def _last_failure_record(lines: list[str]) -> dict | None:
+def _last_failure_record(lines: list[str]) -> dict[str, Any] | None:
     for line in reversed(lines):
         _, marker, payload = line.partition(FAILURE_MARKER)
         if not marker:
@@ -33,7 +34,7 @@ def _tail(text: str | None, limit: int = OUTPUT_LINES) -> list[str]:
     return lines[-limit:]
 
 
-def _describe_record(record: dict) -> str:
+def _describe_record(record: dict[str, Any]) -> str:
     index = record.get("task")
     where = f"task {index}" if index is not None else "an ansible task"
     name = record.get("name")

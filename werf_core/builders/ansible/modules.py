@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 # werf v1.1's list, grouped as in its docs. The order is kept for messages that list them.
 WERF_SUPPORTED_MODULES: tuple[str, ...] = (
@@ -75,7 +76,7 @@ def _ansible_package_dir() -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _builtin_routing() -> dict:
+def _builtin_routing() -> dict[str, Any]:
     package = _ansible_package_dir()
     if package is None:
         return {}
@@ -83,7 +84,8 @@ def _builtin_routing() -> dict:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with open(package / "config" / "ansible_builtin_runtime.yml", encoding="utf-8") as f:
-        return (yaml.load(f, Loader=loader) or {}).get("plugin_routing", {})
+        routing = (yaml.load(f, Loader=loader) or {}).get("plugin_routing", {})
+    return routing if isinstance(routing, dict) else {}
 
 
 @lru_cache(maxsize=1)
@@ -107,7 +109,7 @@ def runtime_availability(module: str) -> str | None:
             return None
     entry = routing.get("modules", {}).get(module) or {}
     if entry.get("redirect"):
-        return entry["redirect"]
+        return str(entry["redirect"])
     if _ansible_package_dir() is None:
         return None  # ansible-core is not installed here: nothing to compare with, the runtime build will say so
     return "removed"

@@ -32,7 +32,7 @@ TMP = "tmp"
 TASK_TAG_FORMAT = "task_{index}"
 
 
-def _with_tag(task: dict, index: int) -> dict:
+def _with_tag(task: dict[str, Any], index: int) -> dict[str, Any]:
     """A copy of the task whose tags also carry its werf.yaml index (blocks pass tags on to their tasks)."""
     tagged = dict(task)
     tags = tagged.get("tags")
@@ -46,7 +46,7 @@ def _with_tag(task: dict, index: int) -> dict:
     return tagged
 
 
-def playbook_document(stage: str, tasks: list[dict]) -> list[dict[str, Any]]:
+def playbook_document(stage: str, tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{
         "name": f"werf stage {stage}",
         "hosts": "all",
@@ -98,7 +98,7 @@ def config_text() -> str:
     return out.getvalue()
 
 
-def write_workdir(workdir: Path, stage: str, tasks: list[dict]) -> Path:
+def write_workdir(workdir: Path, stage: str, tasks: list[dict[str, Any]]) -> Path:
     """Write the stage's files into `workdir`; return the scratch folder to bind read-write."""
     import yaml
 

@@ -7,7 +7,7 @@ One `State` runs one template; `{{template}}`, `include` and `tpl` start a neste
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from werf_core.config.gotemplate import bounds, gofmt, gostrconv
 from werf_core.config.gotemplate import nodes as n
@@ -93,7 +93,7 @@ class State:
         self.tree = tree
         self.name = name
         self.node: n.Node | None = None
-        self.vars: list[list] = [["$", dot]]
+        self.vars: list[list[Any]] = [["$", dot]]
         self.out = out
         self.ctx = ctx
         # Go's range hands out elements of []interface{} / map[string]interface{} as interface values; field
@@ -102,7 +102,7 @@ class State:
 
     # ------------------------------------------------------------ errors
 
-    def errorf(self, message: str, inner: TemplateError | None = None, hint: str | None = None) -> None:
+    def errorf(self, message: str, inner: TemplateError | None = None, hint: str | None = None) -> NoReturn:
         node = self.node
         if node is None:
             text = f"template: {self.name}: {message}"
@@ -112,7 +112,7 @@ class State:
             text = (f"template: {self.tree.parse_name}:{line}:{col}: executing {gostrconv.quote(self.name)} "
                     f"at <{node}>: {message}")
         path = self.tset.source_path(self.tree.parse_name)
-        template = self.name
+        template: str | None = self.name
         snippet = self._source_line(line) if line else None
         if inner is not None:
             hint = inner.hint
@@ -149,34 +149,33 @@ class State:
 
     def walk(self, dot: Any, node: n.Node) -> None:
         self.node = node
-        t = type(node)
-        if t is n.TextNode:
+        if type(node) is n.TextNode:
             text = node.text
             out = self.out
             out.append(text)
             out.size += len(text)
             if out.size > MAX_RENDERED_CHARS:
                 self.output_exceeded()
-        elif t is n.ActionNode:
+        elif type(node) is n.ActionNode:
             val = self.eval_pipeline(dot, node.pipe)
             if not node.pipe.decl:
                 self.print_value(node, val)
-        elif t is n.ListNode:
+        elif type(node) is n.ListNode:
             for child in node.nodes:
                 self.walk(dot, child)
-        elif t is n.IfNode:
+        elif type(node) is n.IfNode:
             self.walk_if_or_with(False, dot, node)
-        elif t is n.WithNode:
+        elif type(node) is n.WithNode:
             self.walk_if_or_with(True, dot, node)
-        elif t is n.RangeNode:
+        elif type(node) is n.RangeNode:
             self.walk_range(dot, node)
-        elif t is n.TemplateNode:
+        elif type(node) is n.TemplateNode:
             self.walk_template(dot, node)
-        elif t is n.BreakNode:
+        elif type(node) is n.BreakNode:
             raise _Break
-        elif t is n.ContinueNode:
+        elif type(node) is n.ContinueNode:
             raise _Continue
-        elif t is n.CommentNode:
+        elif type(node) is n.CommentNode:
             pass
         else:
             self.errorf(f"unknown node: {node}")
@@ -296,6 +295,7 @@ class State:
         ctx.depth += 1
         try:
             # no dynamic scoping: the called template sees only $ = dot
+            assert tree.root is not None, "a parsed template has a root"
             State(self.tset, tree, node.name, dot, self.out, ctx).walk(dot, tree.root)
         finally:
             ctx.depth -= 1
@@ -318,36 +318,35 @@ class State:
                 self.vars.append([var.ident[0], value])
         return value
 
-    def not_a_function(self, args: list, final: Any) -> None:
+    def not_a_function(self, args: list[Any], final: Any) -> None:
         if len(args) > 1 or final is not NO_FINAL:
             self.errorf(f"can't give argument to non-function {args[0]}")
 
     def eval_command(self, dot: Any, cmd: n.CommandNode, final: Any) -> Any:
         first = cmd.args[0]
-        t = type(first)
-        if t is n.FieldNode:
+        if type(first) is n.FieldNode:
             self.node = first
             return self.eval_field_chain(dot, dot, first, first.ident, cmd.args, final, self.dot_iface)
-        if t is n.IdentifierNode:
+        if type(first) is n.IdentifierNode:
             return self.eval_function(dot, first, cmd, cmd.args, final)
-        if t is n.VariableNode:
+        if type(first) is n.VariableNode:
             return self.eval_variable_node(dot, first, cmd.args, final)
-        if t is n.ChainNode:
+        if type(first) is n.ChainNode:
             return self.eval_chain_node(dot, first, cmd.args, final)
-        if t is n.PipeNode:
+        if type(first) is n.PipeNode:
             self.not_a_function(cmd.args, final)
             return self.eval_pipeline(dot, first)
         self.node = first
         self.not_a_function(cmd.args, final)
-        if t is n.StringNode:
+        if type(first) is n.StringNode:
             return first.text
-        if t is n.NumberNode:
+        if type(first) is n.NumberNode:
             return self.ideal_constant(first)
-        if t is n.BoolNode:
+        if type(first) is n.BoolNode:
             return first.value
-        if t is n.DotNode:
+        if type(first) is n.DotNode:
             return dot
-        if t is n.NilNode:
+        if type(first) is n.NilNode:
             self.errorf("nil is not a command")
         self.errorf(f"can't evaluate command {gostrconv.quote(str(first))}")
 
@@ -357,7 +356,7 @@ class State:
             self.errorf(node.ideal_error)
         return node.ideal
 
-    def eval_chain_node(self, dot: Any, chain: n.ChainNode, args: list | None, final: Any) -> Any:
+    def eval_chain_node(self, dot: Any, chain: n.ChainNode, args: list[Any] | None, final: Any) -> Any:
         self.node = chain
         if not chain.field:
             self.errorf("internal error: no fields in evalChainNode")
@@ -366,7 +365,7 @@ class State:
         pipe = self.eval_arg(dot, None, chain.node)
         return self.eval_field_chain(dot, pipe, chain, chain.field, args, final, False)
 
-    def eval_variable_node(self, dot: Any, variable: n.VariableNode, args: list | None, final: Any) -> Any:
+    def eval_variable_node(self, dot: Any, variable: n.VariableNode, args: list[Any] | None, final: Any) -> Any:
         self.node = variable
         value = self.var_value(variable.ident[0])
         if len(variable.ident) == 1:
@@ -374,7 +373,7 @@ class State:
             return value
         return self.eval_field_chain(dot, value, variable, variable.ident[1:], args, final, False)
 
-    def eval_field_chain(self, dot: Any, receiver: Any, node: n.Node, ident: list[str], args: list | None,
+    def eval_field_chain(self, dot: Any, receiver: Any, node: n.Node, ident: list[str], args: list[Any] | None,
                          final: Any, iface: bool) -> Any:
         last = len(ident) - 1
         for i in range(last):
@@ -383,7 +382,7 @@ class State:
             iface = type(container) is dict
         return self.eval_field(dot, ident[last], node, args, final, receiver, iface)
 
-    def eval_field(self, dot: Any, field_name: str, node: n.Node, args: list | None, final: Any,
+    def eval_field(self, dot: Any, field_name: str, node: n.Node, args: list[Any] | None, final: Any,
                    receiver: Any, iface: bool) -> Any:
         if receiver is MISSING:
             return MISSING
@@ -406,7 +405,7 @@ class State:
         type_name = "interface {}" if iface else go_type_of(receiver)
         self.errorf(f"can't evaluate field {field_name} in type {type_name}")
 
-    def eval_function(self, dot: Any, node: n.IdentifierNode, cmd: n.Node, args: list | None, final: Any) -> Any:
+    def eval_function(self, dot: Any, node: n.IdentifierNode, cmd: n.Node, args: list[Any] | None, final: Any) -> Any:
         self.node = node
         name = node.ident
         fn, is_builtin = self.tset.lookup_func(name)
@@ -414,7 +413,7 @@ class State:
             self.errorf(f"{gostrconv.quote(name)} is not a defined function")
         return self.eval_call(dot, fn, is_builtin, cmd, name, args, final)
 
-    def eval_call(self, dot: Any, fn: GoFunc, is_builtin: bool, node: n.Node, name: str, args: list | None,
+    def eval_call(self, dot: Any, fn: GoFunc, is_builtin: bool, node: n.Node, name: str, args: list[Any] | None,
                   final: Any, receiver: Any = NO_FINAL) -> Any:
         args = args[1:] if args else []
         num_in = len(args) + (0 if final is NO_FINAL else 1)
@@ -509,58 +508,57 @@ class State:
 
     def eval_arg(self, dot: Any, spec: TypeSpec | None, node: n.Node) -> Any:
         self.node = node
-        t = type(node)
-        if t is n.FieldNode:
+        if type(node) is n.FieldNode:
             return self.validate_type(
                 self.eval_field_chain(dot, dot, node, node.ident, [node], NO_FINAL, self.dot_iface), spec)
-        if t is n.VariableNode:
+        if type(node) is n.VariableNode:
             return self.validate_type(self.eval_variable_node(dot, node, None, NO_FINAL), spec)
-        if t is n.PipeNode:
+        if type(node) is n.PipeNode:
             return self.validate_type(self.eval_pipeline(dot, node), spec)
-        if t is n.IdentifierNode:
+        if type(node) is n.IdentifierNode:
             return self.validate_type(self.eval_function(dot, node, node, None, NO_FINAL), spec)
-        if t is n.ChainNode:
+        if type(node) is n.ChainNode:
             return self.validate_type(self.eval_chain_node(dot, node, None, NO_FINAL), spec)
-        if t is n.DotNode:
+        if type(node) is n.DotNode:
             return self.validate_type(dot, spec)
-        if t is n.NilNode:
+        if type(node) is n.NilNode:
             if spec is None or spec.nilable:
                 return MISSING if spec is _VALUE_SPEC or spec is None else None
             self.errorf(f"cannot assign nil to {spec.go_name}")
         literal = "iface" if spec is None else spec.literal
         if literal == "iface":
             return self.eval_empty_interface(dot, node)
+        assert spec is not None, "only the empty interface has no spec"
         if literal == "string":
-            if t is n.StringNode:
+            if type(node) is n.StringNode:
                 return node.text
             self.errorf(f"expected string; found {node}")
         if literal == "int":
-            if t is n.NumberNode and node.info.is_int:
+            if type(node) is n.NumberNode and node.info.is_int:
                 value = node.info.int64
                 return value if spec.name == "int" else _typed_int(spec.name, value)
             self.errorf(f"expected integer; found {node}")
         if literal == "uint":
-            if t is n.NumberNode and node.info.is_uint:
+            if type(node) is n.NumberNode and node.info.is_uint:
                 return _typed_int(spec.name, node.info.uint64)
             self.errorf(f"expected unsigned integer; found {node}")
         if literal == "float":
-            if t is n.NumberNode and node.info.is_float:
+            if type(node) is n.NumberNode and node.info.is_float:
                 return node.info.float64
             self.errorf(f"expected float; found {node}")
         if literal == "bool":
-            if t is n.BoolNode:
+            if type(node) is n.BoolNode:
                 return node.value
             self.errorf(f"expected bool; found {node}")
         self.errorf(f"can't handle {node} for arg of type {spec.go_name}")
 
     def eval_empty_interface(self, dot: Any, node: n.Node) -> Any:
         self.node = node
-        t = type(node)
-        if t is n.StringNode:
+        if type(node) is n.StringNode:
             return node.text
-        if t is n.NumberNode:
+        if type(node) is n.NumberNode:
             return self.ideal_constant(node)
-        if t is n.BoolNode:
+        if type(node) is n.BoolNode:
             return node.value
         self.errorf(f"can't handle assignment of {node} to empty interface argument")
 
@@ -591,4 +589,5 @@ class State:
 def _typed_int(spec_name: str, value: int) -> int:
     from werf_core.config.gotemplate import values
 
-    return {"int64": values.Int64, "uint32": values.Uint32}.get(spec_name, int)(value)
+    typed: int = {"int64": values.Int64, "uint32": values.Uint32}.get(spec_name, int)(value)
+    return typed

@@ -69,8 +69,8 @@ class GoFunc:
 
     __slots__ = ("name", "fn", "params", "variadic", "needs_state")
 
-    def __init__(self, fn: Callable, params: tuple[str, ...] = (), variadic: str | None = None,
-                 needs_state: bool = False, name: str | None = None):
+    def __init__(self, fn: Callable[..., Any], params: tuple[str, ...] = (), variadic: str | None = None,
+                 needs_state: bool = False, name: str | None = None) -> None:
         for p in (*params, *([variadic] if variadic else [])):
             if p not in TYPE_SPECS:
                 raise ValueError(f"unknown parameter type {p!r}")
@@ -84,10 +84,11 @@ class GoFunc:
         return f"GoFunc({self.name})"
 
 
-def gofunc(*params: str, variadic: str | None = None, needs_state: bool = False, name: str | None = None):
+def gofunc(*params: str, variadic: str | None = None, needs_state: bool = False,
+           name: str | None = None) -> Callable[[Callable[..., Any]], GoFunc]:
     """Decorator: `@gofunc("int", "string")` marks a Python function as a template function with that signature."""
 
-    def wrap(fn: Callable) -> GoFunc:
+    def wrap(fn: Callable[..., Any]) -> GoFunc:
         return GoFunc(fn, params, variadic, needs_state, name)
 
     return wrap
@@ -187,13 +188,13 @@ def _lt(a: Any, b: Any) -> bool:
         raise GoError("invalid type for comparison")
     if k1 != k2:
         if {k1, k2} == {"int", "uint"}:
-            return a < b
+            return bool(a < b)
         raise GoError(f"incompatible types for comparison: {go_type_of(a)} and {go_type_of(b)}")
     if k1 in ("bool", "complex"):
         raise GoError("invalid type for comparison")
     if k1 == "string":
         return gostrconv.to_bytes(a) < gostrconv.to_bytes(b) if not (a.isascii() and b.isascii()) else a < b
-    return a < b
+    return bool(a < b)
 
 
 def _le(a: Any, b: Any) -> bool:
@@ -242,8 +243,8 @@ def _index(item: Any, *indexes: Any) -> Any:
         if item is None or item is MISSING:
             raise GoError("index of nil pointer")
         if isinstance(item, (list, str)):
-            is_str = type(item) is str
-            data = gostrconv.to_bytes(item) if is_str else item
+            is_str = isinstance(item, str)
+            data: bytes | list[Any] = gostrconv.to_bytes(item) if isinstance(item, str) else item
             x = _index_arg(index, len(data))
             if x == len(data):
                 raise GoError(f"reflect: {'string' if is_str else 'slice'} index out of range")
@@ -267,6 +268,7 @@ def _slice(item: Any, *indexes: Any) -> Any:
         raise GoError("slice of untyped nil")
     if len(indexes) > 3:
         raise GoError(f"too many slice indexes: {len(indexes)}")
+    data: bytes | list[Any]
     if type(item) is str:
         if len(indexes) == 3:
             raise GoError("cannot 3-index slice a string")
@@ -284,12 +286,12 @@ def _slice(item: Any, *indexes: Any) -> Any:
     if len(indexes) == 3 and idx[1] > idx[2]:
         raise GoError(f"invalid slice index: {idx[1]} > {idx[2]}")
     part = data[idx[0]:idx[1]]
-    if type(item) is str:
+    if isinstance(part, bytes):   # the item was a string
         return gostrconv.from_bytes(part)
     return type(item)(part)
 
 
-def _printable_args(args: tuple) -> str:
+def _printable_args(args: tuple[Any, ...]) -> str:
     """text/template's evalArgs: Sprint of the arguments, a missing value printing as <no value>."""
     if len(args) == 1 and type(args[0]) is str:
         return args[0]
@@ -343,6 +345,7 @@ def _call(fn: Any, *args: Any) -> Any:
         converted = []
         for i, a in enumerate(args):
             spec = fn.params[i] if i < n_fixed else fn.variadic
+            assert spec is not None, "arguments beyond the fixed ones exist only for variadic functions"
             if a is MISSING:
                 a = None
             if a is None and not spec.nilable:

@@ -17,7 +17,7 @@ from werf_core.config.limits import MAX_STRING_CHARS
 class _Spec:
     __slots__ = ("plus", "minus", "sharp", "space", "zero", "width", "prec", "plus_v", "sharp_v")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.plus = self.minus = self.sharp = self.space = self.zero = False
         self.plus_v = self.sharp_v = False
         self.width: int | None = None
@@ -81,7 +81,7 @@ def value_text(v: Any) -> str:
     """What fmt.Sprint prints for one value."""
     t = type(v)
     if t is str:
-        return v
+        return str(v)
     if t is bool:
         return "true" if v else "false"
     if t is int:
@@ -252,14 +252,14 @@ def _fmt_bool(v: bool, verb: str, spec: _Spec) -> str:
     return _bad_verb(verb, v)
 
 
-def _fmt_list(v: list, verb: str, spec: _Spec) -> str:
+def _fmt_list(v: list[Any], verb: str, spec: _Spec) -> str:
     if spec.sharp_v:
         inner = ", ".join(_format(e, verb, spec) for e in v)
         return go_type_of(v) + "{" + inner + "}"
     return "[" + " ".join(_format(e, verb, spec) for e in v) + "]"
 
 
-def _fmt_map(v: dict, verb: str, spec: _Spec) -> str:
+def _fmt_map(v: dict[str, Any], verb: str, spec: _Spec) -> str:
     items = sorted_map_items(v)
     if spec.sharp_v:
         inner = ", ".join(_format(k, verb, spec) + ":" + _format(val, verb, spec) for k, val in items)

@@ -56,7 +56,7 @@ def _float(f: float) -> str:
     return gostrconv.format_float(f, "f", -1)
 
 
-def _encode(v: Any, out: list, escape_html: bool, indent: str | None, level: int) -> None:
+def _encode(v: Any, out: list[Any], escape_html: bool, indent: str | None, level: int) -> None:
     t = type(v)
     if v is None or v is MISSING:
         out.append("null")

@@ -305,7 +305,7 @@ def parse_number(text: str, is_char: bool = False, is_complex: bool = False) -> 
         try:
             f = parse_float(text)
         except (ValueError, OverflowError):
-            f = None
+            f = None  # type: ignore[assignment]  # "no float" here; checked right below
         if f is not None:
             if not any(c in text for c in ".eEpP"):
                 raise ValueError(f"integer overflow: {quote(text)}")

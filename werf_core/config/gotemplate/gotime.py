@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time as _time
+from collections.abc import Callable
 from typing import Any
 
 from werf_core.config.gotemplate.errors import GoError
@@ -444,8 +445,9 @@ def parse_time(layout: str, value: str, default_loc: Location) -> GoTime:
             if not rest or rest[0] not in "+-":
                 raise _parse_error(value, layout, rest, std)
             sign = -1 if rest[0] == "-" else 1
-            pieces = {"07": [2], "0700": [2, 2], "07:00": [2, ":", 2], "070000": [2, 2, 2],
-                      "07:00:00": [2, ":", 2, ":", 2]}[body]
+            layouts: dict[str, list[int | str]] = {
+                "07": [2], "0700": [2, 2], "07:00": [2, ":", 2], "070000": [2, 2, 2], "07:00:00": [2, ":", 2, ":", 2]}
+            pieces = layouts[body]
             j = i + 1
             nums = []
             for piece in pieces:
@@ -610,7 +612,7 @@ def round_duration_to_second(d: int) -> int:
 # ---------------------------------------------------------------- methods templates can call
 
 
-def _method(fn, *params: str, name: str) -> GoFunc:
+def _method(fn: Callable[..., Any], *params: str, name: str) -> GoFunc:
     return GoFunc(fn, ("any",) + params, name=name)
 
 

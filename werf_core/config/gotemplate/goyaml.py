@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from werf_core.config.gotemplate import gojson, gostrconv
@@ -129,7 +130,11 @@ def _natural_less(a: str, b: str) -> bool:
     return len(a) < len(b)
 
 
-_natural_key = functools.cmp_to_key(lambda a, b: -1 if _natural_less(a, b) else (1 if _natural_less(b, a) else 0))
+def _natural_compare(a: str, b: str) -> int:
+    return -1 if _natural_less(a, b) else (1 if _natural_less(b, a) else 0)
+
+
+_natural_key = functools.cmp_to_key(_natural_compare)
 
 
 def _float_text(f: float) -> str:
@@ -147,12 +152,13 @@ def _dumper() -> type:
     base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
     class GoYamlDumper(base):  # type: ignore[misc, valid-type]
-        def resolve(self, kind, value, implicit):
+        def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
             if kind is yaml.ScalarNode and implicit[0]:
                 return "tag:yaml.org,2002:" + resolve_plain(value)[0]
-            return super().resolve(kind, value, implicit)
+            resolved: str = super().resolve(kind, value, implicit)
+            return resolved
 
-    def represent_str(dumper, data: str):
+    def represent_str(dumper: yaml.Dumper, data: str) -> yaml.Node:
         if "\n" in data:
             style = "|"
         elif data == "" or resolve_plain(data)[0] != "str" or _is_base60_float(data):
@@ -161,14 +167,14 @@ def _dumper() -> type:
             style = None
         return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
-    def represent_dict(dumper, data: dict):
+    def represent_dict(dumper: yaml.Dumper, data: dict[str, Any]) -> yaml.Node:
         items = sorted(data.items(), key=lambda kv: _natural_key(kv[0]))
         return dumper.represent_mapping("tag:yaml.org,2002:map", items)
 
-    def represent_float(dumper, data: float):
+    def represent_float(dumper: yaml.Dumper, data: float) -> yaml.Node:
         return dumper.represent_scalar("tag:yaml.org,2002:float", _float_text(data))
 
-    def represent_none(dumper, data):
+    def represent_none(dumper: yaml.Dumper, data: None) -> yaml.Node:
         return dumper.represent_scalar("tag:yaml.org,2002:null", "null")
 
     GoYamlDumper.add_representer(str, represent_str)
@@ -207,14 +213,15 @@ def _loader() -> type:
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class GoYamlLoader(base):  # type: ignore[misc, valid-type]
-        def resolve(self, kind, value, implicit):
+        def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
             if kind is yaml.ScalarNode and implicit[0]:
                 return "tag:yaml.org,2002:" + {"str": "str", "null": "null", "bool": "bool", "int": "int",
                                                "float": "float"}[resolve_plain(value)[0]]
-            return super().resolve(kind, value, implicit)
+            resolved: str = super().resolve(kind, value, implicit)
+            return resolved
 
-    def construct_scalar(kind: str):
-        def construct(loader, node):
+    def construct_scalar(kind: str) -> Callable[[yaml.Loader, yaml.ScalarNode], Any]:
+        def construct(loader: yaml.Loader, node: yaml.ScalarNode) -> Any:
             value = loader.construct_scalar(node)
             got_kind, parsed = resolve_plain(value)
             if got_kind == kind:
@@ -284,7 +291,7 @@ def load(text: str) -> Any:
     return _to_json_value(data)
 
 
-def from_yaml(text: str) -> dict:
+def from_yaml(text: str) -> dict[str, Any]:
     try:
         data = load(text)
     except YAMLError as err:
@@ -299,7 +306,7 @@ def from_yaml(text: str) -> dict:
     return data
 
 
-def from_yaml_array(text: str) -> list:
+def from_yaml_array(text: str) -> list[Any]:
     try:
         data = load(text)
     except YAMLError as err:

@@ -7,6 +7,7 @@ beside the parser, but it is strictly sequential, so the parser sees exactly the
 from __future__ import annotations
 
 import re
+from typing import Any, NoReturn
 
 from werf_core.config.gotemplate.gostrconv import quote
 
@@ -114,7 +115,7 @@ class Lexer:
         self.start = self.pos
         self.start_line = self.line
 
-    def _error(self, message: str) -> None:
+    def _error(self, message: str) -> NoReturn:
         self.items.append(Item(ERROR, self.start, message, self.start_line))
         raise _LexError
 
@@ -198,7 +199,7 @@ class Lexer:
             self.pos += 2
         self.pos += len(RIGHT_DELIM_TEXT)
         if trim_space:
-            self.pos = _SPACES.match(s, self.pos).end()
+            self.pos = _matched(_SPACES, s, self.pos)
         self._ignore()
 
     def _lex_right_delim(self) -> None:
@@ -209,7 +210,7 @@ class Lexer:
         self.pos += len(RIGHT_DELIM_TEXT)
         self._emit(RIGHT_DELIM)
         if trim_space:
-            self.pos = _SPACES.match(self.input, self.pos).end()
+            self.pos = _matched(_SPACES, self.input, self.pos)
             self._ignore()
 
     def _lex_inside_action(self) -> None:
@@ -274,8 +275,7 @@ class Lexer:
     def _lex_space(self) -> bool:
         """Scan a run of spaces. Returns True when the run ends at a trim-marked right delimiter (" -}}")."""
         s = self.input
-        m = _SPACE_RUN.match(s, self.pos)
-        end = m.end()
+        end = _matched(_SPACE_RUN, s, self.pos)
         num_spaces = end - self.pos
         self.pos = end
         # a trim-marked closing delimiter has a minus right after a space
@@ -288,8 +288,7 @@ class Lexer:
 
     def _lex_identifier(self) -> None:
         s = self.input
-        m = _ALNUM_RUN.match(s, self.pos)
-        self.pos = m.end()
+        self.pos = _matched(_ALNUM_RUN, s, self.pos)
         word = s[self.start:self.pos]
         if not self._at_terminator():
             self._error(f"bad character {describe_rune(self._peek())}")
@@ -315,8 +314,7 @@ class Lexer:
             self._emit(VARIABLE if typ == VARIABLE else DOT)
             return
         s = self.input
-        m = _ALNUM_RUN.match(s, self.pos)
-        self.pos = m.end()
+        self.pos = _matched(_ALNUM_RUN, s, self.pos)
         if not self._at_terminator():
             self._error(f"bad character {describe_rune(self._peek())}")
         self._emit(typ)
@@ -370,7 +368,7 @@ class Lexer:
             return True
         return False
 
-    def _accept_run(self, chars: set) -> None:
+    def _accept_run(self, chars: set[Any]) -> None:
         s = self.input
         n = len(s)
         while self.pos < n and s[self.pos] in chars:
@@ -418,3 +416,10 @@ class Lexer:
 
 def lex(text: str, break_ok: bool = True, continue_ok: bool = True) -> list[Item]:
     return Lexer(text, break_ok, continue_ok).run()
+
+
+def _matched(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where a run of `pattern` starting at `pos` ends; callers only ask where the run is known to match."""
+    match = pattern.match(text, pos)
+    assert match is not None, f"{pattern.pattern!r} must match at {pos}"
+    return match.end()

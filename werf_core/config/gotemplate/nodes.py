@@ -195,7 +195,7 @@ class NumberNode(Node):
             self.ideal_error = f"{text} overflows int"
 
     def __str__(self) -> str:
-        return self.info.text
+        return str(self.info.text)
 
 
 def _is_hex_int(s: str) -> bool:

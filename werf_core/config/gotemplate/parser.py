@@ -7,6 +7,7 @@ Errors read like Go's: `template: werf.yaml:2: unexpected "}" in operand`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NoReturn
 
 from werf_core.config.gotemplate import gostrconv
 from werf_core.config.gotemplate import lexer as lx
@@ -97,7 +98,7 @@ class _Parser:
 
     # -- errors
 
-    def errorf(self, message: str) -> None:
+    def errorf(self, message: str) -> NoReturn:
         line = self.items[min(self.furthest, len(self.items) - 1)].line
         raise ParseError(f"template: {self.parse_name}:{line}: {message}", self.parse_name, line)
 
@@ -150,7 +151,7 @@ class _Parser:
         if not n.is_empty_tree(tree.root):
             self.errorf(f"template: multiple definition of template {gostrconv.quote(tree.name)}")
 
-    def _with_fresh_vars(self, fn):
+    def _with_fresh_vars(self, fn: Callable[[], n.ListNode]) -> n.ListNode:
         saved = (self.vars, self.range_depth)
         self.vars = ["$"]
         self.range_depth = 0
@@ -171,7 +172,7 @@ class _Parser:
 
     def _define(self, name: str, context: str) -> None:
         """Parse the body of a define/block up to its {{end}} as template `name`, with fresh variables."""
-        def body():
+        def body() -> n.ListNode:
             root, end = self.item_list()
             if not isinstance(end, n.EndNode):
                 self.errorf(f"unexpected {end} in {context}")
@@ -290,7 +291,7 @@ class _Parser:
             if isinstance(cmd.args[0], (n.BoolNode, n.DotNode, n.NilNode, n.NumberNode, n.StringNode)):
                 self.errorf(f"non executable command in pipeline stage {i + 2}")
 
-    def parse_control(self, context: str):
+    def parse_control(self, context: str) -> tuple[int, int, n.PipeNode, n.ListNode, n.ListNode | None]:
         mark = len(self.vars)
         try:
             pipe = self.pipeline(context, lx.RIGHT_DELIM)

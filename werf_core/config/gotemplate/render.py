@@ -6,6 +6,7 @@ import os
 import subprocess
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from werf_core.config.gotemplate.errors import TemplateError
 from werf_core.config.gotemplate.files import Files
@@ -87,13 +88,13 @@ def render_werf_config_text(text: str, *, project_dir: Path, config_name: str = 
             sources.append(tmpl_text)
             tset.parse(name, tmpl_text, source_path=reader.display(str(path)))
     tset.parse(config_name, text, source_path=config_name)
-    data: dict = {"Files": Files(project_dir, warn, budget), "Env": environ.get("WERF_ENV", "")}
+    data: dict[str, Any] = {"Files": Files(project_dir, warn, budget), "Env": environ.get("WERF_ENV", "")}
     if any("Commit" in source for source in sources):
         data["Commit"] = head_commit(project_dir)
     return tset.execute(config_name, data)
 
 
-def head_commit(project_dir: Path) -> dict:
+def head_commit(project_dir: Path) -> dict[str, Any]:
     """`.Commit` of werf 1.2: HEAD's hash and committer date (empty values outside a git work tree)."""
     try:
         out = subprocess.run(["git", "-C", str(project_dir), "log", "-1", "--format=%H %ct %ci"],

@@ -25,11 +25,12 @@ MAX_TEMPLATE_DEPTH = 60
 _CACHE_SIZE = 256
 # `tpl` on big generated texts must not pin hundreds of them in memory after the render; real templates are small
 _MAX_CACHED_TEXT_CHARS = 256 * 1024
-_parse_cache: OrderedDict[tuple, dict[str, Tree]] = OrderedDict()
+_parse_cache: OrderedDict[tuple[str, str, frozenset[str]], dict[str, Tree]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Callable[[str], bool]) -> dict:
+def _cached_parse(name: str, text: str, funcs_key: frozenset[str],
+                  has_function: Callable[[str], bool]) -> dict[str, Tree]:
     key = (name, text, funcs_key)
     with _cache_lock:
         trees = _parse_cache.get(key)
@@ -49,19 +50,19 @@ def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Call
 class TemplateSet:
     """Parse several named templates, execute one. Functions: Go's builtins plus `funcs` (which win on clash)."""
 
-    def __init__(self, funcs: Mapping[str, Callable | GoFunc] | None = None):
+    def __init__(self, funcs: Mapping[str, Callable[..., Any] | GoFunc] | None = None) -> None:
         self._funcs: dict[str, GoFunc] = {}
         self._trees: dict[str, Tree] = {}
         self._sources: dict[str, str] = {}
         self._root_name: str | None = None
         self.max_depth = MAX_TEMPLATE_DEPTH
-        self._funcs_key: frozenset = frozenset()
+        self._funcs_key: frozenset[str] = frozenset()
         if funcs:
             self.add_funcs(funcs)
 
     # ------------------------------------------------------------ functions
 
-    def add_funcs(self, funcs: Mapping[str, Callable | GoFunc]) -> None:
+    def add_funcs(self, funcs: Mapping[str, Callable[..., Any] | GoFunc]) -> None:
         for name, fn in funcs.items():
             if not name or not (name[0].isalpha() or name[0] == "_") or \
                     not all(c == "_" or c.isalnum() for c in name):
@@ -132,6 +133,7 @@ class TemplateSet:
                                 f"{gostrconv.quote(root)}", template=name)
         dot = MISSING if data is None else data
         state = State(self, tree, name, dot, out, ctx)
+        assert tree.root is not None, "a parsed template has a root"
         try:
             state.walk(dot, tree.root)
         except RecursionError:

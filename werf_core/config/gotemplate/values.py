@@ -29,9 +29,9 @@ class _Missing:
     """The zero reflect.Value: what a missing map key evaluates to. Prints as `<no value>`."""
 
     __slots__ = ()
-    _instance = None
+    _instance: _Missing | None = None
 
-    def __new__(cls):
+    def __new__(cls) -> _Missing:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -69,19 +69,19 @@ class Int32(int):
     go_kind = "int32"
 
 
-class StringSlice(list):
+class StringSlice(list[str]):
     go_type = "[]string"
 
 
-class IntSlice(list):
+class IntSlice(list[int]):
     go_type = "[]int"
 
 
-class SliceOfSlices(list):
+class SliceOfSlices(list[Any]):
     go_type = "[][]interface {}"
 
 
-class StringMap(dict):
+class StringMap(dict[str, str]):
     go_type = "map[string]string"
 
 
@@ -94,7 +94,7 @@ class GoObject:
 
     go_type = "struct {}"
     go_kind = "struct"
-    go_methods: dict = {}
+    go_methods: dict[str, Any] = {}
 
     def go_string(self) -> str:  # pragma: no cover - overridden
         return "{}"
@@ -135,7 +135,7 @@ def go_type_of(value: Any) -> str:
         return name
     name = getattr(t, "go_type", None)
     if name is not None:
-        return name
+        return str(name)
     if callable(value):
         return "func(...) interface {}"
     return t.__name__
@@ -149,7 +149,7 @@ def go_kind_of(value: Any) -> str:
         return kind
     kind = getattr(t, "go_kind", None)
     if kind is not None:
-        return kind
+        return str(kind)
     if isinstance(value, list):
         return "slice"
     if isinstance(value, dict):
@@ -187,7 +187,7 @@ def is_empty(value: Any) -> bool:
     return not is_true(value)[0]
 
 
-def sorted_map_items(mapping: dict) -> list:
+def sorted_map_items(mapping: dict[str, Any]) -> list[Any]:
     """Map entries in Go's `fmtsort` order (what `range` and `%v` use): keys ordered by value within a type."""
     keys = list(mapping)
     try:

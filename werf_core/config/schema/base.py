@@ -21,7 +21,7 @@ from werf_core.gopath import climbs_out
 WERF_ERROR = "werf"
 
 
-def werf_error(message: str, *, key: str | tuple[str | int, ...] | None = None,
+def werf_error(message: str, *, key: str | int | tuple[str | int, ...] | None = None,
                hint: str | None = None) -> PydanticCustomError:
     """A rule violation with werf's wording. `key` names the key (inside the failing mapping) to point at."""
     # the text travels in the context: a message template would try to format braces in user values
@@ -178,7 +178,7 @@ RelPathList = Annotated[tuple[str, ...], BeforeValidator(_relative_paths)]
 """A relative path or list of them (includePaths, excludePaths, stageDependencies globs), each `path.Clean`ed."""
 
 
-def one_of(allowed: tuple[str, ...], what: str):
+def one_of(allowed: tuple[str, ...], what: str) -> BeforeValidator:
     """A string restricted to `allowed`, with werf's wording in the error."""
     def check(value: Any) -> Any:
         if value is None:

@@ -39,8 +39,9 @@ def command_text(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, list):
-        items = [scalar_text(item) for item in value]
-        if any(item is None for item in items):
+        texts = [scalar_text(item) for item in value]
+        items = [text for text in texts if text is not None]
+        if len(items) != len(texts):
             raise werf_error("expected a command string or a list of strings, but an item is not a string")
         return "[]" if not items else '["' + '", "'.join(items) + '"]'
     text = scalar_text(value)

@@ -29,7 +29,7 @@ def _image_name(value: Any) -> Any:
     raise werf_error(f"an image name must be a string (or ~ for the nameless image), got {describe_value(value)}")
 
 
-def _project_relative(what: str):
+def _project_relative(what: str) -> BeforeValidator:
     def check(value: Any) -> Any:
         if value is None:
             return None
@@ -75,7 +75,7 @@ class DockerfileImage(SourceAware):
                                  key="contextAddFiles")
         return self
 
-    def source_references(self) -> tuple:
+    def source_references(self) -> tuple[Any, ...]:
         from werf_core.config.schema.stapel import SourceReference
         return tuple(SourceReference(dep.image, "image", f"dependencies[{index}]", ("dependencies", index, "image"))
                      for index, dep in enumerate(self.dependencies))

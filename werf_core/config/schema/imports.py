@@ -83,7 +83,7 @@ class Import(WerfModel):
         """The import stage that runs it: importsBeforeInstall, importsAfterInstall, importsBeforeSetup or
         importsAfterSetup."""
         relation, target = ("Before", self.before) if self.before else ("After", self.after)
-        return f"imports{relation}{target.capitalize()}"
+        return f"imports{relation}{(target or '').capitalize()}"
 
 
 class DependencyImport(WerfModel):
@@ -145,7 +145,7 @@ class DockerfileDependency(WerfModel):
         return self
 
 
-def _unique_targets(imports: tuple, what: str) -> None:
+def _unique_targets(imports: tuple[Any, ...], what: str) -> None:
     seen: set[str] = set()
     for item in imports:
         if item.target in seen:

@@ -148,7 +148,7 @@ class KeepPolicyReferences(WerfModel):
             raise werf_error("a keep policy's references take only one of `branch` or `tag`", key="tag")
         key, value = ("branch", self.branch) if self.branch else ("tag", self.tag)
         try:
-            reference_pattern(value)
+            reference_pattern(value or "")
         except re.error as err:
             raise werf_error(f'invalid regular expression "{value}" in `{key}`: {err}', key=key) from None
         return self
@@ -159,12 +159,12 @@ class KeepPolicyReferences(WerfModel):
         return "branch" if self.branch else "tag"
 
     @property
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> re.Pattern[str]:
         """A plain name matches itself exactly; `/…/` is a regular expression searched in the reference name."""
         return reference_pattern(self.branch or self.tag or "")
 
 
-def reference_pattern(value: str) -> re.Pattern:
+def reference_pattern(value: str) -> re.Pattern[str]:
     if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
         # Go's RE2 `\z` (end of text) is Python's `\Z`; the rest of the common syntax is shared
         return re.compile(value[1:-1].replace(r"\z", r"\Z"))

@@ -37,7 +37,7 @@ class SourceReference:
     name: str
     kind: str          # "image", "artifact" or "image-or-artifact"
     directive: str     # e.g. "fromImage", "import[0]", "dependencies[1]"
-    path: tuple
+    path: tuple[Any, ...]
 
 
 def _image_name(value: Any) -> Any:

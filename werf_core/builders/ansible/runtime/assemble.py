@@ -52,7 +52,11 @@ def _install_python(root: Path, sources: HostSources) -> None:
 def wheel_selection_args(glibc_version: str | None = None) -> list[str]:
     """pip arguments that pick wheels for the runtime's interpreter (CPython 3.11 on this host's glibc), whatever
     Python runs werf-prefect itself: a werf-prefect on Python 3.12 must still fetch cp311 extension modules."""
-    version = glibc_version or os.confstr("CS_GNU_LIBC_VERSION").split()[-1]  # "glibc 2.36" -> "2.36"
+    libc = glibc_version or os.confstr("CS_GNU_LIBC_VERSION")
+    if not libc:
+        raise BuildError("the ansible runtime needs a glibc host: this system does not report a glibc version",
+                         hint="run werf-prefect on a glibc-based system (Debian, Ubuntu, Fedora, ...)")
+    version = libc.split()[-1]   # "glibc 2.36" -> "2.36" (or the bare version given)  # "glibc 2.36" -> "2.36"
     major, minor = (int(x) for x in version.split(".")[:2])
     machine = platform.machine()
     platforms = [f"manylinux_{major}_{m}_{machine}" for m in range(minor, 4, -1)]

@@ -15,15 +15,22 @@ import shutil
 import tarfile
 import tempfile
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from werf_core import paths
 from werf_core.builders.ansible.layout import RUNTIME_MOUNT
 from werf_core.builders.ansible.runtime.sources import RUNTIME_FILES, HostSources, find_host_sources
 from werf_core.builders.toolchain import host_lock
 from werf_core.errors import DockerEngineError
+
+if TYPE_CHECKING:
+    import docker
+
+# (root, sources, version) -> None: builds the runtime file tree under root
+Assembler = Callable[[Path, HostSources, str], None]
 
 IMAGE_REPOSITORY = "werf-prefect/ansible-runtime"
 CONTAINER_PREFIX = "werf-prefect-ansible-runtime-"
@@ -85,7 +92,8 @@ def _runtime_tar(root: Path, tar_path: Path) -> None:
 class AnsibleRuntime:
     """Finds or builds the runtime for one Docker engine."""
 
-    def __init__(self, client, *, assembler=None, version: str | None = None, remove_stale: bool = True) -> None:
+    def __init__(self, client: docker.DockerClient, *, assembler: Assembler | None = None, version: str | None = None,
+                 remove_stale: bool = True) -> None:
         self.client = client
         # (root, sources, version) -> None; tests of the life cycle pass a small one with their own version
         self.assembler = assembler
@@ -147,9 +155,8 @@ class AnsibleRuntime:
             work = Path(tempfile.mkdtemp(prefix="werf-ansible-runtime-", dir=paths.tmp_dir()))
             try:
                 root = work / "root"
-                assemble = self.assembler
-                if assemble is None:
-                    from werf_core.builders.ansible.runtime.assemble import assemble_runtime as assemble
+                from werf_core.builders.ansible.runtime.assemble import assemble_runtime
+                assemble: Assembler = self.assembler or assemble_runtime
                 assemble(root, self.sources, self.version)
                 tar_path = work / "runtime.tar"
                 _runtime_tar(root, tar_path)
@@ -190,7 +197,7 @@ class AnsibleRuntime:
             return False
 
 
-def remove_stale_runtimes(client, keep: Collection[str]) -> list[str]:
+def remove_stale_runtimes(client: docker.DockerClient, keep: Collection[str]) -> list[str]:
     """Remove runtime containers (with their volume) and images whose version is not in `keep`; return their IDs.
 
     An image still used by a container (e.g. a build that mounts it right now) stays, for a later clean-up."""
@@ -216,6 +223,6 @@ def remove_stale_runtimes(client, keep: Collection[str]) -> list[str]:
     return removed
 
 
-def ensure_ansible_runtime(client) -> RuntimeInfo:
+def ensure_ansible_runtime(client: docker.DockerClient) -> RuntimeInfo:
     return AnsibleRuntime(client).ensure()
 

@@ -4,6 +4,7 @@ uncapitalize, swapcase, abbreviation and word wrapping — with the same word-sp
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.sprig.common import is_go_space
@@ -122,7 +123,7 @@ def _next_word(s: str, i: int) -> tuple[int, int, int]:
     return _OTHER, j, j
 
 
-def _to_lower_word(out: list, wt: int, word: str, connector: str) -> None:
+def _to_lower_word(out: list[Any], wt: int, word: str, connector: str) -> None:
     if wt != _UPPER and wt != _CONNECTOR:
         out.append(word)
         return

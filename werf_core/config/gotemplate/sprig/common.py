@@ -83,7 +83,7 @@ def to_float64(v: Any) -> float:
     if is_int(v):
         return float(v)
     if t is float:
-        return v
+        return float(v)
     return 0.0
 
 
@@ -102,7 +102,7 @@ def atoi(s: str) -> int:
         return 0
 
 
-def list_kind(v: Any, action: str) -> list:
+def list_kind(v: Any, action: str) -> list[Any]:
     """The elements of a slice argument, or Go's panic text for nil / non-slices ("Cannot <action> on type K")."""
     if v is None or v is MISSING:
         raise GoError(NIL_DEREF)

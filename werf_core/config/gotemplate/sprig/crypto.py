@@ -104,7 +104,7 @@ class Certificate(GoObject):
     def go_string(self) -> str:
         return "{" + self.go_fields["Cert"] + " " + self.go_fields["Key"] + "}"
 
-    def go_json(self) -> dict:
+    def go_json(self) -> dict[str, Any]:
         return dict(self.go_fields)
 
 
@@ -118,12 +118,14 @@ def _pem_for_key(key: Any) -> str:
         fmt = ser.PrivateFormat.TraditionalOpenSSL
     else:
         fmt = ser.PrivateFormat.PKCS8
-    return key.private_bytes(ser.Encoding.PEM, fmt, ser.NoEncryption()).decode("ascii")
+    pem: bytes = key.private_bytes(ser.Encoding.PEM, fmt, ser.NoEncryption())
+    return pem.decode("ascii")
 
 
 def gen_private_key(typ: str) -> str:
     from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 
+    key: rsa.RSAPrivateKey | dsa.DSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
     if typ in ("", "rsa"):
         key = rsa.generate_private_key(public_exponent=65537, key_size=4096)
     elif typ == "dsa":
@@ -148,10 +150,10 @@ def _parse_key(pem: str) -> Any:
         raise GoError(f"parsing private key: {err}") from None
 
 
-def _names(ips: Any, dns: Any) -> list:
+def _names(ips: Any, dns: Any) -> list[Any]:
     from cryptography import x509
 
-    names: list = []
+    names: list[Any] = []
     for ip in ips or []:
         if type(ip) is not str:
             raise GoError(f"error parsing ip: {ip} is not a string")

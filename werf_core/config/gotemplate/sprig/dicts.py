@@ -11,42 +11,44 @@ from werf_core.config.gotemplate.sprig.common import strval
 from werf_core.config.gotemplate.values import MISSING, StringSlice, go_type_of, is_empty
 
 
-def _dict(*pairs: Any) -> dict:
-    result: dict = {}
+def _dict(*pairs: Any) -> dict[str, Any]:
+    result: dict[str, Any] = {}
     for i in range(0, len(pairs), 2):
         key = strval(None if pairs[i] is MISSING else pairs[i])
         result[key] = pairs[i + 1] if i + 1 < len(pairs) else ""
     return result
 
 
-def _require_map(d: Any) -> dict:
+def _require_map(d: Any) -> dict[str, Any]:
     if d is None:
         raise GoError("assignment to entry in nil map")
-    return d
+    mapping: dict[str, Any] = d
+    return mapping
 
 
-def _get(d: dict | None, key: str) -> Any:
+def _get(d: dict[str, Any] | None, key: str) -> Any:
     if d is not None and key in d:
         return d[key]
     return ""
 
 
-def _set(d: dict | None, key: str, value: Any) -> dict:
-    _require_map(d)[key] = value
-    return d
+def _set(d: dict[str, Any] | None, key: str, value: Any) -> dict[str, Any]:
+    target = _require_map(d)
+    target[key] = value
+    return target
 
 
-def _unset(d: dict | None, key: str) -> dict | None:
+def _unset(d: dict[str, Any] | None, key: str) -> dict[str, Any] | None:
     if d is not None:
         d.pop(key, None)
     return d
 
 
-def _pluck(key: str, *dicts: dict | None) -> list:
+def _pluck(key: str, *dicts: dict[str, Any] | None) -> list[Any]:
     return [d[key] for d in dicts if d is not None and key in d]
 
 
-def _keys(*dicts: dict | None) -> StringSlice:
+def _keys(*dicts: dict[str, Any] | None) -> StringSlice:
     result = StringSlice()
     for d in dicts:
         if d is not None:
@@ -54,20 +56,20 @@ def _keys(*dicts: dict | None) -> StringSlice:
     return result
 
 
-def _pick(d: dict | None, *keys: str) -> dict:
+def _pick(d: dict[str, Any] | None, *keys: str) -> dict[str, Any]:
     return {k: d[k] for k in keys if d is not None and k in d}
 
 
-def _omit(d: dict | None, *keys: str) -> dict:
+def _omit(d: dict[str, Any] | None, *keys: str) -> dict[str, Any]:
     drop = set(keys)
     return {k: v for k, v in (d or {}).items() if k not in drop}
 
 
-def _values(d: dict | None) -> list:
+def _values(d: dict[str, Any] | None) -> list[Any]:
     return list((d or {}).values())
 
 
-def merge_into(dst: dict, src: dict, overwrite: bool) -> None:
+def merge_into(dst: dict[str, Any], src: dict[str, Any], overwrite: bool) -> None:
     """mergo.Merge (overwrite=False) / MergeWithOverwrite on map[string]interface{} trees."""
     for key, sv in src.items():
         if sv is None:
@@ -91,7 +93,7 @@ def merge_into(dst: dict, src: dict, overwrite: bool) -> None:
             dst[key] = sv
 
 
-def _merge(dst: dict | None, *srcs: dict | None, overwrite: bool = False) -> Any:
+def _merge(dst: dict[str, Any] | None, *srcs: dict[str, Any] | None, overwrite: bool = False) -> Any:
     if dst is None:
         dst = {}
     for src in srcs:

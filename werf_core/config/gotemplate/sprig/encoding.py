@@ -9,6 +9,8 @@ import hashlib
 import os
 import uuid
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 from werf_core.config.gotemplate import bounds
 from werf_core.config.gotemplate.funcs import gofunc
@@ -18,7 +20,7 @@ _B64 = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
 _B32 = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 
 
-def _std_decode(text: str, alphabet: set, quantum: int, decoder) -> str:
+def _std_decode(text: str, alphabet: set[Any], quantum: int, decoder: Callable[[bytes], bytes]) -> str:
     """Go's StdEncoding.DecodeString: CR/LF ignored, padding required; errors name the offending byte."""
     data = to_bytes(text)
     clean = bytearray()
@@ -57,7 +59,7 @@ def b32dec(text: str) -> str:
     return _std_decode(text, _B32, 8, base64.b32decode)
 
 
-def _hex_digest(name: str):
+def _hex_digest(name: str) -> Callable[[str], str]:
     return lambda s: hashlib.new(name, to_bytes(s)).hexdigest()
 
 

@@ -13,11 +13,11 @@ from werf_core.config.gotemplate.sprig.strings import strslice
 from werf_core.config.gotemplate.values import MISSING, SliceOfSlices, StringSlice, go_kind_of, is_empty
 
 
-def _push(lst: Any, v: Any) -> list:
+def _push(lst: Any, v: Any) -> list[Any]:
     return list(list_kind(lst, "Cannot push on type")) + [v]
 
 
-def _prepend(lst: Any, v: Any) -> list:
+def _prepend(lst: Any, v: Any) -> list[Any]:
     return [v] + list(list_kind(lst, "Cannot prepend on type"))
 
 
@@ -48,27 +48,27 @@ def _initial(lst: Any) -> Any:
     return list(items[:-1]) if items else []
 
 
-def _reverse(lst: Any) -> list:
+def _reverse(lst: Any) -> list[Any]:
     return list(reversed(list_kind(lst, "Cannot find reverse on type")))
 
 
-def _compact(lst: Any) -> list:
+def _compact(lst: Any) -> list[Any]:
     return [e for e in list_kind(lst, "Cannot compact on type") if not is_empty(e)]
 
 
-def _in_list(haystack: list, needle: Any) -> bool:
+def _in_list(haystack: list[Any], needle: Any) -> bool:
     return any(deep_equal(needle, h) for h in haystack)
 
 
-def _uniq(lst: Any) -> list:
-    dest: list = []
+def _uniq(lst: Any) -> list[Any]:
+    dest: list[Any] = []
     for item in list_kind(lst, "Cannot find uniq on type"):
         if not _in_list(dest, item):
             dest.append(item)
     return dest
 
 
-def _without(lst: Any, *omit: Any) -> list:
+def _without(lst: Any, *omit: Any) -> list[Any]:
     return [e for e in list_kind(lst, "Cannot find without on type") if not _in_list(list(omit), e)]
 
 
@@ -93,7 +93,7 @@ def _slice(lst: Any, *indices: Any) -> Any:
 
 
 def _concat(*lists: Any) -> Any:
-    result: list = []
+    result: list[Any] = []
     for lst in lists:
         if lst is None or lst is MISSING:
             raise GoError(NIL_DEREF)

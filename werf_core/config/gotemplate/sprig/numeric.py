@@ -149,7 +149,7 @@ def _decimal(f: float) -> decimal.Decimal:
 _CTX = decimal.Context(prec=200, rounding=decimal.ROUND_HALF_UP)
 
 
-def _decimal_op(a: Any, rest: tuple, op: str) -> float:
+def _decimal_op(a: Any, rest: tuple[Any, ...], op: str) -> float:
     result = _decimal(to_float64(a))
     for x in rest:
         d = _decimal(to_float64(x))

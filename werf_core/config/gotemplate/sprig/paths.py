@@ -91,10 +91,10 @@ def _host_by_name(name: str) -> str:
     addrs = sorted({info[4][0] for info in infos})
     if not addrs:
         raise GoError("invalid argument to Intn")
-    return addrs[0]
+    return str(addrs[0])
 
 
-def url_parse(v: str) -> dict:
+def url_parse(v: str) -> dict[str, Any]:
     try:
         parts = urlsplit(v)
         hostname = parts.hostname or ""
@@ -132,7 +132,7 @@ def _dict_str(d: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def url_join(d: dict | None) -> str:
+def url_join(d: dict[str, Any] | None) -> str:
     d = d or {}
     scheme = _dict_str(d, "scheme")
     host = _dict_str(d, "host")

@@ -25,7 +25,7 @@ def deep_equal(a: Any, b: Any) -> bool:
         return len(a) == len(b) and all(k in b and deep_equal(v, b[k]) for k, v in a.items())
     if type(a) is float and (math.isnan(a) or math.isnan(b)):
         return False
-    return a == b
+    return bool(a == b)
 
 
 def deep_copy(v: Any) -> Any:

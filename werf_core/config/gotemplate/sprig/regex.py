@@ -3,6 +3,7 @@ errors, and `regexMatch` answers false)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from werf_core.config.gotemplate import bounds, goregex, gostrconv
@@ -33,7 +34,7 @@ def _quiet_match(state: State, pattern: str, s: str) -> bool:
 
 def _find_all(state: State, pattern: str, s: str, n: int) -> StringSlice:
     rx = goregex.compile_go(pattern)
-    return StringSlice(m.group(0) for m in goregex.find_all(rx, s, n, state.count_work))
+    return StringSlice(m.group(0) or "" for m in goregex.find_all(rx, s, n, state.count_work))
 
 
 def _find(state: State, pattern: str, s: str) -> str:
@@ -55,7 +56,7 @@ def _split(state: State, pattern: str, s: str, n: int) -> StringSlice:
     return StringSlice(goregex.split(goregex.compile_go(pattern), s, n, state.count_work))
 
 
-def _must_compile(fn):
+def _must_compile(fn: Callable[..., Any]) -> Callable[..., Any]:
     """regexp.MustCompile panics with the pattern quoted; the non-must Sprig functions surface that panic."""
 
     def wrapper(state: State, pattern: str, *args: Any) -> Any:
