@@ -2,9 +2,11 @@
 
 Many runners share one registry repository; each stage is pushed once and reused by everybody.
 
-- Reading costs little: `list_stage_ids` is one tag listing (stages marked `<tag>-rejected` and record tags are
-  skipped); `describe` reads a stage's manifest and config once, then answers from the host manifest cache. With a
-  warm stages-storage cache an idle build therefore sends the registry no request at all.
+- Reading costs little: the repository is listed once per build (`tags`), and the listing is kept current from this
+  storage's own pushes; `list_stage_ids` answers from it (stages marked `<tag>-rejected` and record tags are
+  skipped), and so does `describe`'s rejected-marker probe. `describe` reads a stage's manifest and config once, then
+  answers from the host manifest cache. With a warm stages-storage cache an idle build therefore sends the registry
+  no request at all.
 - `store` publishes a freshly built local image with our registry client (registry_push.py): only layers the parent
   stage does not already have are uploaded, with retries and restartable uploads; the manifest goes last, after every
   blob is confirmed, and the registry makes the tag visible only then — other runners never see a half-written
@@ -172,6 +174,7 @@ class RegistryStagesStorage:
         self.manifest_cache = ManifestCache(address)
         self._client_factory = client_factory
         self._registry = None
+        self._listing: set[str] | None = None
         self._lock = threading.Lock()
         self._say: Callable[[str], None] = lambda message: None
         # layer-native stages this process published: a later fetch loads them into the engine from the layer file
@@ -207,13 +210,47 @@ class RegistryStagesStorage:
 
     # ---------------------------------------------------------------- reading
     def list_stage_ids(self, project: str, digest: str | None = None) -> list[StageID]:
-        return parse_stage_tags(self.registry.list_tags(self.address), digest)
+        """From this build's listing of the repository (one request per build, see `tags`)."""
+        return parse_stage_tags(sorted(self.tags()), digest)
+
+    def tags(self) -> set[str]:
+        """Every tag of the repository: listed once, then kept current from this storage's own writes.
+
+        Another runner's later pushes are not in it; callers that must see them (the re-check before publishing)
+        rely on the stages-storage cache entry the publisher wrote, or call `forget_listing` first.
+        """
+        with self._lock:
+            if self._listing is not None:
+                return set(self._listing)
+        listed = set(self.registry.list_tags(self.address))
+        with self._lock:
+            if self._listing is None:
+                self._listing = listed
+            return set(self._listing)
+
+    def listed(self) -> set[str] | None:
+        """This build's listing, if it made one (no request)."""
+        with self._lock:
+            return None if self._listing is None else set(self._listing)
+
+    def forget_listing(self) -> None:
+        with self._lock:
+            self._listing = None
+
+    def _note_tag(self, tag: str, present: bool = True) -> None:
+        with self._lock:
+            if self._listing is not None:
+                (self._listing.add if present else self._listing.discard)(tag)
 
     def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
         name = self.stage_image_name(project, stage_id)
         info = self.manifest_cache.get(name)
         if info is None:
-            if self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
+            listing = self.listed()
+            if listing is not None:
+                if stage_id.tag + REJECTED_SUFFIX in listing:    # the listing already answers the probe
+                    return None
+            elif self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
                 return None
             try:
                 info = self.registry.image_info(name, check_layers=False)
@@ -238,6 +275,7 @@ class RegistryStagesStorage:
         self.client.api.tag(local_image_id, repository, tag)  # a later fetch finds it without a pull
         self._say(f"Pushed stage {name} ({time.monotonic() - started:.2f}s)")
         self.manifest_cache.put(name, info)
+        self._note_tag(stage_id.tag)
         return description_from_info(stage_id, name, info)
 
     def store_layer(self, project: str, parent: StageDescription, layer: Layer | None, changes: ConfigChanges,
@@ -257,6 +295,7 @@ class RegistryStagesStorage:
         self._say(f"Pushed stage {name}: {layer.size if layer else 0} byte(s) of layer, no engine "
                   f"({time.monotonic() - started:.2f}s)")
         self.manifest_cache.put(name, info)
+        self._note_tag(stage_id.tag)
         description = description_from_info(stage_id, name, info)
         with self._lock:
             self._built_here[description.image_id] = (parent, layer, config)
@@ -319,6 +358,7 @@ class RegistryStagesStorage:
         name = self.stage_image_name(project, stage_id)
         self.manifest_cache.delete(name)
         self.registry.delete_tag(name)
+        self._note_tag(stage_id.tag, present=False)
 
     def reject(self, project: str, stage_id: StageID) -> None:
         """Push `<tag>-rejected`: listings skip the stage from now on, on every runner."""
@@ -326,14 +366,11 @@ class RegistryStagesStorage:
         self.manifest_cache.delete(name)
         self.registry.push_manifest_only_image(name + REJECTED_SUFFIX,
                                                {"werf": project, "werf-rejected-stage": stage_id.tag})
+        self._note_tag(stage_id.tag + REJECTED_SUFFIX)
 
     # ---------------------------------------------------------------- docker push / pull
     def _auth_config(self) -> dict | None:
         return engine_auth_config(self.docker_config, self.reference.registry)
-
-    def _push(self, name: str) -> None:
-        docker_push(self.client, name, auth_config=self._auth_config(), say=self._say,
-                    registry=self.reference.registry, what="stage")
 
     def _pull(self, project: str, description: StageDescription) -> None:
         import docker.errors
@@ -380,10 +417,3 @@ class RegistryStagesStorage:
             if not still_there:
                 raise ShouldResetStagesStorageCache(f"stage {name} is no longer in {self.address}")
         raise transfer_error("pull", name, error, self.reference.registry)
-
-    def _untag(self, name: str) -> None:
-        import docker.errors
-        try:
-            self.client.api.remove_image(name, noprune=True)
-        except docker.errors.APIError:
-            pass
