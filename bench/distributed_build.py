@@ -179,11 +179,26 @@ def forget_images(client, project: str) -> None:
 
 # ---------------------------------------------------------------- the tools
 
-def container_starts(project: str, since: float, until: float) -> int:
-    out = subprocess.run([DOCKER_20_10, "events", "--since", f"{since:.3f}", "--until", f"{until + 0.5:.3f}",
-                          "--filter", "type=container", "--filter", "event=start", "--filter",
-                          f"label=werf={project}", "--format", "{{.ID}}"], capture_output=True, text=True).stdout
-    return len(out.split())
+class ContainerStarts:
+    """Counts the project's build containers the engine starts while in the `with` block: a live `docker events`
+    stream (the engine keeps only its last 256 events for `--since` queries, too few on a busy shared engine)."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self.count = 0
+
+    def __enter__(self) -> ContainerStarts:
+        self.process = subprocess.Popen([DOCKER_20_10, "events", "--filter", "type=container", "--filter", "event=start",
+                                         "--filter", f"label=werf={self.project}", "--format", "{{.ID}}"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        time.sleep(0.3)   # subscribed before the build starts
+        return self
+
+    def __exit__(self, *exc) -> None:
+        time.sleep(0.3)
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=10)
+        self.count = len(out.split())
 
 
 class WerfPrefect:
@@ -210,10 +225,10 @@ class WerfPrefect:
                 "--stages-storage", f"{self.registry.address}/{project.name}/stages", "--synchronization", ":local"]
 
     def build(self, project: Project) -> float:
-        since = time.time()
-        seconds = run([*self.args("build-and-publish", project), "--images-repo",
-                       f"{self.registry.address}/{project.name}", "--tag-custom", "latest"], env=self.env())
-        self.containers = container_starts(project.name, since, time.time())
+        with ContainerStarts(project.name) as starts:
+            seconds = run([*self.args("build-and-publish", project), "--images-repo",
+                           f"{self.registry.address}/{project.name}", "--tag-custom", "latest"], env=self.env())
+        self.containers = starts.count
         return seconds
 
     def idle_build_only(self, project: Project) -> float:

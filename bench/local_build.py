@@ -53,18 +53,33 @@ def timed(cmd: list[str], **kwargs) -> float:
     return time.perf_counter() - started
 
 
-def container_starts(project: str, since: float, until: float) -> int:
-    """Containers of the project started in [since, until] (the engine's event log)."""
-    out = subprocess.run(["docker", "events", "--since", f"{since:.3f}", "--until", f"{until + 0.5:.3f}",
-                          "--filter", "type=container", "--filter", "event=start", "--filter",
-                          f"label=werf={project}", "--format", "{{.ID}}"], capture_output=True, text=True).stdout
-    return len(out.split())
+class ContainerStarts:
+    """Counts the project's build containers the engine starts while in the `with` block: a live `docker events`
+    stream (the engine keeps only its last 256 events for `--since` queries, too few on a busy shared engine)."""
+
+    def __init__(self, project: str) -> None:
+        self.project = project
+        self.count = 0
+
+    def __enter__(self) -> ContainerStarts:
+        self.process = subprocess.Popen(["docker", "events", "--filter", "type=container", "--filter",
+                                         "event=start",
+                                         "--filter", f"label=werf={self.project}", "--format", "{{.ID}}"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        time.sleep(0.3)   # subscribed before the build starts
+        return self
+
+    def __exit__(self, *exc) -> None:
+        time.sleep(0.3)
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=10)
+        self.count = len(out.split())
 
 
 def timed_werf(cmd: list[str], project: str, **kwargs) -> tuple[float, int]:
-    since = time.time()
-    seconds = timed(cmd, **kwargs)
-    return seconds, container_starts(project, since, time.time())
+    with ContainerStarts(project) as starts:
+        seconds = timed(cmd, **kwargs)
+    return seconds, starts.count
 
 
 def prepare(project: str) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import tarfile
+import threading
 import time
 import uuid
 
@@ -113,10 +114,25 @@ def runtime_config(client, image: str) -> dict:
     return {**{k: config.get(k) for k in keep}, "Labels": labels}
 
 
-def container_starts(client, project: str, since: float, until: float) -> int:
-    events = client.api.events(since=int(since), until=int(until) + 1, decode=True,
-                               filters={"type": "container", "event": "start", "label": f"werf={project}"})
-    return sum(1 for _ in events)
+class ContainerStarts:
+    """The project's containers started while in the block, from a live event stream (the engine keeps only its last
+    256 events for `since` queries: too few on a busy shared engine)."""
+
+    def __init__(self, client, project: str) -> None:
+        self.client, self.project, self.ids = client, project, []
+
+    def __enter__(self) -> ContainerStarts:
+        self.stream = self.client.api.events(decode=True, filters={"type": "container", "event": "start",
+                                                                   "label": f"werf={self.project}"})
+        self.thread = threading.Thread(target=lambda: self.ids.extend(e.get("id") for e in self.stream), daemon=True)
+        self.thread.start()
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        time.sleep(0.5)
+        self.stream.close()
+        self.thread.join(10)
 
 
 @pytest.fixture
@@ -138,9 +154,9 @@ def test_layer_native_image_equals_the_container_built_one(make_git_repo, two_pr
         home.mkdir()
         _, first = build(repo, home, env_extra={"WERF_LAYER_NATIVE": switch})
         second_commit(repo)
-        started = time.time()
-        _, second = build(repo, home, env_extra={"WERF_LAYER_NATIVE": switch})
-        results[name] = (first, second, container_starts(docker_client, name, started, time.time()))
+        with ContainerStarts(docker_client, name) as starts:
+            _, second = build(repo, home, env_extra={"WERF_LAYER_NATIVE": switch})
+        results[name] = (first, second, len(starts.ids))
 
     native_first, native_second, native_starts = results[native_name]
     _, container_second, container_starts_count = results[container_name]

@@ -386,10 +386,6 @@ class RegistryStagesStorage:
     def _auth_config(self) -> dict[str, Any] | None:
         return engine_auth_config(self.docker_config, self.reference.registry)
 
-    def _push(self, name: str) -> None:
-        docker_push(self.client, name, auth_config=self._auth_config(), say=self._say,
-                    registry=self.reference.registry, what="stage")
-
     def _pull(self, project: str, description: StageDescription) -> None:
         import docker.errors
         import requests.exceptions
@@ -435,10 +431,3 @@ class RegistryStagesStorage:
             if not still_there:
                 raise ShouldResetStagesStorageCache(f"stage {name} is no longer in {self.address}")
         raise transfer_error("pull", name, error, self.reference.registry)
-
-    def _untag(self, name: str) -> None:
-        import docker.errors
-        try:
-            self.client.api.remove_image(name, noprune=True)
-        except docker.errors.APIError:
-            pass
