@@ -20,21 +20,24 @@ from prefect.states import Failed
 
 from flows.artifacts import publish_build_artifacts
 from flows.console import CONSOLE
+from flows.credentials import git_credentials_from_block, scrub_stored_parameters
 from flows.params import BuildParameters, short_ref, validate_build_parameters
 from flows.progress import PrefectProgress
 from flows.source import checked_out
 from werf_core.errors import WerfError
+from werf_core.redaction import redact, strip_url_credentials
 
 
 def build_run_name() -> str:
     """Before werf.yaml is read: `build-<repository name>-<ref>`; renamed to the werf project once known."""
     from prefect.runtime import flow_run
     parameters = flow_run.parameters
-    repository = str(parameters.get("repository") or "project").rstrip("/").removesuffix(".git")
+    repository = strip_url_credentials(str(parameters.get("repository") or "project")).split("?", 1)[0]
+    repository = repository.rstrip("/").removesuffix(".git")
     name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
     ref = parameters.get("ref")
     label = short_ref(ref) if ref else (str(parameters.get("commit") or "")[:12] or "head")
-    return f"build-{name}-{label}"
+    return redact(f"build-{name}-{label}")[:200]
 
 
 @dataclass
@@ -52,23 +55,30 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
           config: str | None = None, images: list[str] | None = None, stages_storage: str | None = ":local",
           synchronization: str | None = None,
           project_name: str | None = None, parallel: bool = True, parallel_tasks_limit: int = 5,
-          insecure_registry: bool = False, dry_run: bool = False):
+          insecure_registry: bool = False, dry_run: bool = False, git_credentials_block: str | None = None):
     """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT.
 
     repository: https/ssh/git URL, user@host:path, or an absolute path on the worker (without ref and commit a
     local path is built as it is). stages_storage: `:local` or a registry repository. synchronization:
     `:local` or `kubernetes://NAMESPACE` (default: the worker's WERF_SYNCHRONIZATION, else `:local`).
+    git_credentials_block: the name of a Prefect Secret block with the token for an https repository (a token, or
+    {"host", "username", "password"}); credentials are never accepted in the repository URL itself.
     """
     return guarded(lambda: run_build(
         validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
                                   config=config, images=images, stages_storage=stages_storage, synchronization=synchronization,
-                                  project_name=project_name),
+                                  project_name=project_name, git_credentials_block=git_credentials_block),
         BuildSettings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
                       insecure_registry=insecure_registry)).to_json())
 
 
 def guarded(body: Callable[[], object]):
-    """Run a flow body; a WerfError fails the run with its message (and reaches the CLI as itself)."""
+    """Run a flow body; a WerfError fails the run with its message (and reaches the CLI as itself).
+
+    Before anything else, credential-bearing parameter values are replaced by their redacted form on the server (the
+    checks then refuse them). Any other exception whose text carries a credential is re-raised redacted, so Prefect's
+    state message, logs and events never hold it."""
+    scrub_stored_parameters()
     try:
         return body()
     except WerfError as err:
@@ -77,6 +87,15 @@ def guarded(body: Callable[[], object]):
         if bridge is not None:
             bridge.error = err
         return Failed(message=err.render())
+    except Exception as err:
+        text = f"{type(err).__name__}: {err}"
+        if redact(text) == text:
+            raise
+        raise RedactedError(redact(text)) from None
+
+
+class RedactedError(RuntimeError):
+    """An unexpected error whose message carried a credential, re-raised with the credential masked."""
 
 
 def run_build(params: BuildParameters, settings: BuildSettings, *, publisher: Callable | None = None):
@@ -115,7 +134,8 @@ def opened_project(params: BuildParameters, settings: BuildSettings) -> Iterator
     """(BuildProject, Source, PrefectProgress) for the checked-out sources; closed (and cleaned up) afterwards."""
     from werf_core.session.project import BuildOptions, open_project
 
-    with checked_out(params) as source:
+    with git_credentials_from_block(params.git_credentials_block, params.repository), \
+            checked_out(params) as source:
         options = BuildOptions(dir=str(source.project_dir), config=params.config,
                                stages_storage=params.stages_storage, synchronization=params.synchronization,
                                project_name=params.project_name, images=list(params.images),

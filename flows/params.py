@@ -11,23 +11,31 @@ No Prefect import here: the webhook receiver and the unit tests use it directly.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from werf_core.errors import WerfError
+from werf_core.git.refname import refname_problem
+from werf_core.redaction import redact, url_has_credentials
 
 LOCAL_STORAGE = ":local"
 URL_SCHEMES = ("https", "ssh", "git")
 _SHELL_META = re.compile(r"[\s;&|`$<>\\'\"(){}\[\]*?!#~^]")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[A-Za-z0-9._/~-]+$")
-_REF = re.compile(r"^[A-Za-z0-9._/+@-]+$")
+_SCP_LIKE = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9.][A-Za-z0-9.-]*:(?!//)(?!-)[A-Za-z0-9._/~-]+$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
 _IMAGE_NAME = re.compile(r"^(?:~|[A-Za-z0-9][A-Za-z0-9._/-]{0,127})$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _PROJECT = re.compile(r"^(?:[a-z0-9]|[a-z0-9][a-z0-9-]{0,48}[a-z0-9])$")
 MAX_REF_LENGTH = 255
+_BLOCK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_REPOSITORY_LENGTH = 2048
+CREDENTIALS_HINT = ("credentials are never accepted in parameters (the Prefect server stores and shows them): give the "
+                    "worker a token through a Prefect Secret block (flow parameter git_credentials_block), the "
+                    "WERF_GIT_HTTP_HOST/WERF_GIT_HTTP_PASSWORD environment variables, a git credential helper or "
+                    "an ssh key")
 
 
 class ParameterError(WerfError):
@@ -47,6 +55,7 @@ class BuildParameters:
     project_name: str | None = None
     images_repo: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    git_credentials_block: str | None = None   # a Prefect Secret block with the https token (never the token)
 
     @property
     def is_url(self) -> bool:
@@ -73,7 +82,8 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
                               synchronization: str | None = None,
                               project_name: str | None = None, images_repo: str | None = None,
                               tags: list[str] | tuple[str, ...] | None = None,
-                              local_roots: list[str] | None = None) -> BuildParameters:
+                              local_roots: list[str] | None = None,
+                              git_credentials_block: str | None = None) -> BuildParameters:
     """`local_roots`: when given, a local repository path must lie under one of them (webhooks)."""
     _check_no_placeholders(repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config,
                            stages_storage=stages_storage, synchronization=synchronization,
@@ -90,6 +100,7 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
         project_name=check_project_name(project_name) if project_name else None,
         images_repo=check_repository_reference("images_repo", images_repo) if images_repo else None,
         tags=tuple(check_tag(tag) for tag in (tags or [])),
+        git_credentials_block=check_block_name(git_credentials_block) if git_credentials_block else None,
     )
 
 
@@ -108,8 +119,12 @@ def check_repository(value: str, *, local_roots: list[str] | None = None) -> str
             "(webhooks: under a configured root)")
     if not value:
         raise ParameterError("repository: empty", hint=hint)
-    if value.startswith("-") or "\n" in value or "\x00" in value:
+    if len(value) > MAX_REPOSITORY_LENGTH:
+        raise ParameterError(f"repository: longer than {MAX_REPOSITORY_LENGTH} characters", hint=hint)
+    if value.startswith("-") or any(ord(c) < 0x20 or ord(c) == 0x7f for c in value):
         raise ParameterError(f"repository {value!r}: not a repository address", hint=hint)
+    if url_has_credentials(value):
+        raise ParameterError(f"repository {redact(value)}: the URL carries credentials", hint=CREDENTIALS_HINT)
     if value.startswith("/"):
         return _check_local_path(value, local_roots, hint)
     if _SCP_LIKE.match(value):
@@ -123,6 +138,9 @@ def check_repository(value: str, *, local_roots: list[str] | None = None) -> str
         raise ParameterError(f"repository {value!r}: query strings and fragments are not accepted", hint=hint)
     if not parts.hostname or _SHELL_META.search(value.replace(f"{parts.scheme}://", "", 1).replace("~", "")):
         raise ParameterError(f"repository {value!r}: not a valid {parts.scheme} URL", hint=hint)
+    if parts.hostname.startswith("-") or parts.path.lstrip("/").startswith("-") or \
+            (parts.username or "").startswith("-"):
+        raise ParameterError(f"repository {value!r}: a host, user or path may not begin with '-'", hint=hint)
     _check_no_traversal("repository", parts.path, hint)
     return value
 
@@ -133,8 +151,10 @@ def _check_local_path(value: str, local_roots: list[str] | None, hint: str) -> s
                              hint=hint)
     path = _check_no_traversal("repository", value, hint)
     if local_roots is not None:
-        roots = [PurePosixPath(root) for root in local_roots]
-        if not any(path == root or root in path.parents for root in roots):
+        # compared after resolving symlinks: a link under a root may point anywhere on the host
+        resolved = PurePosixPath(os.path.realpath(path))
+        roots = [PurePosixPath(os.path.realpath(root)) for root in local_roots]
+        if not any(resolved == root or root in resolved.parents for root in roots):
             raise ParameterError(f"repository {value}: local paths are accepted only under "
                                  f"{', '.join(map(str, roots)) or '(none configured)'}",
                                  hint="set WERF_PREFECT_WEBHOOK_LOCAL_ROOTS on the receiver, or send a URL")
@@ -148,22 +168,17 @@ def _check_no_traversal(name: str, path: str, hint: str) -> PurePosixPath:
 
 
 def check_ref(value: str) -> str:
+    """git's own ref-name rules (`git check-ref-format --allow-onelevel`), see werf_core.git.refname.
+
+    Not stripped: a trailing newline or space is an invalid ref, not a typo to fix silently."""
     hint = ("a branch or tag name (main, v1.2) or a full ref (refs/heads/main, refs/tags/v1.2, refs/pull/7/head); "
             "git's ref-name rules apply")
-    value = value.strip()
-    problem = None
-    if len(value) > MAX_REF_LENGTH:
-        problem = f"longer than {MAX_REF_LENGTH} characters"
-    elif not _REF.match(value):
-        problem = "only letters, digits and . _ / + @ - are accepted"
-    elif value.startswith(("-", "/")) or value.endswith(("/", ".", ".lock")):
-        problem = "it may not start with '-' or '/' nor end with '/', '.' or '.lock'"
-    elif ".." in value or "//" in value or "@{" in value or value == "@":
-        problem = "'..', '//' and '@{' are not allowed in git refs"
-    elif any(part.startswith(".") for part in value.split("/")):
-        problem = "no path component may start with '.'"
+    if not isinstance(value, str):
+        raise ParameterError(f"ref: expected a string, got {type(value).__name__}", hint=hint)
+    problem = refname_problem(value)
     if problem:
-        raise ParameterError(f"ref {value!r}: {problem}", hint=hint)
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise ParameterError(f"ref {shown!r}: {problem}", hint=hint)
     return value
 
 
@@ -230,6 +245,13 @@ def check_synchronization(value: str) -> str:
         raise ParameterError("synchronization: an inline kubeconfig (@base64:...) may not be a flow parameter",
                              hint="give the worker the kubeconfig (WERF_KUBE_CONFIG_BASE64, KUBECONFIG or a path: "
                                   "kubernetes://NAMESPACE@/path/to/kubeconfig), or set WERF_SYNCHRONIZATION there")
+    return value
+
+
+def check_block_name(value: str) -> str:
+    if not _BLOCK_NAME.match(value or ""):
+        raise ParameterError(f"git_credentials_block {value!r}: not a Prefect block name",
+                             hint="the name of a Prefect Secret block: lowercase letters, digits and dashes")
     return value
 
 

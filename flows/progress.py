@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from werf_core.conveyor.progress import human_size
+from werf_core.redaction import redact
 
 
 def _run_logger(fallback: logging.Logger | logging.LoggerAdapter):
@@ -27,7 +28,7 @@ class PrefectProgress:
         self._fallback = logging.getLogger("werf_prefect.build")
 
     def _log(self, level: int, message: str) -> None:
-        _run_logger(self._fallback).log(level, message)
+        _run_logger(self._fallback).log(level, redact(message))
 
     def stage_started(self, job) -> None:
         if self.console is not None:

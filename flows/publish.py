@@ -103,7 +103,7 @@ def build_and_publish(repository: str, images_repo: str, ref: str | None = None,
                       project_name: str | None = None, images_repo_mode: str = "auto",
                       tags: list[str] | None = None, tag_git_ref: bool = True, tag_git_commit: bool = False,
                       tag_by_stages_signature: bool = False, parallel: bool = True, parallel_tasks_limit: int = 5,
-                      insecure_registry: bool = False):
+                      insecure_registry: bool = False, git_credentials_block: str | None = None):
     """Build the stages of IMAGES (default: all), then publish the images to IMAGES_REPO with tags.
 
     Tags: the branch or tag name of REF (tag_git_ref), the commit (tag_git_commit), the content digest
@@ -114,7 +114,7 @@ def build_and_publish(repository: str, images_repo: str, ref: str | None = None,
         params = validate_build_parameters(
             repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config, images=images,
             stages_storage=stages_storage, synchronization=synchronization, project_name=project_name,
-            images_repo=images_repo, tags=tags)
+            images_repo=images_repo, tags=tags, git_credentials_block=git_credentials_block)
         repo = ImagesRepo.open(params.images_repo, images_repo_mode)    # a bad repo or mode fails before any work
 
         def publisher(project, source, progress):

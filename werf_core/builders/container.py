@@ -4,7 +4,8 @@ The container starts from the previous stage image with the toolchain mounted re
 script with the toolchain shell (`set -e`, one command per line) and is committed with werf's labels. The committed
 image keeps the parent's ENTRYPOINT, CMD and USER (the container itself runs the toolchain shell as root), and no
 build-time environment leaks into it: variables the builders need are exported inside the script, never set on the
-container. The container is removed on success, failure and Ctrl-C alike.
+container. The container is removed on success, failure, Ctrl-C and SIGTERM alike; it and its temporary directory
+carry the marks of `werf_core.leftovers`, so what a killed build leaves behind can be found.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import secrets
 import shlex
 import shutil
 import string
-import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from werf_core import paths
 from werf_core.builders.instructions import TOOLCHAIN_MOUNT, TOOLCHAIN_SHELL, Bind, ContainerInstructions
 from werf_core.errors import BuildError
+from werf_core.leftovers import build_container_labels, make_build_tmp_dir
 
 CONTAINER_NAME_PREFIX = "werf.build."
 BUILD_DIR_IN_CONTAINER = "/.werf/build"
@@ -89,17 +90,28 @@ class ContainerRunner:
     """Builds stage images with the Docker engine."""
 
     def __init__(self, client, *, project: str, toolchain_container: str,
-                 on_output: Callable[[str], None] | None = None) -> None:
+                 on_output: Callable[[str], None] | None = None, cancelled: threading.Event | None = None) -> None:
         self.client = client
         self.project = project
         self.toolchain_container = toolchain_container
         self.on_output = on_output
         self._active: set[str] = set()
+        self._lock = threading.Lock()
+        # shared by every runner of a build: once set, no runner starts a container (one may be being created
+        # in another thread while cancel_all runs)
+        self.cancelled = cancelled if cancelled is not None else threading.Event()
+
+    def _check_cancelled(self, stage: str) -> None:
+        if self.cancelled.is_set():
+            raise BuildError(f"stage {stage}: the build was cancelled")
 
     def cancel_all(self) -> None:
         """Kill and remove running build containers (called from another thread on Ctrl-C or a sibling failure)."""
         import docker.errors
-        for container_id in list(self._active):
+        self.cancelled.set()
+        with self._lock:
+            active = list(self._active)
+        for container_id in active:
             try:
                 self.client.api.remove_container(container_id, force=True, v=True)
             except docker.errors.APIError:
@@ -114,8 +126,9 @@ class ContainerRunner:
         """
         import docker.errors
 
+        self._check_cancelled(stage)
         parent = ParentConfig.of_image(self.client, from_image)
-        work = Path(tempfile.mkdtemp(prefix="werf-build-", dir=paths.tmp_dir()))
+        work = make_build_tmp_dir("container")
         container_id = None
         try:
             (work / "script.sh").write_text(render_script(instructions))
@@ -141,10 +154,12 @@ class ContainerRunner:
                 from_image, name=random_container_name(),
                 entrypoint=[TOOLCHAIN_SHELL], command=["-e", f"{BUILD_DIR_IN_CONTAINER}/script.sh"],
                 user="0:0" if run_as_root else None,
-                labels={"werf": self.project},
+                labels={"werf": self.project, **build_container_labels()},
                 host_config=host_config, network_disabled=True)
             container_id = created["Id"]
-            self._active.add(container_id)
+            with self._lock:
+                self._active.add(container_id)
+            self._check_cancelled(stage)    # cancel_all ran between create and add: this one was not seen
             self.client.api.start(container_id)
             tail = self._stream_output(container_id)
             exit_code = self.client.api.wait(container_id)["StatusCode"]
@@ -167,7 +182,8 @@ class ContainerRunner:
                              hint="check `docker info` and the daemon log") from None
         finally:
             if container_id is not None:
-                self._active.discard(container_id)
+                with self._lock:
+                    self._active.discard(container_id)
                 try:
                     self.client.api.remove_container(container_id, force=True, v=True)
                 except docker.errors.APIError:

@@ -29,6 +29,7 @@ from werf_core.builders.container import ContainerRunner
 from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildReport, ImageResult, StageResult
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
 from werf_core.hashing import sha3_224_hash
+from werf_core.leftovers import build_container_labels, make_build_tmp_dir
 from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
 from werf_core.stages.registry import STAGE_KINDS
 from werf_core.stages.spec import ImageSpec
@@ -122,6 +123,7 @@ class Conveyor:
         self._digest_mutexes: dict[str, threading.Lock] = {}
         self._mutex_guard = threading.Lock()
         self._runners: list[ContainerRunner] = []
+        self._cancelled = threading.Event()     # set by cancel(): no runner starts a container afterwards
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
 
@@ -150,7 +152,7 @@ class Conveyor:
         self.dry_run = dry_run
         self.should_be_built = should_be_built
         started = time.monotonic()
-        self._work_dir = Path(tempfile.mkdtemp(prefix=f"werf-{self.project}-", dir=paths.tmp_dir()))
+        self._work_dir = make_build_tmp_dir(self.project)   # named so `werf host cleanup` finds it after kill -9
         try:
             while True:
                 try:
@@ -199,7 +201,8 @@ class Conveyor:
             pool.shutdown(wait=True)
 
     def cancel(self) -> None:
-        """Stop every running build container (Ctrl-C, or another image failed)."""
+        """Stop every running build container (Ctrl-C, SIGTERM, or another image failed)."""
+        self._cancelled.set()
         for runner in list(self._runners):
             runner.cancel_all()
 
@@ -298,7 +301,8 @@ class Conveyor:
         recipe.instructions.labels.update(self.service_labels(job.digest, stage_content_digest(
             job.stage, job.digest, next_deps)))
         runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
-                                 on_output=lambda line: self.progress.stage_output(job, line))
+                                 on_output=lambda line: self.progress.stage_output(job, line),
+                                 cancelled=self._cancelled)
         self._runners.append(runner)
         try:
             return runner.build(base, recipe.instructions, stage=f"{job.image}/{job.stage}", files=recipe.files,
@@ -402,7 +406,7 @@ class Conveyor:
         import docker.errors
         local = self.storage.fetch(self.project, description)
         container = self.client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
-                                                     labels={"werf": self.project})
+                                                     labels={"werf": self.project, **build_container_labels()})
         target = Path(tempfile.mkstemp(prefix="import-", suffix=".tar", dir=self._work_dir)[1])
         try:
             try:
