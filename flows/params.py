@@ -30,6 +30,7 @@ _IMAGE_NAME = re.compile(r"^(?:~|[A-Za-z0-9][A-Za-z0-9._/-]{0,127})$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _PROJECT = re.compile(r"^(?:[a-z0-9]|[a-z0-9][a-z0-9-]{0,48}[a-z0-9])$")
 MAX_REF_LENGTH = 255
+_REF_SHELL_META = re.compile(r"[;|&$`<>(){}'\"!]")
 _BLOCK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 MAX_REPOSITORY_LENGTH = 2048
 CREDENTIALS_HINT = ("credentials are never accepted in parameters (the Prefect server stores and shows them): give the "
@@ -170,12 +171,16 @@ def _check_no_traversal(name: str, path: str, hint: str) -> PurePosixPath:
 def check_ref(value: str) -> str:
     """git's own ref-name rules (`git check-ref-format --allow-onelevel`), see werf_core.git.refname.
 
-    Not stripped: a trailing newline or space is an invalid ref, not a typo to fix silently."""
+    Not stripped: a trailing newline or space is an invalid ref, not a typo to fix silently. Stricter than git in
+    one way: no shell metacharacters."""
     hint = ("a branch or tag name (main, v1.2) or a full ref (refs/heads/main, refs/tags/v1.2, refs/pull/7/head); "
             "git's ref-name rules apply")
     if not isinstance(value, str):
         raise ParameterError(f"ref: expected a string, got {type(value).__name__}", hint=hint)
     problem = refname_problem(value)
+    if problem is None and _REF_SHELL_META.search(value):
+        # valid for git, but refs also become run names and image tags that CI scripts handle: keep them inert
+        problem = "shell metacharacters (; | & $ ` < > ( ) { } ' \" !) are not accepted"
     if problem:
         shown = value if len(value) <= 80 else value[:77] + "..."
         raise ParameterError(f"ref {shown!r}: {problem}", hint=hint)

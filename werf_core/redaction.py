@@ -24,7 +24,7 @@ from collections.abc import Callable
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 __all__ = ["MASK", "redact", "redact_url", "url_credentials", "strip_url_credentials", "register_secret",
-           "install_log_redaction", "url_has_credentials"]
+           "install_log_redaction", "url_has_credentials", "plausible_user_name"]
 
 MASK = "***"
 _MIN_REGISTERED_SECRET = 6        # shorter values would mask ordinary words
@@ -120,10 +120,20 @@ def _split(url: str) -> SplitResult | None:
         return None
 
 
+_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+_HEX_OR_B64 = re.compile(r"^(?:[0-9a-fA-F]{20,}|[A-Za-z0-9+/=_-]{33,})$")
+
+
+def plausible_user_name(user: str) -> bool:
+    """A user name alone in a URL (`https://alice@host/...`) is no secret; a token used as one
+    (`https://ghp_…@github.com/...`, 40 hex digits) is."""
+    return bool(_USER_NAME.match(user)) and not _HEX_OR_B64.match(user) and not _TOKENS.search(user)
+
+
 def url_credentials(url: str) -> tuple[str, str] | None:
-    """(username, password) embedded in a URL (`https://user:pw@host/...`; a user alone, as in GitHub's
-    `https://TOKEN@github.com/...`, is returned as the password), or None. ssh user names without a password are
-    not credentials."""
+    """(username, password) embedded in a URL (`https://user:pw@host/...`; a token alone as user name, as in
+    GitHub's `https://TOKEN@github.com/...`, is returned as the password), or None. A plausible user name without a
+    password (`https://alice@host`, `ssh://git@host`) is not a credential."""
     parts = _split(url)
     if parts is None or "@" not in parts.netloc:
         return None
@@ -132,15 +142,20 @@ def url_credentials(url: str) -> tuple[str, str] | None:
     from urllib.parse import unquote
     user, password = unquote(user), unquote(password)
     if not sep:
-        if parts.scheme.lower() in ("ssh", "git+ssh", "ssh+git"):
+        if parts.scheme.lower() in ("ssh", "git+ssh", "ssh+git") or plausible_user_name(user):
             return None
         return ("git", user) if user else None
     return user, password
 
 
 def url_has_credentials(url: str) -> bool:
-    """A password, a token as user name, or a secret-looking query parameter."""
-    return url_credentials(url) is not None or bool(_SECRET_QUERY.search(url)) or redact(url) != url
+    """A password, a token as user name, a secret-looking query parameter or a known token format."""
+    if url_credentials(url) is not None or _SECRET_QUERY.search(url) or _TOKENS.search(url):
+        return True
+    parts = _split(url)
+    if parts is not None and "@" in parts.netloc:
+        return False        # a plausible user name only (redact masks it anyway, to be safe)
+    return redact(url) != url
 
 
 def strip_url_credentials(url: str) -> str:
@@ -150,7 +165,8 @@ def strip_url_credentials(url: str) -> str:
         return url
     userinfo, host = parts.netloc.rsplit("@", 1)
     keep = ""
-    if parts.scheme.lower() in ("ssh", "git+ssh", "ssh+git") and ":" not in userinfo:
+    if ":" not in userinfo and (parts.scheme.lower() in ("ssh", "git+ssh", "ssh+git")
+                                or plausible_user_name(userinfo)):
         keep = userinfo + "@"
     return urlunsplit(parts._replace(netloc=keep + host))
 

@@ -63,11 +63,15 @@ def test_harmless_text_stays_as_it_is(text):
 def test_url_helpers():
     assert url_credentials(f"https://u:{MARKER}@h/x") == ("u", MARKER)
     assert url_credentials(f"https://{MARKER}@h/x") == ("git", MARKER)
+    assert url_credentials("https://ghp_" + "a1B2" * 9 + "@h/x") is not None
+    assert url_credentials("https://" + "0123456789abcdef" * 2 + "@h/x") is not None
+    assert url_credentials("https://alice@h/x") is None and not url_has_credentials("https://alice@h/x")
     assert url_credentials("ssh://git@h/x") is None and url_credentials("git@h:x") is None
     assert url_credentials("https://u:p%40ss@h/x") == ("u", "p@ss")
     assert strip_url_credentials(f"https://u:{MARKER}@h:8443/x.git") == "https://h:8443/x.git"
     assert strip_url_credentials(f"ssh://git:{MARKER}@h/x") == "ssh://h/x"
     assert strip_url_credentials("ssh://git@h/x") == "ssh://git@h/x"
+    assert strip_url_credentials("https://alice@h/x") == "https://alice@h/x"
     assert url_has_credentials(f"https://h/x?token={MARKER}") and url_has_credentials(f"https://{MARKER}@h/x")
     assert not url_has_credentials("ssh://git@h/x") and not url_has_credentials("/srv/git/app")
 
