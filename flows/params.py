@@ -115,14 +115,16 @@ def _check_no_placeholders(**values: str | None) -> None:
 
 
 def check_repository(value: str, *, local_roots: list[str] | None = None) -> str:
-    value = (value or "").strip()
     hint = ("give an https://, ssh:// or git:// URL, user@host:path, or an absolute local path "
             "(webhooks: under a configured root)")
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in value or ""):     # a trailing newline too: never stripped
+        raise ParameterError(f"repository {value!r}: not a repository address (control characters)", hint=hint)
+    value = (value or "").strip(" ")
     if not value:
         raise ParameterError("repository: empty", hint=hint)
     if len(value) > MAX_REPOSITORY_LENGTH:
         raise ParameterError(f"repository: longer than {MAX_REPOSITORY_LENGTH} characters", hint=hint)
-    if value.startswith("-") or any(ord(c) < 0x20 or ord(c) == 0x7f for c in value):
+    if value.startswith("-"):
         raise ParameterError(f"repository {value!r}: not a repository address", hint=hint)
     if url_has_credentials(value):
         raise ParameterError(f"repository {redact(value)}: the URL carries credentials", hint=CREDENTIALS_HINT)

@@ -33,7 +33,7 @@ _MIN_REGISTERED_SECRET = 6        # shorter values would mask ordinary words
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s\"'<>`]*)@")
 _SECRET_QUERY = re.compile(
     r"(?P<key>[?&;#](?:[\w.-]*(?:token|secret|password|passwd|pwd|apikey|api_key|api-key|key|auth|signature|"
-    r"credential|sig|code|session)[\w.-]*)=)(?P<value>[^&;#\s\"'<>`]*)", re.IGNORECASE)
+    r"credential|sig|code|session)[\w.-]*)=)(?P<value>(?:(?!:(?:\s|$))[^&;#\s\"'<>`])*)", re.IGNORECASE)
 _TOKENS = re.compile(
     r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|gl(?:pat|dt|rt|oas|ptt|cbt|ft|imt|agent|soat)-"
     r"[A-Za-z0-9_-]{16,}|xox[abposr]-[A-Za-z0-9-]{8,}|(?:AKIA|ASIA)[0-9A-Z]{16}|pnu_[A-Za-z0-9]{20,}|"
@@ -205,13 +205,28 @@ def install_log_redaction() -> None:
 _FORMATTER = logging.Formatter()
 
 
+def _redacted_arg(value: object) -> object:
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    cleaned = redact(text)
+    return value if cleaned == text else cleaned
+
+
 def _redact_record(record: logging.LogRecord) -> None:
+    # arguments are redacted one by one and stay arguments: some formatters (uvicorn's access log) unpack them
+    if isinstance(record.msg, str):
+        record.msg = redact(record.msg)
+    if isinstance(record.args, tuple):
+        record.args = tuple(_redacted_arg(arg) for arg in record.args)
+    elif isinstance(record.args, dict):
+        record.args = {key: _redacted_arg(arg) for key, arg in record.args.items()}
     try:
         message = record.getMessage()
     except Exception:  # a broken format string: leave it to logging's own error reporting
         return
     cleaned = redact(message)
-    if cleaned != message or record.args:
+    if cleaned != message:             # a secret only formed by formatting: keep the redacted text alone
         record.msg, record.args = cleaned, None
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         record.exc_text = redact(_FORMATTER.formatException(record.exc_info))

@@ -41,10 +41,11 @@ _DELIVERY_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class Rejected(Exception):
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.hint = hint
 
 
 class _DeliveryLocks:
@@ -115,7 +116,7 @@ async def _handle(request: Request, provider: str, settings: WebhookSettings, st
         parameters = _checked_parameters(outcome, settings)
     except Rejected as err:
         log.warning("%s delivery rejected (%d): %s", provider, err.status, err.message)
-        return _rejected(err.status, err.message)
+        return _rejected(err.status, err.message, err.hint)
     except MalformedPayload as err:
         return _rejected(422, f"malformed {provider} payload: {err}")
 
@@ -144,9 +145,10 @@ async def _handle(request: Request, provider: str, settings: WebhookSettings, st
                          "trigger": outcome.description}, status_code=202)
 
 
-def _rejected(status: int, message: str) -> JSONResponse:
+def _rejected(status: int, message: str, hint: str | None = None) -> JSONResponse:
     headers = {"connection": "close"} if status in (408, 413) else None   # the rest of the body is not read
-    return JSONResponse({"status": "rejected", "error": message}, status_code=status, headers=headers)
+    content = {"status": "rejected", "error": message, **({"hint": hint} if hint else {})}
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 def _parse_json(body: bytes) -> object:
@@ -211,4 +213,4 @@ def _checked_parameters(trigger: BuildTrigger, settings: WebhookSettings) -> dic
         return {"repository": check_repository(trigger.repository, local_roots=list(settings.local_roots)),
                 "ref": check_ref(trigger.ref), "commit": check_commit(trigger.commit)}
     except ParameterError as err:
-        raise Rejected(422, err.message) from None
+        raise Rejected(422, err.message, err.hint) from None
