@@ -99,6 +99,7 @@ def test_a_second_sigint_during_cleanup_does_not_skip_it(git_repo, werf_home, do
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
+    assert "again: still stopping" in err          # the later signals arrived during the cleanup
     assert_nothing_left(docker_client, project_name, build_tmp)
 
 

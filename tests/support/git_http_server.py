@@ -13,9 +13,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1; point git at it with GIT_SSL_CAINFO=<certificate>."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
 class GitHttpServer:
-    def __init__(self, root: Path, *, username: str, password: str) -> None:
+    """`tls=(certificate, key)` serves https."""
+
+    def __init__(self, root: Path, *, username: str, password: str, tls: tuple[Path, Path] | None = None) -> None:
         self.root = root
+        self.scheme = "https" if tls else "http"
         self.expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
         self.authorizations: list[str] = []      # what clients sent (for "credentials were used" assertions)
         server = self
@@ -67,11 +79,16 @@ class GitHttpServer:
                 self.wfile.write(payload)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{name}"
+        return f"{self.scheme}://127.0.0.1:{self.port}/{name}"
 
     def __enter__(self) -> GitHttpServer:
         self.thread.start()
