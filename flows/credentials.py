@@ -49,7 +49,7 @@ def scrub_stored_parameters() -> bool:
         from prefect.client.orchestration import get_client
         with get_client(sync_client=True) as client:
             client.update_flow_run(run_id, parameters=cleaned)
-    except Exception as err:  # noqa: BLE001 — reported, never fatal
+    except Exception as err:
         log.warning("could not remove credentials from the stored parameters of flow run %s: %s", run_id,
                     redact(str(err)))
     return True

@@ -39,7 +39,7 @@ def render_command(images: tuple[str, ...], **options) -> None:
     The config is validated first, so a printed render is one werf accepts. Credentials (a token in a git URL)
     are printed masked.
     """
-    from werf_core.redaction import redact   # a git URL with a token is shown masked, like in every message
+    from werf_core.redaction import redact  # a git URL with a token is shown masked, like in every message
     config = _load(options)
     if not images:
         click.echo(redact(config.rendered), nl=not config.rendered.endswith("\n"))

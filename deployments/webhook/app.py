@@ -92,7 +92,7 @@ async def _handle(request: Request, provider: str, settings: WebhookSettings, st
             raise Rejected(401, "bad or missing X-Gitlab-Token")
         try:
             body = await asyncio.wait_for(_read_body(request, settings.max_body), timeout=settings.body_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise Rejected(408, f"the body was not received within {settings.body_timeout:g}s") from None
         if provider == "github" and not github_signature_valid(settings.secret, body,
                                                                headers.get("x-hub-signature-256")):

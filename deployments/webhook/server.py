@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 
@@ -34,7 +35,7 @@ class ServerLimits:
 
 
 def _raw_response(status: int, reason: str, message: str) -> bytes:
-    body = ('{"status": "rejected", "error": "%s"}' % message).encode()
+    body = json.dumps({"status": "rejected", "error": message}).encode()
     return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
             "connection: close\r\n\r\n").encode() + body
 

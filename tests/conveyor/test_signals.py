@@ -13,8 +13,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.project import make_project, werf_env
-from werf_core.leftovers import (BUILD_CONTAINER_LABEL, TMP_DIR_PREFIX, make_build_tmp_dir, owner_alive, owner_id,
-                                 tmp_dir_owner)
+from werf_core.leftovers import (
+    BUILD_CONTAINER_LABEL,
+    TMP_DIR_PREFIX,
+    make_build_tmp_dir,
+    owner_alive,
+    owner_id,
+    tmp_dir_owner,
+)
 
 BUSYBOX = "werf-prefect/busybox:latest"
 

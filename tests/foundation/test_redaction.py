@@ -13,8 +13,14 @@ from hypothesis import strategies as st
 
 from werf_core.conveyor.progress import JsonProgress, TextProgress
 from werf_core.errors import ConfigError, GitError, WerfError
-from werf_core.redaction import (install_log_redaction, redact, register_secret, strip_url_credentials,
-                                 url_credentials, url_has_credentials)
+from werf_core.redaction import (
+    install_log_redaction,
+    redact,
+    register_secret,
+    strip_url_credentials,
+    url_credentials,
+    url_has_credentials,
+)
 
 MARKER = "mk" + uuid.uuid4().hex        # a unique token: nothing recognises it but its position
 
@@ -89,7 +95,7 @@ def test_progress_output_is_redacted():
     class Job:
         image, stage, digest = "app", "install", "0" * 56
     text, lines = io.StringIO(), io.StringIO()
-    for progress, stream in ((TextProgress(text), text), (JsonProgress(lines), lines)):
+    for progress in (TextProgress(text), JsonProgress(lines)):
         progress.stage_output(Job(), f"Cloning into 'x'... https://u:{MARKER}@host/x.git")
         progress.warning(f"remote https://{MARKER}@host/x.git is slow")
         progress.info(f"WERF_GIT_HTTP_PASSWORD={MARKER}")

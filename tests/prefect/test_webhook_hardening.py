@@ -236,7 +236,7 @@ def read_all(sock: socket.socket, timeout: float = 10) -> bytes:
             if not chunk:
                 break
             chunks.append(chunk)
-    except (ConnectionResetError, socket.timeout):
+    except (TimeoutError, ConnectionResetError):
         pass
     return b"".join(chunks)
 

@@ -31,8 +31,13 @@ from typing import TYPE_CHECKING
 
 from werf_core.errors import GitError
 from werf_core.fsutil import exclusive_file_lock
-from werf_core.git.credentials import (GitCredentials, credentials_for, git_credential_args, git_credential_env,
-                                       split_url_credentials)
+from werf_core.git.credentials import (
+    GitCredentials,
+    credentials_for,
+    git_credential_args,
+    git_credential_env,
+    split_url_credentials,
+)
 from werf_core.git.mapping import repository_id_from_url
 from werf_core.git.repository import NON_INTERACTIVE_ENV, GitRepository
 from werf_core.paths import werf_home
