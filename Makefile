@@ -30,6 +30,8 @@ PREFECT_PORT ?= 4200
 PREFECT_API_URL ?= http://127.0.0.1:$(PREFECT_PORT)/api
 WERF_PREFECT_REBUILD_REPOSITORY ?= $(CURDIR)/.werf-dev/demo/hello-app
 WERF_PREFECT_REBUILD_REF ?= main
+# ci-build-and-publish publishes here unless set (the set-up's registry on 127.0.0.1:5000)
+WERF_PREFECT_IMAGES_REPO ?= 127.0.0.1:5000/werf-prefect-demo
 PREFECT_ENV = DO_NOT_TRACK=1 PREFECT_SERVER_ANALYTICS_ENABLED=false
 
 .PHONY: prefect-server prefect-worker prefect-webhook
@@ -37,12 +39,17 @@ prefect-server: setup
 	$(PREFECT_ENV) PREFECT_SERVER_API_HOST=127.0.0.1 PREFECT_SERVER_API_PORT=$(PREFECT_PORT) .venv/bin/prefect server start
 
 prefect-worker: setup
+	./scripts/demo-repo.sh >/dev/null
 	export $(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) WERF_PREFECT_ROOT=$(CURDIR) \
-	  WERF_PREFECT_REBUILD_REPOSITORY=$(WERF_PREFECT_REBUILD_REPOSITORY) WERF_PREFECT_REBUILD_REF=$(WERF_PREFECT_REBUILD_REF); \
+	  WERF_PREFECT_REBUILD_REPOSITORY=$(WERF_PREFECT_REBUILD_REPOSITORY) WERF_PREFECT_REBUILD_REF=$(WERF_PREFECT_REBUILD_REF) \
+	  WERF_PREFECT_IMAGES_REPO=$(WERF_PREFECT_IMAGES_REPO); \
 	.venv/bin/prefect work-pool inspect werf-builders >/dev/null 2>&1 || \
 	  .venv/bin/prefect work-pool create werf-builders --type process; \
 	.venv/bin/prefect --no-prompt deploy --all --prefect-file deployments/prefect.yaml && \
 	exec .venv/bin/prefect worker start --pool werf-builders
 
 prefect-webhook: setup
-	$(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) .venv/bin/python -m deployments.webhook
+	./scripts/demo-repo.sh >/dev/null
+	$(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) \
+	  WERF_PREFECT_WEBHOOK_LOCAL_ROOTS=$${WERF_PREFECT_WEBHOOK_LOCAL_ROOTS:-$(CURDIR)/.werf-dev/demo} \
+	  .venv/bin/python -m deployments.webhook

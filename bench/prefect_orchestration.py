@@ -63,17 +63,14 @@ def make_repository(directory: Path) -> Path:
 def build_in_process(repository: Path, project: str) -> tuple[float, list[float]]:
     from werf_core.conveyor.conveyor import InProcessStageRunner
     from werf_core.conveyor.progress import TextProgress
-    from werf_core.session.project import BuildOptions, image_sets, make_conveyor, open_project
+    from werf_core.session.project import BuildOptions
+    from werf_core.session.session import BuildSession
 
     started = time.perf_counter()
-    progress = TextProgress(quiet=True)
-    project_ = open_project(BuildOptions(dir=str(repository), stages_storage=":local", project_name=project),
-                            warn=progress.warning)
     runner = TimedRunner(InProcessStageRunner())
-    try:
-        make_conveyor(project_, progress=progress, stage_runner=runner).build(None, image_sets(project_))
-    finally:
-        project_.close()
+    options = BuildOptions(dir=str(repository), stages_storage=":local", project_name=project)
+    with BuildSession.open(options, progress=TextProgress(quiet=True), stage_runner=runner) as session:
+        session.build()
     return time.perf_counter() - started, runner.seconds
 
 

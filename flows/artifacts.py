@@ -1,15 +1,18 @@
 """What a build flow run leaves on its dashboard page: one table per image and a markdown summary.
 
-Artifact keys are stable per project and image (`werf-<project>-<image>-stages`, `werf-<project>-build`), so the
-Artifacts page also shows each key's history across runs. Prefect accepts only lowercase letters, digits and dashes
+Artifact keys are stable per project and image (`werf-<project>-<image>-stages`, `werf-<project>-build`) and per
+project and branch (`werf-<project>-<branch>-latest`: the latest build of that branch), so the Artifacts page also
+shows each key's history across runs. Prefect accepts only lowercase letters, digits and dashes
 in keys. The table and markdown builders are plain functions; only `publish_build_artifacts` talks to Prefect.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from werf_core.conveyor.progress import human_size
+from werf_core.conveyor.results import BUILT, REUSED, BuildReport, ImageResult
 
 _KEY_UNSAFE = re.compile(r"[^a-z0-9-]+")
 MAX_KEY_LENGTH = 100
@@ -29,35 +32,73 @@ def summary_key(project: str) -> str:
     return artifact_key("werf", project, "build")
 
 
-def stage_rows(image) -> list[dict]:
-    """One row per stage of an `ImageResult`, in build order."""
+def latest_key(project: str, branch: str) -> str:
+    return artifact_key("werf", project, branch, "latest")
+
+
+def layer_sizes(image: ImageResult) -> list[int]:
+    """Each stage's own layer: its image size less the previous stage's (the first stage: its whole image)."""
+    sizes, previous = [], 0
+    for stage in image.stages:
+        sizes.append(max(0, stage.size - previous) if previous else stage.size)
+        previous = stage.size or previous
+    return sizes
+
+
+def stage_rows(image: ImageResult) -> list[dict[str, Any]]:
+    """One row per stage of an image, in build order; times in milliseconds."""
     return [{"stage": stage.name, "digest": stage.digest, "status": stage.status,
-             "seconds": round(stage.seconds, 2), "size": human_size(stage.size) if stage.size else "-",
-             "stage image": stage.description.image_name or "-"} for stage in image.stages]
+             "ms": round(stage.seconds * 1000), "layer": human_size(layer) if stage.size else "-",
+             "size": human_size(stage.size) if stage.size else "-",
+             "stage image": stage.description.image_name or "-"}
+            for stage, layer in zip(image.stages, layer_sizes(image))]
 
 
-def summary_markdown(report, *, label: str, commit: str, published: dict[str, list[str]] | None = None) -> str:
-    """The run's summary: what was built where, and the final image name of every image."""
+def image_summary(image: ImageResult) -> dict[str, Any]:
+    """Per image: stages built and reused, the bytes of the layers it added, the time its stages took."""
+    built = [layer for stage, layer in zip(image.stages, layer_sizes(image)) if stage.status == BUILT]
+    return {"image": image.display_name, "built": len(built),
+            "reused": sum(1 for stage in image.stages if stage.status == REUSED),
+            "new layers": human_size(sum(built)) if built else "-",
+            "ms": round(sum(stage.seconds for stage in image.stages) * 1000),
+            "final stage image": image.last_stage.description.image_name or "-"}
+
+
+def summary_markdown(report: BuildReport, *, label: str, commit: str,
+                     published: dict[str, list[str]] | None = None) -> str:
+    """The run's summary: what was built where, per image, and the published references."""
     counts = report.counts()
     done = ", ".join(f"{counts[k]} {k}" for k in ("built", "reused", "discarded", "planned") if counts.get(k))
     lines = [f"# werf build of `{report.project}` at `{label}`", ""]
     if commit:
         lines.append(f"- commit: `{commit}`")
     lines += [f"- stages storage: `{report.stages_storage}`", f"- stages: {done or 'none'}",
-              f"- took: {report.seconds:.1f}s", "", "| image | final stage image | stages |", "|---|---|---|"]
+              f"- took: {report.seconds * 1000:.0f} ms", "",
+              "| image | built | reused | new layers | time | final stage image | stages |",
+              "|---|---|---|---|---|---|---|"]
     for image in report.images:
+        row = image_summary(image)
         kind = " (artifact)" if image.is_artifact else ""
-        lines.append(f"| `{image.display_name}`{kind} | `{image.last_stage.description.image_name or '-'}` | "
-                     f"{len(image.stages)} |")
+        lines.append(f"| `{row['image']}`{kind} | {row['built']} | {row['reused']} | {row['new layers']} | "
+                     f"{row['ms']} ms | `{row['final stage image']}` | {len(image.stages)} |")
     if published:
         lines += ["", "## Published images", ""]
-        for image, names in published.items():
-            lines += [f"- `{image}`: " + ", ".join(f"`{name}`" for name in names)]
+        for name, references in published.items():
+            lines += [f"- `{name}`: " + ", ".join(f"`{reference}`" for reference in references)]
     return "\n".join(lines) + "\n"
 
 
-def publish_build_artifacts(report, *, label: str, commit: str,
-                            published: dict[str, list[str]] | None = None) -> None:
+def latest_rows(report: BuildReport, *, commit: str, flow_run: str,
+                published: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+    """The "latest build of this branch" table: one row per image."""
+    return [{"image": image.display_name, "commit": commit[:12], "flow run": flow_run,
+             "final stage image": image.last_stage.description.image_name or "-",
+             "published": ", ".join((published or {}).get(image.display_name, [])) or "-"}
+            for image in report.images]
+
+
+def publish_build_artifacts(report: BuildReport, *, label: str, commit: str, branch: str | None = None,
+                            flow_run: str = "", published: dict[str, list[str]] | None = None) -> None:
     """Create the artifacts in the current flow run (call from a flow body)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
     for image in report.images:
@@ -66,3 +107,7 @@ def publish_build_artifacts(report, *, label: str, commit: str,
     create_markdown_artifact(key=summary_key(report.project),
                              markdown=summary_markdown(report, label=label, commit=commit, published=published),
                              description=f"werf build of {report.project} at {label}")
+    if branch:
+        create_table_artifact(key=latest_key(report.project, branch),
+                              table=latest_rows(report, commit=commit, flow_run=flow_run, published=published),
+                              description=f"Latest build of {report.project} on branch {branch}")

@@ -11,43 +11,52 @@ message and hint, not a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, get_run_logger
 from prefect.states import Failed
 
+from flows import engine_logs
 from flows.artifacts import publish_build_artifacts
-from flows.console import CONSOLE
 from flows.credentials import git_credentials_from_block, scrub_stored_parameters
-from flows.params import BuildParameters, short_ref, validate_build_parameters
+from flows.params import BuildParameters, build_run_name_for, validate_build_parameters
 from flows.progress import PrefectProgress
-from flows.source import checked_out
+from flows.source import Source, checked_out
+from tasks.runner import FLOW_RUN_LABEL
 from werf_core.errors import WerfError
-from werf_core.redaction import redact, strip_url_credentials
+from werf_core.redaction import redact
+
+engine_logs.install()     # deployment runs load this module before the engine runs the flow
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.results import BuildReport
+    from werf_core.session.project import BuildOptions
+    from werf_core.session.session import BuildSession
 
 
 def build_run_name() -> str:
-    """Before werf.yaml is read: `build-<repository name>-<ref>`; renamed to the werf project once known."""
+    """`build-<project>-<ref>-<commit7>[-<trigger>]` (`flows.params.build_run_name_for`); when the parameters name
+    no commit, the commit is added once the sources are checked out."""
     from prefect.runtime import flow_run
-    parameters = flow_run.parameters
-    repository = strip_url_credentials(str(parameters.get("repository") or "project")).split("?", 1)[0]
-    repository = repository.rstrip("/").removesuffix(".git")
-    name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
-    ref = parameters.get("ref")
-    label = short_ref(ref) if ref else (str(parameters.get("commit") or "")[:12] or "head")
-    return redact(f"build-{name}-{label}")[:200]
+    return build_run_name_for(flow_run.parameters)
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildSettings:
-    """How to build, as opposed to what (BuildParameters)."""
+    """How to build, as opposed to what (BuildParameters). Host-local settings (TLS switches, the Docker config
+    directory, a templates directory) are plain flow parameters too, so a deployment run and `werf build --prefect`
+    given the same parameters build the same way."""
 
     dry_run: bool = False
     parallel: bool = True
     parallel_tasks_limit: int = 5
     insecure_registry: bool = False
+    skip_tls_verify_registry: bool = False
+    allow_git_shallow_clone: bool = False
+    docker_config: str | None = None
+    config_templates_dir: str | None = None
 
 
 @flow(name="werf-build", flow_run_name=build_run_name, validate_parameters=True)
@@ -55,38 +64,57 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
           config: str | None = None, images: list[str] | None = None, stages_storage: str | None = ":local",
           synchronization: str | None = None,
           project_name: str | None = None, parallel: bool = True, parallel_tasks_limit: int = 5,
-          insecure_registry: bool = False, dry_run: bool = False, git_credentials_block: str | None = None):
-    """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT.
+          insecure_registry: bool = False, dry_run: bool = False, skip_tls_verify_registry: bool = False,
+          allow_git_shallow_clone: bool = False, docker_config: str | None = None,
+          config_templates_dir: str | None = None, trigger: str | None = None,
+          git_credentials_block: str | None = None) -> dict[str, Any]:
+    """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT; return the report.
 
-    repository: https/ssh/git URL, user@host:path, or an absolute path on the worker (without ref and commit a
+    repository: https/ssh/git URL, user@host:path, or an absolute local path on the worker (without ref and commit a
     local path is built as it is). stages_storage: `:local` or a registry repository. synchronization:
     `:local` or `kubernetes://NAMESPACE` (default: the worker's WERF_SYNCHRONIZATION, else `:local`).
+    docker_config: a Docker config directory on the worker (registry credentials); config_templates_dir: relative
+    to the project directory. trigger: what started the run (schedule, webhook, ...), shown in the run name.
     git_credentials_block: the name of a Prefect Secret block with the token for an https repository (a token, or
     {"host", "username", "password"}); credentials are never accepted in the repository URL itself.
     """
     return guarded(lambda: run_build(
         validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
-                                  config=config, images=images, stages_storage=stages_storage, synchronization=synchronization,
-                                  project_name=project_name, git_credentials_block=git_credentials_block),
-        BuildSettings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
-                      insecure_registry=insecure_registry)).to_json())
+                                  config=config, images=images, stages_storage=stages_storage,
+                                  synchronization=synchronization, project_name=project_name, trigger=trigger,
+                                  git_credentials_block=git_credentials_block),
+        build_settings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
+                       insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
+                       allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
+                       config_templates_dir=config_templates_dir))[0].to_json())
 
 
-def guarded(body: Callable[[], object]):
-    """Run a flow body; a WerfError fails the run with its message (and reaches the CLI as itself).
+def build_settings(**values: Any) -> BuildSettings:
+    """BuildSettings from flow parameters, checking the two paths among them."""
+    from flows.params import check_docker_config, check_relative_path
+    if values.get("config_templates_dir"):
+        values["config_templates_dir"] = check_relative_path("config_templates_dir", values["config_templates_dir"])
+    if values.get("docker_config"):
+        values["docker_config"] = check_docker_config(values["docker_config"])
+    return BuildSettings(**values)
+
+
+def guarded(body: Callable[[], Any]) -> Any:
+    """Run a flow body; a WerfError fails the run with werf's message and hint (and nothing else).
+
+    The error itself is the failed state's data: a caller in this process (`werf build --prefect`) gets it back,
+    typed, from `state.result()`.
 
     Before anything else, credential-bearing parameter values are replaced by their redacted form on the server (the
     checks then refuse them). Any other exception whose text carries a credential is re-raised redacted, so Prefect's
-    state message, logs and events never hold it."""
+    state message, logs and events never hold it.
+    """
     scrub_stored_parameters()
     try:
         return body()
     except WerfError as err:
         get_run_logger().error(err.render())
-        bridge = CONSOLE.get()
-        if bridge is not None:
-            bridge.error = err
-        return Failed(message=err.render())
+        return Failed(message=err.render(), data=err)
     except Exception as err:
         text = f"{type(err).__name__}: {err}"
         if redact(text) == text:
@@ -98,59 +126,69 @@ class RedactedError(RuntimeError):
     """An unexpected error whose message carried a credential, re-raised with the credential masked."""
 
 
-def run_build(params: BuildParameters, settings: BuildSettings, *, publisher: Callable | None = None):
-    """Check out, build, leave the artifacts; return the BuildReport.
+Publish = Callable[["BuildSession", "Source", "BuildReport"], Any]
 
-    `publisher(project, source, progress)` is called before building — so that its user mistakes (no tag, a bad
-    images repo) surface before any work — and returns `publish(report) -> {image: [published references]}`,
-    which runs after the build while the project is still open.
+
+def run_build(params: BuildParameters, settings: BuildSettings, *,
+              prepare_publish: Callable[[Source], Publish] | None = None) -> tuple[BuildReport, Any]:
+    """Check out, build, leave the artifacts; return the BuildReport and what publishing returned.
+
+    `prepare_publish(source)` is called before building — so that its user mistakes (no tag, a bad images repo)
+    surface before any work — and returns `publish(session, source, report)`, which runs after the build while the
+    project is still open.
     """
+    from tasks.runner import PrefectStageRunner
+    from werf_core.session.session import BuildSession
+
     published = None
-    with opened_project(params, settings) as (project, source, progress):
-        from tasks.cache_storage import stage_cache_storage
-        from tasks.runner import PrefectStageRunner
-        from werf_core.session.project import image_sets, make_conveyor, requested_images
-
-        publish = publisher(project, source, progress) if publisher is not None else None
-        runner = PrefectStageRunner(stage_cache_storage(project.sync))
-        conveyor = make_conveyor(project, progress=progress, stage_runner=runner)
-        try:
-            report = conveyor.build(requested_images(project.options), image_sets(project),
-                                    dry_run=settings.dry_run)
-        except KeyboardInterrupt:
-            conveyor.cancel()
-            raise
-        if publish is not None:
-            published = publish(report)
-    publish_build_artifacts(report, label=source.label, commit=source.commit, published=published)
-    bridge = CONSOLE.get()
-    if bridge is not None:
-        bridge.report = report
-    return report
-
-
-@contextmanager
-def opened_project(params: BuildParameters, settings: BuildSettings) -> Iterator[tuple]:
-    """(BuildProject, Source, PrefectProgress) for the checked-out sources; closed (and cleaned up) afterwards."""
-    from werf_core.session.project import BuildOptions, open_project
-
     with git_credentials_from_block(params.git_credentials_block, params.repository), \
             checked_out(params) as source:
-        options = BuildOptions(dir=str(source.project_dir), config=params.config,
-                               stages_storage=params.stages_storage, synchronization=params.synchronization,
-                               project_name=params.project_name, images=list(params.images),
-                               parallel=settings.parallel, parallel_tasks_limit=settings.parallel_tasks_limit,
-                               insecure_registry=settings.insecure_registry)
-        bridge = CONSOLE.get()
-        if bridge is not None:
-            options = replace(options, **bridge.option_overrides)
-        progress = PrefectProgress(console=bridge.progress if bridge is not None else None)
-        project = open_project(options, warn=progress.warning)
-        try:
-            rename_flow_run(f"build-{project.project}-{source.label}")
-            yield project, source, progress
-        finally:
-            project.close()
+        publish = prepare_publish(source) if prepare_publish is not None else None
+        progress = PrefectProgress()
+        if not params.commit and source.commit:
+            rename_flow_run(build_run_name_for(current_parameters(), commit=source.commit))
+        with BuildSession.open(build_options(params, settings, source), progress=progress,
+                               stage_runner=PrefectStageRunner(),
+                               stage_labels={FLOW_RUN_LABEL: current_flow_run_id()}) as session:
+            report = session.build(dry_run=settings.dry_run)
+            if publish is not None:
+                published = publish(session, source, report)
+    publish_build_artifacts(report, label=source.label, commit=source.commit, branch=source.branch,
+                            flow_run=current_flow_run_id(), published=published_references(published))
+    return report, published
+
+
+def published_references(published: Any) -> dict[str, list[str]] | None:
+    """image → the references it was published as (for the summary artifact)."""
+    if published is None:
+        return None
+    references: dict[str, list[str]] = {}
+    for tag in published.tags:
+        references.setdefault(tag.image or "~", []).append(tag.reference)
+    return references
+
+
+def build_options(params: BuildParameters, settings: BuildSettings, source: Source) -> BuildOptions:
+    from werf_core.session.project import BuildOptions
+    templates = str(source.project_dir / settings.config_templates_dir) if settings.config_templates_dir else None
+    return BuildOptions(dir=str(source.project_dir), config=params.config, config_templates_dir=templates,
+                        stages_storage=params.stages_storage, synchronization=params.synchronization,
+                        project_name=params.project_name, images=list(params.images),
+                        parallel=settings.parallel, parallel_tasks_limit=settings.parallel_tasks_limit,
+                        insecure_registry=settings.insecure_registry,
+                        skip_tls_verify_registry=settings.skip_tls_verify_registry,
+                        allow_git_shallow_clone=settings.allow_git_shallow_clone,
+                        docker_config=settings.docker_config)
+
+
+def current_parameters() -> dict[str, Any]:
+    from prefect.runtime import flow_run
+    return dict(flow_run.parameters)
+
+
+def current_flow_run_id() -> str:
+    from prefect.runtime import flow_run
+    return str(flow_run.id or "")
 
 
 def rename_flow_run(name: str) -> None:

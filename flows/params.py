@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import urlsplit
 
 from werf_core.errors import WerfError
 from werf_core.git.refname import refname_problem
-from werf_core.redaction import redact, url_has_credentials
+from werf_core.redaction import redact, strip_url_credentials, url_has_credentials
 
 LOCAL_STORAGE = ":local"
 URL_SCHEMES = ("https", "ssh", "git")
@@ -83,12 +85,14 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
                               synchronization: str | None = None,
                               project_name: str | None = None, images_repo: str | None = None,
                               tags: list[str] | tuple[str, ...] | None = None,
-                              local_roots: list[str] | None = None,
+                              local_roots: list[str] | None = None, trigger: str | None = None,
                               git_credentials_block: str | None = None) -> BuildParameters:
     """`local_roots`: when given, a local repository path must lie under one of them (webhooks)."""
     _check_no_placeholders(repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config,
                            stages_storage=stages_storage, synchronization=synchronization,
                            project_name=project_name, images_repo=images_repo)
+    if trigger:
+        check_trigger(trigger)
     return BuildParameters(
         repository=check_repository(repository, local_roots=local_roots),
         ref=check_ref(ref) if ref else None,
@@ -189,6 +193,34 @@ def check_ref(value: str) -> str:
     return value
 
 
+_TRIGGER = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+
+
+def check_trigger(value: str) -> str:
+    if not _TRIGGER.match(value or ""):
+        raise ParameterError(f"trigger {value!r}: a short lowercase word is expected",
+                             hint="e.g. schedule, webhook, manual (at most 20 letters, digits and dashes)")
+    return value
+
+
+def build_run_name_for(parameters: Mapping[str, Any], *, commit: str | None = None) -> str:
+    """`build-<project>-<ref>-<commit7>[-<trigger>]` from a build's parameters (the webhook names its runs with this
+    before answering, the flow with the same function when it starts, so the name never changes afterwards).
+
+    `<project>` is the `project_name` parameter or the repository's name; `commit` is the commit checked out when
+    the parameters named none."""
+    repository = strip_url_credentials(str(parameters.get("repository") or "project")).split("?", 1)[0]
+    repository = repository.rstrip("/").removesuffix(".git")
+    name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
+    ref = parameters.get("ref")
+    commit = str(parameters.get("commit") or commit or "")
+    parts = ["build", str(name), short_ref(str(ref)) if ref else ("" if commit else "worktree"), commit[:7]]
+    trigger = parameters.get("trigger")
+    if trigger:
+        parts.append(str(trigger))
+    return redact("-".join(part for part in parts if part))[:200]   # never a credential in a run name
+
+
 def short_ref(ref: str) -> str:
     for prefix in ("refs/heads/", "refs/tags/"):
         if ref.startswith(prefix):
@@ -213,6 +245,14 @@ def check_relative_path(name: str, value: str, hint: str = "a path relative to t
     if value.startswith("/") or "\\" in value or _SHELL_META.search(value):
         raise ParameterError(f"{name} {value!r}: must be a plain relative path", hint=hint)
     return str(_check_no_traversal(name, value, hint))
+
+
+def check_docker_config(value: str) -> str:
+    """A Docker config directory on the worker: an absolute, plain path (it is read, never shown)."""
+    if not value.startswith("/") or len(value) > 4096 or _SHELL_META.search(value) or "\x00" in value:
+        raise ParameterError(f"docker_config {value!r}: must be an absolute directory path on the worker",
+                             hint="e.g. /root/.docker; leave it empty to use the worker's default Docker config")
+    return str(_check_no_traversal("docker_config", value, "an absolute path without `..`"))
 
 
 def check_image_name(value: str) -> str:

@@ -12,17 +12,27 @@ a branch with the branch name and a build of a tag with the tag name (slugged in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from prefect.utilities.annotations import quote
 
-from flows.build import BuildSettings, build_run_name, guarded, run_build
-from flows.console import CONSOLE
+from flows.build import build_run_name, build_settings, guarded, run_build
 from flows.params import validate_build_parameters
+from flows.source import Source
 from werf_core.errors import WerfError
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.results import BuildReport, ImageResult
+    from werf_core.publish.images_repo import ImagesRepo
+    from werf_core.publish.publisher import Publisher
+    from werf_core.publish.report import PublishedTag, PublishReport
+    from werf_core.publish.tags import TagPlan
+    from werf_core.session.session import BuildSession
 
 
 def publish_task_run_name() -> str:
@@ -32,63 +42,49 @@ def publish_task_run_name() -> str:
 
 @dataclass
 class PublishCall:
-    publisher: object
-    image: object          # ImageResult
-    published: list = field(default_factory=list)     # the PublishedTags, when the body ran
+    publisher: Publisher
+    image: ImageResult
+    published: list[PublishedTag] = field(default_factory=list)     # the tags, when the body ran
     error: BaseException | None = None
 
 
 @task(name="werf-publish", cache_policy=NO_CACHE, task_run_name=publish_task_run_name)
-def publish_image_task(image: str, call: PublishCall) -> list[dict]:
+def publish_image_task(image: str, call: PublishCall) -> Any:
     try:
         published = call.publisher.publish_image(call.image)
     except WerfError as err:
         call.error = err
         return Failed(message=err.render())
     call.published = published
-    return [{"tag": t.reference, "status": t.status, "digest": t.digest, "strategy": t.strategy} for t in published]
+    return [t.to_summary() for t in published]
 
 
-def publish_images(project, report, *, images_repo, tag_plan, progress,
-                   insecure_registry: bool) -> dict[str, list[str]]:
-    """One publish task run per non-artifact image; returns image → published references (for the summary)."""
-    from werf_core.publish.publisher import Publisher
+def publish_images(session: BuildSession, report: BuildReport, *, images_repo: ImagesRepo,
+                   tag_plan: TagPlan) -> PublishReport:
+    """One publish task run per non-artifact image; returns werf's publish report."""
     from werf_core.publish.report import PublishReport
-    from werf_core.storage.records import records_for
 
-    options = project.options
-    registry = getattr(project.storage, "registry", None)
-    if registry is None:     # a :local stages storage: the images repo still needs a registry client
-        from werf_core.registry.client import RegistryClient
-        registry = RegistryClient.from_werf_options(insecure_registry=insecure_registry,
-                                                    skip_tls_verify_registry=options.skip_tls_verify_registry,
-                                                    docker_config=options.docker_config)
-    publisher = Publisher(project=project.project, storage=project.storage, sync=project.sync,
-                          images_repo=images_repo, tag_plan=tag_plan, registry=registry,
-                          records=records_for(project.storage), progress=progress,
-                          project_commit=project.project_commit, docker_client_factory=project.client_factory,
-                          docker_config=options.docker_config)
-    published: dict[str, list[str]] = {}
+    publisher = session.publisher(images_repo=images_repo, tag_plan=tag_plan)
     publish_report = PublishReport()
     for image in report.images:
         if image.is_artifact:
             continue
         call = PublishCall(publisher, image)
-        state = publish_image_task(image=image.display_name, call=quote(call), return_state=True)
+        publish_image_task(image=image.display_name, call=quote(call), return_state=True)
         if call.error is not None:
             raise call.error
-        published[image.display_name] = [t["tag"] for t in state.result()]
         publish_report.tags.extend(call.published)
-    bridge = CONSOLE.get()
-    if bridge is not None:
-        bridge.published = publish_report
-    return published
+    return publish_report
 
 
-def tag_plan_for(source, *, tags: list[str] | tuple[str, ...], tag_git_ref: bool, tag_git_commit: bool,
-                 tag_by_stages_signature: bool):
+def tag_plan_for(source: Source, *, tags: list[str] | tuple[str, ...], tag_git_ref: bool, tag_git_commit: bool,
+                 tag_by_stages_signature: bool, tags_by_strategy: dict[str, list[str]] | None = None) -> TagPlan:
+    """The tags of this build: `tags_by_strategy` as given (`werf build-and-publish --prefect` passes its own
+    --tag-* options this way), else derived from the ref built, as `werf ci-env` would."""
     from werf_core.ci_env.slug import docker_tag
     from werf_core.publish.tags import TagPlan
+    if tags_by_strategy is not None:
+        return TagPlan.from_strategies(tags_by_strategy, by_stages_signature=tag_by_stages_signature)
     return TagPlan.from_options(
         custom=list(tags), git_branch=docker_tag(source.branch) if tag_git_ref and source.branch else None,
         git_tag=docker_tag(source.tag) if tag_git_ref and source.tag else None,
@@ -103,29 +99,37 @@ def build_and_publish(repository: str, images_repo: str, ref: str | None = None,
                       project_name: str | None = None, images_repo_mode: str = "auto",
                       tags: list[str] | None = None, tag_git_ref: bool = True, tag_git_commit: bool = False,
                       tag_by_stages_signature: bool = False, parallel: bool = True, parallel_tasks_limit: int = 5,
-                      insecure_registry: bool = False, git_credentials_block: str | None = None):
+                      insecure_registry: bool = False, skip_tls_verify_registry: bool = False,
+                      allow_git_shallow_clone: bool = False, docker_config: str | None = None,
+                      config_templates_dir: str | None = None,
+                      tags_by_strategy: dict[str, list[str]] | None = None, trigger: str | None = None,
+                      git_credentials_block: str | None = None) -> Any:
     """Build the stages of IMAGES (default: all), then publish the images to IMAGES_REPO with tags.
 
     Tags: the branch or tag name of REF (tag_git_ref), the commit (tag_git_commit), the content digest
-    (tag_by_stages_signature) and TAGS; at least one must apply.
+    (tag_by_stages_signature) and TAGS; at least one must apply. `tags_by_strategy` ({"custom": [...],
+    "git-branch": [...], "git-tag": [...], "git-commit": [...]}) replaces the ref-derived and custom tags.
+    Returns {"build": <build report>, "publish": <werf's publish report plus every tag's status>}.
     """
-    def body():
+    def body() -> dict[str, Any]:
         from werf_core.publish.images_repo import ImagesRepo
         params = validate_build_parameters(
             repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config, images=images,
             stages_storage=stages_storage, synchronization=synchronization, project_name=project_name,
-            images_repo=images_repo, tags=tags, git_credentials_block=git_credentials_block)
+            images_repo=images_repo, tags=tags, trigger=trigger, git_credentials_block=git_credentials_block)
         repo = ImagesRepo.open(params.images_repo, images_repo_mode)    # a bad repo or mode fails before any work
 
-        def publisher(project, source, progress):
-            bridge = CONSOLE.get()
-            plan = bridge.tag_plan if bridge is not None and bridge.tag_plan is not None else tag_plan_for(
-                source, tags=params.tags, tag_git_ref=tag_git_ref, tag_git_commit=tag_git_commit,
-                tag_by_stages_signature=tag_by_stages_signature)
-            return lambda report: publish_images(project, report, images_repo=repo, tag_plan=plan,
-                                                 progress=progress, insecure_registry=insecure_registry)
+        def prepare_publish(source: Source) -> Callable[[BuildSession, Source, BuildReport], PublishReport]:
+            plan = tag_plan_for(source, tags=params.tags, tag_git_ref=tag_git_ref, tag_git_commit=tag_git_commit,
+                                tag_by_stages_signature=tag_by_stages_signature, tags_by_strategy=tags_by_strategy)
+            return lambda session, _source, report: publish_images(session, report, images_repo=repo,
+                                                                   tag_plan=plan)
 
-        settings = BuildSettings(parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
-                                 insecure_registry=insecure_registry)
-        return run_build(params, settings, publisher=publisher).to_json()
+        settings = build_settings(parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
+                                  insecure_registry=insecure_registry,
+                                  skip_tls_verify_registry=skip_tls_verify_registry,
+                                  allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
+                                  config_templates_dir=config_templates_dir)
+        report, published = run_build(params, settings, prepare_publish=prepare_publish)
+        return {"build": report.to_json(), "publish": published.to_result()}
     return guarded(body)

@@ -8,14 +8,7 @@ ROOT=$PWD
 DEMO=$ROOT/.werf-dev/demo/hello-app
 WERF=$ROOT/.venv/bin/werf
 
-mkdir -p "$DEMO"
-# copy the example (not its .git) and make it a repository of its own
-tar -C examples/hello-app -cf - . | tar -C "$DEMO" -xf -
-cd "$DEMO"
-export GIT_AUTHOR_NAME=werf-demo GIT_AUTHOR_EMAIL=demo@werf.invalid GIT_COMMITTER_NAME=werf-demo GIT_COMMITTER_EMAIL=demo@werf.invalid
-[ -d .git ] || git init -q -b main
-git add -A
-git diff --cached --quiet || git commit -qm "hello-app example"
+"$ROOT/scripts/demo-repo.sh" >/dev/null
 
 echo "[demo] werf build --stages-storage :local  (project dir: $DEMO)"
 "$WERF" build --dir "$DEMO" --stages-storage :local --report-path "$ROOT/.werf-dev/demo/build-report.json"

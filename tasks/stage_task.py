@@ -6,21 +6,28 @@ published once however many runners race for it. The task returns a small JSON r
 Prefect stores under the cache key; a later run with the same key finishes in state `Cached` without running the
 body at all.
 
-The conveyor and the job travel in a `StageCall` wrapped in `quote(...)`: Prefect neither walks into it nor hashes
-it, and the cache key is computed from the plain string parameters only.
+The conveyor and the job travel in a typed `StageCall` wrapped in `quote(...)`: Prefect neither walks into it nor
+hashes it (flow-run parameters are never stored for task runs), and the cache key is computed from the plain string
+parameters only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from prefect import task
 from prefect.cache_policies import CachePolicy
-from prefect.states import Failed
+from prefect.states import Completed, Failed
 
 from tasks.cache_key import stage_cache_key
 from tasks.stage_record import stage_record
+from werf_core.conveyor.results import REUSED
 from werf_core.errors import ShouldResetStagesStorageCache, WerfError
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.conveyor import Conveyor, StageJob
+    from werf_core.conveyor.results import StageResult
 
 
 class StageDigestCachePolicy(CachePolicy):
@@ -46,14 +53,10 @@ def stage_task_run_name() -> str:
 class StageCall:
     """What the task body needs besides its parameters, and what it hands back besides its JSON value."""
 
-    conveyor: object
-    job: object
-    result: object = None                       # the StageResult, when the body ran
+    conveyor: Conveyor
+    job: StageJob
+    result: StageResult | None = None           # when the body ran
     error: BaseException | None = field(default=None)
-
-    @property
-    def executed(self) -> bool:
-        return self.result is not None or self.error is not None
 
 
 # No task tags: a tagged task run asks the API for tag-concurrency slots before it starts (one blocking round trip
@@ -61,7 +64,7 @@ class StageCall:
 @task(name="werf-stage", cache_policy=StageDigestCachePolicy(), result_serializer="json",
       cache_result_in_memory=False, task_run_name=stage_task_run_name)
 def stage_task(project: str, stages_storage: str, image: str, stage: str, digest: str, dry_run: bool,
-               call: StageCall) -> dict:
+               call: StageCall) -> Any:
     try:
         result = call.conveyor.execute_stage(call.job)
     except (WerfError, ShouldResetStagesStorageCache) as err:
@@ -71,4 +74,7 @@ def stage_task(project: str, stages_storage: str, image: str, stage: str, digest
         text = err.render() if isinstance(err, WerfError) else str(err)
         return Failed(message=text)
     call.result = result
+    if result.status == REUSED:
+        # another runner published the stage between the runner's look-up and this body: still a reuse
+        return Completed(name="Cached", data=stage_record(result))
     return stage_record(result)

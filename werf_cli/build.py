@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import sys
+import json
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from werf_cli.options import apply_home_and_tmp, log_options, project_dir_options
+from werf_core.fsutil import atomic_write
+
+if TYPE_CHECKING:
+    from werf_core.session.project import BuildOptions
 
 
 def storage_options(func):
@@ -42,7 +47,7 @@ PREFECT_HELP = ("Run as a Prefect flow, every stage a task run in the dashboard 
                 "set) [$WERF_PREFECT].")
 
 
-def build_options_from(kwargs: dict, images: tuple[str, ...]):
+def build_options_from(kwargs: dict[str, Any], images: tuple[str, ...]) -> BuildOptions:
     from werf_core.session.project import BuildOptions
     apply_home_and_tmp(kwargs.get("home_dir"), kwargs.get("tmp_dir"))
     return BuildOptions(
@@ -56,31 +61,28 @@ def build_options_from(kwargs: dict, images: tuple[str, ...]):
         docker_config=kwargs.get("docker_config"), images=list(images))
 
 
-def print_summary(report, stream=sys.stderr) -> None:
-    counts = report.counts()
+def print_summary(report: dict[str, Any]) -> None:
+    """One closing line from a build report (the JSON form, whichever way the build ran)."""
+    counts = report.get("counts", {})
     parts = [f"{counts.get(k, 0)} {k}" for k in ("built", "reused", "discarded", "planned") if counts.get(k)]
-    click.echo(f"Stages: {', '.join(parts) or 'none'} in {report.seconds:.2f}s", err=True)
+    click.echo(f"Stages: {', '.join(parts) or 'none'} in {report.get('seconds', 0.0):.2f}s", err=True)
 
 
-def run_build(options, *, log_format: str, log_quiet: bool, log_verbose: bool, report_path: str | None,
-              dry_run: bool = False):
+def write_report(report: dict[str, Any], path: str | None) -> None:
+    if path:
+        atomic_write(path, json.dumps(report, indent=2) + "\n", mode=0o644)
+
+
+def run_build(options: BuildOptions, *, log_format: str, log_quiet: bool, log_verbose: bool,
+              report_path: str | None, dry_run: bool = False) -> dict[str, Any]:
+    """The build in this process; returns the build report (JSON form) and writes it to `report_path`."""
     from werf_core.conveyor.progress import make_progress
-    from werf_core.session.project import image_sets, make_conveyor, open_project, requested_images
+    from werf_core.session.session import BuildSession
 
     progress = make_progress(log_format, verbose=log_verbose, quiet=log_quiet)
-    project = open_project(options, warn=progress.warning)
-    try:
-        conveyor = make_conveyor(project, progress=progress)
-        try:
-            report = conveyor.build(requested_images(project.options), image_sets(project),
-                                    dry_run=dry_run)
-        except KeyboardInterrupt:
-            conveyor.cancel()
-            raise
-    finally:
-        project.close()
-    if report_path:
-        report.write(report_path)
+    with BuildSession.open(options, progress=progress) as session:
+        report = session.build(dry_run=dry_run).to_json()
+    write_report(report, report_path)
     return report
 
 
@@ -100,11 +102,11 @@ def build_command(images, report_path, dry_run, log_format, log_quiet, log_verbo
 
     A stage already in the stages storage is reused without pulling it; only what changed is built.
     """
-    from flows.cli_entry import prefect_wanted  # cheap: flows/cli_entry imports Prefect only when it runs a flow
+    from werf_cli.prefect_run import prefect_wanted  # cheap: prefect_run imports Prefect only when it runs a flow
     options = build_options_from(kwargs, images)
     run = run_build
     if prefect_wanted(prefect):
-        from flows.cli_entry import run_build_via_prefect as run
+        from werf_cli.prefect_run import run_build_via_prefect as run
     report = run(options, log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose,
                  report_path=report_path, dry_run=dry_run)
     if not log_quiet:

@@ -8,11 +8,17 @@ tagging options of werf v1.1.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from werf_cli.build import PREFECT_HELP, build_options_from, print_summary, storage_options
+from werf_cli.build import PREFECT_HELP, build_options_from, print_summary, storage_options, write_report
 from werf_cli.options import log_options, project_dir_options
+from werf_core.publish.report import PUBLISHED
+
+if TYPE_CHECKING:
+    from werf_core.publish.tags import TagPlan
+    from werf_core.session.project import BuildOptions
 
 
 def publish_options(func):
@@ -48,47 +54,21 @@ def publish_options(func):
     return func
 
 
-def run_publish(options, *, build: bool, images_repo: str | None, images_repo_mode: str, tags, log_format: str,
-                log_quiet: bool, log_verbose: bool, report_path: str | None, publish_report_path: str | None):
-    """Build (or, with build=False, only look up) the stages, then publish; returns (BuildReport, PublishReport)."""
+def run_publish(options: BuildOptions, *, build: bool, images_repo: str | None, images_repo_mode: str,
+                tags: TagPlan, log_format: str, log_quiet: bool, log_verbose: bool,
+                report_path: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Build (or, with build=False, only look up) the stages, then publish; returns both reports (JSON forms)."""
     from werf_core.conveyor.progress import make_progress
     from werf_core.publish.images_repo import ImagesRepo
-    from werf_core.publish.publisher import Publisher
-    from werf_core.session.project import image_sets, make_conveyor, open_project, requested_images
-    from werf_core.storage.records import records_for
+    from werf_core.session.session import BuildSession
 
     repo = ImagesRepo.open(images_repo, images_repo_mode)   # user mistakes first, before any work
     progress = make_progress(log_format, verbose=log_verbose, quiet=log_quiet)
-    project = open_project(options, warn=progress.warning)
-    own_registry = None
-    try:
-        conveyor = make_conveyor(project, progress=progress)
-        try:
-            report = conveyor.build(requested_images(project.options), image_sets(project),
-                                    should_be_built=not build)
-        except KeyboardInterrupt:
-            conveyor.cancel()
-            raise
-        if report_path:
-            report.write(report_path)
-        registry = getattr(project.storage, "registry", None)   # a registry stages storage's client, if any
-        if registry is None:
-            from werf_core.registry.client import RegistryClient
-            registry = own_registry = RegistryClient.from_werf_options(
-                insecure_registry=options.insecure_registry, skip_tls_verify_registry=options.skip_tls_verify_registry,
-                docker_config=options.docker_config)
-        publisher = Publisher(project=project.project, storage=project.storage, sync=project.sync, images_repo=repo,
-                              tag_plan=tags, registry=registry, records=records_for(project.storage),
-                              progress=progress, project_commit=project.project_commit,
-                              docker_client_factory=project.client_factory, docker_config=options.docker_config)
-        published = publisher.publish(report.images)
-    finally:
-        if own_registry is not None:
-            own_registry.close()
-        project.close()
-    if publish_report_path:
-        published.write(publish_report_path)
-    return report, published
+    with BuildSession.open(options, progress=progress) as session:
+        report = session.build(should_be_built=not build)
+        write_report(report.to_json(), report_path)
+        published = session.publish(report, images_repo=repo, tag_plan=tags).to_result()
+    return report.to_json(), published
 
 
 def _command(build: bool):
@@ -100,22 +80,21 @@ def _command(build: bool):
                                     git_commit=tag_git_commit, by_stages_signature=tag_by_stages_signature,
                                     env=os.environ)
         options = build_options_from(kwargs, images)
-        from flows.cli_entry import prefect_wanted  # cheap: Prefect itself is imported only to run the flow
+        from werf_cli.prefect_run import prefect_wanted  # cheap: Prefect itself is imported only to run the flow
         if build and prefect_wanted(prefect):
-            from flows.cli_entry import run_build_and_publish_via_prefect
+            from werf_cli.prefect_run import run_build_and_publish_via_prefect
             report, published = run_build_and_publish_via_prefect(
                 options, images_repo=images_repo, images_repo_mode=images_repo_mode, tags=tags,
-                log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path,
-                publish_report_path=publish_report_path)
+                log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path)
         else:
             report, published = run_publish(options, build=build, images_repo=images_repo,
                                             images_repo_mode=images_repo_mode, tags=tags, log_format=log_format,
-                                            log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path,
-                                            publish_report_path=publish_report_path)
+                                            log_quiet=log_quiet, log_verbose=log_verbose, report_path=report_path)
+        write_report({k: v for k, v in published.items() if k != "tags"}, publish_report_path)
         if not log_quiet:
             print_summary(report)
-            fresh = sum(1 for t in published.tags if t.status == "published")
-            click.echo(f"Published: {fresh} tag(s) written, {len(published.tags) - fresh} up to date", err=True)
+            fresh = sum(1 for t in published["tags"] if t["status"] == PUBLISHED)
+            click.echo(f"Published: {fresh} tag(s) written, {len(published['tags']) - fresh} up to date", err=True)
     return command
 
 

@@ -33,14 +33,14 @@ def plan_command(images, output, log_format, log_quiet, log_verbose, **kwargs):
     report = run_build(options, log_format=log_format, log_quiet=True, log_verbose=False, report_path=None,
                        dry_run=True)
     if output == "json":
-        click.echo(json.dumps(report.to_json(), indent=2))
+        click.echo(json.dumps(report, indent=2))
         return
-    for image in report.images:
-        kind = "artifact" if image.is_artifact else "image"
-        click.echo(f"{kind} {image.display_name}")
-        for stage in image.stages:
-            note = "" if stage.final else "  (provisional: final after selection)"
-            click.echo(f"  {stage.name:<20} {stage.digest}  {stage.status}{note}")
+    for name, image in report["images"].items():
+        kind = "artifact" if image["isArtifact"] else "image"
+        click.echo(f"{kind} {name}")
+        for stage in image["stages"]:
+            note = "" if stage["final"] else "  (provisional: final after selection)"
+            click.echo(f"  {stage['name']:<20} {stage['digest']}  {stage['status']}{note}")
 
 
 # ---------------------------------------------------------------- sync and switch-from-local (distributed mode)

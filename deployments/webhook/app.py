@@ -211,6 +211,6 @@ async def _read_body(request: Request, limit: int) -> bytes:
 def _checked_parameters(trigger: BuildTrigger, settings: WebhookSettings) -> dict:
     try:
         return {"repository": check_repository(trigger.repository, local_roots=list(settings.local_roots)),
-                "ref": check_ref(trigger.ref), "commit": check_commit(trigger.commit)}
+                "ref": check_ref(trigger.ref), "commit": check_commit(trigger.commit), "trigger": "webhook"}
     except ParameterError as err:
         raise Rejected(422, err.message, err.hint) from None

@@ -32,8 +32,12 @@ class PrefectRunStarter:
 
     async def start(self, parameters: dict, *, idempotency_key: str, tags: list[str]) -> StartedRun:
         from prefect.deployments import arun_deployment
+
+        from flows.params import build_run_name_for
+        # named now, with the function the flow names itself with: the name in the answer stays the run's name
         run = await arun_deployment(self.deployment, parameters=parameters, timeout=0, as_subflow=False,
-                                    idempotency_key=idempotency_key, tags=tags)
+                                    idempotency_key=idempotency_key, tags=tags,
+                                    flow_run_name=build_run_name_for(parameters))
         missing = [tag for tag in tags if tag not in (run.tags or [])]
         if missing:       # an existing run of this body, reached through another delivery id
             from prefect.client.orchestration import get_client

@@ -113,21 +113,17 @@ def _stage(report: dict, name: str) -> dict:
     return next(s for s in report["images"]["app"]["stages"] if s["name"] == name)
 
 
-def test_kubernetes_synchronization_keeps_the_cache_records_in_a_configmap(prefect_api, git_repo, project_name,
-                                                                           werf_home, busybox_image, kube_emulator,
-                                                                           kubeconfig_path, monkeypatch):
-    """Runners on other machines share the records through the synchronization's namespace, not a mount."""
-    from tasks.configmap_records import config_map_name
+def test_kubernetes_synchronization_runners_share_cached_stages_through_the_stages_storage_alone(
+        prefect_api, git_repo, project_name, werf_home, busybox_image, kube_emulator, kubeconfig_path, monkeypatch):
+    """Another runner (empty WERF_HOME, same namespace) sees every stage Cached: werf's selection over the shared
+    stages-storage cache is the only cache; no Prefect record store exists anywhere."""
     small_project(git_repo, project_name)
     parameters = dict(repository=str(git_repo.path), project_name=project_name,
                       synchronization=f"kubernetes://werf-sync@{kubeconfig_path}")
     _, first = run_build(**parameters)
-    records = kube_emulator.config_map("werf-sync", config_map_name(project_name))["data"]
-    assert {key.rsplit(".", 1)[1] for key in records if key != ".written"} == {
-        s["digest"] for s in first["images"]["app"]["stages"]}
+    assert [name for name in kube_emulator.config_map_names("werf-sync") if "prefect" in name] == []
     assert not (werf_home / "shared_context" / "prefect_stage_cache").exists()
 
-    # another runner: an empty WERF_HOME (no local cache of any kind), same namespace
     other_home = werf_home.parent / "other-runner-home"
     other_home.mkdir()
     monkeypatch.setenv("WERF_HOME", str(other_home))
@@ -135,6 +131,24 @@ def test_kubernetes_synchronization_keeps_the_cache_records_in_a_configmap(prefe
     runs = settled_task_runs(prefect_api, second_id, 3)
     assert {r["state_name"] for r in runs.values()} == {"Cached"}
     assert second["images"]["app"]["stageImage"] == first["images"]["app"]["stageImage"]
+
+
+def test_stages_built_without_prefect_are_cached_on_a_fresh_prefect_server(prefect_api, git_repo, project_name,
+                                                                           werf_home, busybox_image):
+    """An in-process build (no Prefect at all), then a Prefect build: every stage task run finishes Cached."""
+    from werf_core.conveyor.progress import TextProgress
+    from werf_core.session.project import BuildOptions
+    from werf_core.session.session import BuildSession
+    small_project(git_repo, project_name)
+    options = BuildOptions(dir=str(git_repo.path), stages_storage=":local", project_name=project_name)
+    with BuildSession.open(options, progress=TextProgress(quiet=True)) as session:
+        plain = session.build().to_json()
+    assert {s["status"] for s in plain["images"]["app"]["stages"]} == {"built"}
+    run_id, report = run_build(repository=str(git_repo.path), project_name=project_name)
+    runs = settled_task_runs(prefect_api, run_id, 3)
+    assert {r["state_name"] for r in runs.values()} == {"Cached"}
+    assert {s["status"] for s in report["images"]["app"]["stages"]} == {"reused"}
+    assert report["images"]["app"]["stageImage"] == plain["images"]["app"]["stageImage"]
 
 
 def test_a_dry_run_plans_without_writing_cache_records(prefect_api, git_repo, project_name, werf_home,
@@ -156,5 +170,5 @@ def test_a_failing_stage_fails_its_task_run_and_the_flow_with_werfs_message(pref
     runs = settled_task_runs(prefect_api, state.state_details.flow_run_id, 3)
     states = {name.split(" ")[0]: r["state_name"] for name, r in runs.items()}
     assert states == {"app/from": "Completed", "app/gitArchive": "Completed", "app/install": "Failed"}
-    records = sorted(p.name for p in (werf_home / "shared_context" / "prefect_stage_cache").iterdir())
-    assert len(records) == 2 and all(r.startswith(f"werf-stage.{project_name}.") for r in records)
+    # nothing is recorded for Prefect: the next run's cache answers come from the stages storage alone
+    assert not (werf_home / "shared_context" / "prefect_stage_cache").exists()

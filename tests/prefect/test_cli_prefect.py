@@ -82,3 +82,33 @@ def test_build_and_publish_prefect_switch_runs_the_flow(prefect_api, git_repo, p
     assert json.loads((tmp_path / "build.json").read_text())["counts"] == {"built": 3}
     assert registry.tags(f"{project_name}/app") == ["v1"]
     assert json.loads((tmp_path / "publish.json").read_text())["Images"]["app"]["DockerTag"] == "v1"
+
+
+@pytest.mark.prefect
+@pytest.mark.slow
+def test_a_deployment_run_with_the_cli_runs_parameters_produces_the_same_report(prefect_api, deployments,
+                                                                                start_worker, git_repo, project_name,
+                                                                                werf_home, busybox_image):
+    """Everything `werf build --prefect` means is a flow parameter: a deployment run given the parameters of the
+    CLI's flow run builds the same stages and reports the same digests, statuses and stage images."""
+    from tests.prefect.runs import artifacts, finished_flow_run, start_deployment_run, table_rows
+    small_project(git_repo, project_name)
+    env = {**prefect_api.env, "WERF_HOME": str(werf_home), "PREFECT_API_URL": prefect_api.url}
+    command = ["build", "--prefect", "--dir", str(git_repo.path), "--stages-storage", ":local",
+               "--report-path", str(werf_home / "report.json")]
+    run_werf(command, env=env)                                    # builds every stage
+    result = run_werf(command, env=env)                           # the same, all reused now
+    cli_report = json.loads((werf_home / "report.json").read_text())
+    cli_run_id = result.stderr.split("/runs/flow-run/")[1].split()[0]
+    parameters = flow_run(prefect_api, cli_run_id)["parameters"]
+    assert parameters["repository"] == str(git_repo.path) and parameters["stages_storage"] == ":local"
+
+    worker = start_worker()
+    run_id = start_deployment_run("werf-build/ci-build", parameters)
+    run = finished_flow_run(prefect_api, run_id, workers=[worker])
+    assert run["state_name"] == "Completed", worker.log_tail()
+    rows = table_rows(artifacts(prefect_api, run_id)[f"werf-{project_name}-app-stages"])
+    deployed = [(r["stage"], r["digest"], r["status"], r["stage image"]) for r in rows]
+    from_cli = [(s["name"], s["digest"], s["status"], s["image"]) for s in cli_report["images"]["app"]["stages"]]
+    assert deployed == from_cli and {status for _, _, status, _ in deployed} == {"reused"}
+    assert {r["state_name"] for r in settled_task_runs(prefect_api, run_id, 3).values()} == {"Cached"}

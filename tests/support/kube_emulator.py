@@ -199,6 +199,10 @@ class KubeEmulator:
             obj = self._config_maps.get((namespace, name))
             return _public(obj) if obj else None
 
+    def config_map_names(self, namespace: str) -> list[str]:
+        with self._mutex:
+            return sorted(name for ns, name in self._config_maps if ns == namespace)
+
     def namespace_names(self) -> list[str]:
         with self._mutex:
             return sorted(self._namespaces)

@@ -28,6 +28,7 @@ from werf_core.leftovers import build_container_labels, make_build_tmp_dir
 CONTAINER_NAME_PREFIX = "werf.build."
 BUILD_DIR_IN_CONTAINER = "/.werf/build"
 FAILED_MARKER = "__WERF_FAILED_STEP__"
+STEP_MARKER = "__WERF_STEP__"     # printed before each command, so its output can be shown under the command
 OUTPUT_TAIL_LINES = 30
 
 
@@ -60,6 +61,7 @@ def render_script(instructions: ContainerInstructions) -> str:
     lines.append("cd /")
     for index, command in enumerate(instructions.commands):
         lines.append(f"__werf_step={index}")
+        lines.append(f"echo '{STEP_MARKER} {index}'")
         lines.append(command)
     lines.append("__werf_step=")
     return "\n".join(lines) + "\n"
@@ -90,11 +92,13 @@ class ContainerRunner:
     """Builds stage images with the Docker engine."""
 
     def __init__(self, client, *, project: str, toolchain_container: str,
-                 on_output: Callable[[str], None] | None = None, cancelled: threading.Event | None = None) -> None:
+                 on_output: Callable[[str], None] | None = None,
+                 on_step: Callable[[int], None] | None = None, cancelled: threading.Event | None = None) -> None:
         self.client = client
         self.project = project
         self.toolchain_container = toolchain_container
         self.on_output = on_output
+        self.on_step = on_step        # told the index of each command as it starts
         self._active: set[str] = set()
         self._lock = threading.Lock()
         # shared by every runner of a build: once set, no runner starts a container (one may be being created
@@ -204,6 +208,11 @@ class ContainerRunner:
 
     def _emit(self, raw: bytes, tail: deque[str]) -> None:
         line = raw.decode(errors="replace").rstrip("\r")
+        if line.startswith(STEP_MARKER):     # ours: which command starts now
+            index = line[len(STEP_MARKER):].strip()
+            if self.on_step is not None and index.isdigit():
+                self.on_step(int(index))
+            return
         tail.append(line)
         if self.on_output and not line.startswith(FAILED_MARKER):  # the marker is ours, not the user's output
             self.on_output(line)

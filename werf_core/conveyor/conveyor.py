@@ -88,6 +88,7 @@ class InProcessStageRunner:
 class Progress(Protocol):
     def stage_started(self, job: StageJob) -> None: ...
     def stage_output(self, job: StageJob, line: str) -> None: ...
+    def stage_command(self, job: StageJob, command: str) -> None: ...
     def stage_done(self, result: StageResult) -> None: ...
     def image_done(self, result: ImageResult) -> None: ...
     def warning(self, message: str) -> None: ...
@@ -100,7 +101,8 @@ class Conveyor:
                  git_binder: Callable[[ImageSpec], list], project_commit: str = "",
                  progress: Progress, stage_runner: StageRunner | None = None,
                  parallel: bool = True, parallel_tasks_limit: int = 5,
-                 base_image_resolver: Callable[[str], str] | None = None) -> None:
+                 base_image_resolver: Callable[[str], str] | None = None,
+                 stage_labels: dict[str, str] | None = None) -> None:
         self.project = project
         self.project_dir = project_dir
         self.specs = {spec.name: spec for spec in specs}
@@ -116,6 +118,8 @@ class Conveyor:
         self.parallel = parallel
         self.parallel_tasks_limit = max(1, parallel_tasks_limit)
         self.base_image_resolver = base_image_resolver
+        # extra labels for every stage built here, e.g. the Prefect flow run that built it
+        self.stage_labels = dict(stage_labels or {})
         self.manager = StagesStorageManager(storage, project, sync, on_warning=progress.warning)
         self.dry_run = False
         self.should_be_built = False
@@ -300,8 +304,10 @@ class Conveyor:
         next_deps = job.kind.next_stage_dependencies(ctx, StageDescription(StageID(job.digest, 0), "", "", predicted))
         recipe.instructions.labels.update(self.service_labels(job.digest, stage_content_digest(
             job.stage, job.digest, next_deps)))
+        commands = recipe.instructions.commands
         runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
                                  on_output=lambda line: self.progress.stage_output(job, line),
+                                 on_step=lambda index: self.progress.stage_command(job, commands[index]),
                                  cancelled=self._cancelled)
         self._runners.append(runner)
         try:
@@ -330,7 +336,8 @@ class Conveyor:
 
     # ---------------------------------------------------------------- helpers
     def service_labels(self, digest: str, content_digest: str) -> dict[str, str]:
-        labels = {"werf": self.project, "werf-version": __version__, "werf-cache-version": BUILD_CACHE_VERSION,
+        labels = {**self.stage_labels,
+                  "werf": self.project, "werf-version": __version__, "werf-cache-version": BUILD_CACHE_VERSION,
                   "werf-image": "false", "werf-stage-signature": digest,
                   "werf-stage-content-signature": content_digest}
         if self.project_commit:

@@ -40,6 +40,10 @@ class TextProgress:
         if not self.quiet:
             self._print(f"  {job.image}/{job.stage} │ {line}")
 
+    def stage_command(self, job, command: str) -> None:
+        if self.verbose and not self.quiet:
+            self._print(f"  {job.image}/{job.stage} $ {command}")
+
     def stage_done(self, result: StageResult) -> None:
         if self.quiet:
             return
@@ -79,6 +83,9 @@ class JsonProgress:
 
     def stage_output(self, job, line: str) -> None:
         self._emit("stage_output", image=job.image, stage=job.stage, line=line)
+
+    def stage_command(self, job, command: str) -> None:
+        self._emit("stage_command", image=job.image, stage=job.stage, command=command)
 
     def stage_done(self, result: StageResult) -> None:
         fields = result.to_report()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werf_core.fsutil import atomic_write
 
@@ -33,6 +34,10 @@ class PublishedTag:
     def reference(self) -> str:
         return f"{self.repository}:{self.tag}"
 
+    def to_summary(self) -> dict[str, str]:
+        """What the summary and the flow's return value say about the tag."""
+        return {"tag": self.reference, "status": self.status, "digest": self.digest, "strategy": self.strategy}
+
 
 @dataclass
 class PublishReport:
@@ -49,6 +54,10 @@ class PublishReport:
                 "DockerImageDigest": published.digest,
             }
         return {"Images": images}
+
+    def to_result(self) -> dict[str, Any]:
+        """werf's report plus every tag with its status: what `werf build-and-publish` and its flow return."""
+        return {**self.to_json(), "tags": [t.to_summary() for t in self.tags]}
 
     def write(self, path: str | Path) -> None:
         """Atomically, so a CI step reading it never sees half a report."""

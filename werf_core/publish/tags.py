@@ -75,6 +75,19 @@ class TagPlan:
                                 "or --tag-custom (or the WERF_TAG_* variables; `werf ci-env` sets them)")
         return cls(plan, by_stages_signature)
 
+    @classmethod
+    def from_strategies(cls, by_strategy: Mapping[str, list[str] | tuple[str, ...]], *,
+                        by_stages_signature: bool = False) -> TagPlan:
+        """The plan `by_strategy` describes (e.g. a flow parameter made from another plan's `by_strategy`)."""
+        unknown = set(by_strategy) - {CUSTOM, GIT_BRANCH, GIT_TAG, GIT_COMMIT}
+        if unknown:
+            raise TagError(f"unknown tag strategies: {', '.join(sorted(unknown))}",
+                           hint=f"use {CUSTOM}, {GIT_BRANCH}, {GIT_TAG} or {GIT_COMMIT}")
+        single = {strategy: list(by_strategy.get(strategy, ()))[:1] for strategy in (GIT_BRANCH, GIT_TAG, GIT_COMMIT)}
+        return cls.from_options(custom=list(by_strategy.get(CUSTOM, ())), git_branch=(single[GIT_BRANCH] or [None])[0],
+                                git_tag=(single[GIT_TAG] or [None])[0], git_commit=(single[GIT_COMMIT] or [None])[0],
+                                by_stages_signature=by_stages_signature, env={})
+
     def tags_for(self, content_digest: str) -> list[tuple[str, str]]:
         """(strategy, meta tag) pairs for an image with this content digest, stages-signature last."""
         pairs = [(strategy, tag) for strategy, tags in self.by_strategy.items() for tag in tags]

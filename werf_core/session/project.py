@@ -110,7 +110,7 @@ def open_project(options: BuildOptions, *, warn: Callable[[str], None]) -> Build
                         sync=sync, repository=repository, project_commit=commit, client_factory=client_factory)
 
 
-def make_conveyor(project: BuildProject, *, progress, stage_runner=None):
+def make_conveyor(project: BuildProject, *, progress, stage_runner=None, stage_labels=None):
     from werf_core.conveyor.conveyor import Conveyor
     from werf_core.stages.from_config import image_spec
     from werf_core.stages.git_runtime import bind_git_mappings
@@ -129,7 +129,7 @@ def make_conveyor(project: BuildProject, *, progress, stage_runner=None):
                     git_binder=bind, project_commit=project.project_commit, progress=progress,
                     stage_runner=stage_runner, parallel=project.options.parallel,
                     parallel_tasks_limit=project.options.parallel_tasks_limit,
-                    base_image_resolver=registry_image_id_resolver(project.options))
+                    base_image_resolver=registry_image_id_resolver(project.options), stage_labels=stage_labels)
 
 
 def registry_image_id_resolver(options: BuildOptions) -> Callable[[str], str]:
