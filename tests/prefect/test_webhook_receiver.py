@@ -74,7 +74,7 @@ def test_signed_github_push_starts_a_run_with_repository_ref_and_commit(client, 
     assert response.json()["flow_run_id"] == "run-1"
     body = json.dumps(github_push()).encode()
     assert starter.calls == [{"parameters": {"repository": "https://github.com/acme/app.git",
-                                             "ref": "refs/heads/main", "commit": SHA},
+                                             "ref": "refs/heads/main", "commit": SHA, "trigger": "webhook"},
                               "key": "github-" + hashlib.sha256(body).hexdigest(),
                               "tags": ["ci-webhook", "github", "delivery:github:72d3162e-cc78-11e3-81ab-4c9367dc0958"]}]
 
@@ -83,7 +83,7 @@ def test_github_pull_request_builds_the_head_commit_from_the_base_repository(cli
     response = github_post(client, github_pull_request(action="opened", number=42), event="pull_request")
     assert response.status_code == 202
     assert starter.calls[0]["parameters"] == {"repository": "https://github.com/acme/app.git",
-                                              "ref": "refs/pull/42/head", "commit": SHA}
+                                              "ref": "refs/pull/42/head", "commit": SHA, "trigger": "webhook"}
 
 
 def test_gitlab_push_and_merge_request(client, starter):
@@ -91,9 +91,9 @@ def test_gitlab_push_and_merge_request(client, starter):
                        event="Tag Push Hook", uuid="u-7").status_code == 202
     assert gitlab_post(client, gitlab_merge_request(iid=3), event="Merge Request Hook").status_code == 202
     assert [c["parameters"] for c in starter.calls] == [
-        {"repository": "https://gitlab.example.com/group/app.git", "ref": "refs/tags/v1.0", "commit": SHA},
+        {"repository": "https://gitlab.example.com/group/app.git", "ref": "refs/tags/v1.0", "commit": SHA, "trigger": "webhook"},
         {"repository": "https://gitlab.example.com/group/app.git", "ref": "refs/merge-requests/3/head",
-         "commit": SHA}]
+         "commit": SHA, "trigger": "webhook"}]
     assert starter.calls[0]["key"].startswith("gitlab-") and "delivery:gitlab:u-7" in starter.calls[0]["tags"]
 
 
