@@ -111,15 +111,38 @@ class ContainerRunner:
 
     def cancel_all(self) -> None:
         """Kill and remove running build containers (called from another thread on Ctrl-C or a sibling failure)."""
-        import docker.errors
         self.cancelled.set()
         with self._lock:
             active = list(self._active)
         for container_id in active:
+            self._remove(container_id)
+
+    def _remove_images_committed_from(self, container_id: str) -> None:
+        import docker.errors
+        try:
+            for image in self.client.api.images(filters={"dangling": True, "label": f"werf={self.project}"}):
+                details = self.client.api.inspect_image(image["Id"])
+                if details.get("Container") == container_id:
+                    self.client.api.remove_image(image["Id"], force=True)
+        except docker.errors.APIError:
+            pass
+
+    def _remove(self, container: str, attempts: int = 40) -> None:
+        """Remove a build container for good. An interrupt can land while the engine is still creating or starting
+        it; the engine then refuses the removal for a moment (409), so retry for a few seconds."""
+        import time
+
+        import docker.errors
+        for _ in range(attempts):
             try:
-                self.client.api.remove_container(container_id, force=True, v=True)
-            except docker.errors.APIError:
-                pass
+                self.client.api.remove_container(container, force=True, v=True)
+                return
+            except docker.errors.NotFound:
+                return
+            except docker.errors.APIError as err:
+                if err.status_code != 409 and "in progress" not in str(err):
+                    return
+            time.sleep(0.25)
 
     def build(self, from_image: str, instructions: ContainerInstructions, *, stage: str,
               files: dict[str, bytes | str | Path] | None = None,
@@ -134,6 +157,7 @@ class ContainerRunner:
         parent = ParentConfig.of_image(self.client, from_image)
         work = make_build_tmp_dir("container")
         container_id = None
+        container_name = random_container_name()   # known before the engine answers: an interrupt may land between
         try:
             (work / "script.sh").write_text(render_script(instructions))
             for name, content in (files or {}).items():
@@ -155,7 +179,7 @@ class ContainerRunner:
             host_config = self.client.api.create_host_config(binds=binds, volumes_from=volumes_from,
                                                              network_mode="none")
             created = self.client.api.create_container(
-                from_image, name=random_container_name(),
+                from_image, name=container_name,
                 entrypoint=[TOOLCHAIN_SHELL], command=["-e", f"{BUILD_DIR_IN_CONTAINER}/script.sh"],
                 user="0:0" if run_as_root else None,
                 labels={"werf": self.project, **build_container_labels()},
@@ -174,9 +198,14 @@ class ContainerRunner:
                                      hint="fix the task in werf.yaml; nothing was saved to the stages storage")
                 raise self._failure(stage, instructions, exit_code, tail)
             labels = {**instructions.labels}
-            result = self.client.api.commit(
-                container_id, conf={"Labels": labels},
-                changes=commit_changes(parent, instructions, run_as_root))
+            try:
+                result = self.client.api.commit(
+                    container_id, conf={"Labels": labels},
+                    changes=commit_changes(parent, instructions, run_as_root))
+            except BaseException:
+                # interrupted while the engine commits: the image may exist although its ID never came back
+                self._remove_images_committed_from(container_id)
+                raise
             return result["Id"]
         except docker.errors.ImageNotFound as err:
             raise BuildError(f"stage {stage}: image {from_image} is not in the Docker engine ({err.explanation})",
@@ -188,10 +217,7 @@ class ContainerRunner:
             if container_id is not None:
                 with self._lock:
                     self._active.discard(container_id)
-                try:
-                    self.client.api.remove_container(container_id, force=True, v=True)
-                except docker.errors.APIError:
-                    pass
+            self._remove(container_id or container_name)   # by name when the create call itself was interrupted
             shutil.rmtree(work, ignore_errors=True)
 
     def _stream_output(self, container_id: str) -> deque[str]:
