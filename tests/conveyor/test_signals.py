@@ -26,7 +26,7 @@ BUSYBOX = "werf-prefect/busybox:latest"
 
 
 def build_containers(client, project: str) -> list:
-    return client.containers.list(all=True, filters={"label": f"werf={project}"})
+    return client.containers.list(all=True, filters={"label": f"werf={project}"}, sparse=True)
 
 
 def slow_project(git_repo, project_name: str, *, parallel_images: int = 1) -> None:
@@ -79,7 +79,7 @@ def test_sigterm_stops_and_removes_the_build_container_and_exits_143(git_repo, w
     proc = start_build(git_repo, werf_home, build_tmp)
     (container,) = wait_for_containers(docker_client, project_name, 1, proc)
     # the marks `werf host cleanup` relies on, while the build runs
-    owner = container.labels[BUILD_CONTAINER_LABEL]
+    owner = container.attrs["Labels"][BUILD_CONTAINER_LABEL]
     assert owner.startswith(f"{proc.pid}.") and owner_alive(owner)
     assert {tmp_dir_owner(p.name) for p in build_tmp.iterdir()} == {owner}
     started = time.monotonic()
@@ -132,14 +132,14 @@ def test_kill_9_leftovers_are_marked_with_a_dead_owner(git_repo, werf_home, dock
     proc.kill()
     proc.communicate(timeout=30)
     try:
-        owner = container.labels[BUILD_CONTAINER_LABEL]
+        owner = container.attrs["Labels"][BUILD_CONTAINER_LABEL]
         assert not owner_alive(owner)
         listed = docker_client.containers.list(all=True, filters={"label": f"{BUILD_CONTAINER_LABEL}={owner}"})
         assert [c.id for c in listed] == [container.id]
         leftovers = [p for p in build_tmp.iterdir() if p.name.startswith(TMP_DIR_PREFIX)]
         assert leftovers and all(tmp_dir_owner(p.name) == owner for p in leftovers)
     finally:
-        container.remove(force=True)
+        docker_client.api.remove_container(container.id, force=True)
 
 
 def test_owner_ids_and_tmp_dir_names(tmp_path):

@@ -88,12 +88,42 @@ def commit_changes(parent: ParentConfig, instructions: ContainerInstructions, ra
     return changes
 
 
+class RunnerGroup:
+    """What the container runners of one build share: the cancellation flag (once set, no runner starts a
+    container — one may be being created in another thread while `cancel_all` runs) and the containers they
+    created, so that images committed from them but never published can be found after an interrupt."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+        self._created: set[str] = set()
+        self._lock = threading.Lock()
+
+    def created(self, container_id: str) -> None:
+        with self._lock:
+            self._created.add(container_id)
+
+    def remove_unpublished_images(self, client, project: str) -> None:
+        """Remove the untagged images committed from this build's containers (an interrupt between commit and
+        publication). Tagged ones — published stages — are never touched."""
+        import docker.errors
+        with self._lock:
+            created = set(self._created)
+        if not created:
+            return
+        try:
+            for image in client.api.images(filters={"dangling": True, "label": f"werf={project}"}):
+                if client.api.inspect_image(image["Id"]).get("Container") in created:
+                    client.api.remove_image(image["Id"], noprune=False)
+        except docker.errors.APIError:
+            pass
+
+
 class ContainerRunner:
     """Builds stage images with the Docker engine."""
 
     def __init__(self, client, *, project: str, toolchain_container: str,
                  on_output: Callable[[str], None] | None = None,
-                 on_step: Callable[[int], None] | None = None, cancelled: threading.Event | None = None) -> None:
+                 on_step: Callable[[int], None] | None = None, group: RunnerGroup | None = None) -> None:
         self.client = client
         self.project = project
         self.toolchain_container = toolchain_container
@@ -101,9 +131,8 @@ class ContainerRunner:
         self.on_step = on_step        # told the index of each command as it starts
         self._active: set[str] = set()
         self._lock = threading.Lock()
-        # shared by every runner of a build: once set, no runner starts a container (one may be being created
-        # in another thread while cancel_all runs)
-        self.cancelled = cancelled if cancelled is not None else threading.Event()
+        self.group = group if group is not None else RunnerGroup()
+        self.cancelled = self.group.cancelled
 
     def _check_cancelled(self, stage: str) -> None:
         if self.cancelled.is_set():
@@ -117,15 +146,20 @@ class ContainerRunner:
         for container_id in active:
             self._remove(container_id)
 
-    def _remove_images_committed_from(self, container_id: str) -> None:
+    def _remove_interrupted_commit(self, container_id: str, wait: float = 5.0) -> None:
+        import time
+
         import docker.errors
-        try:
-            for image in self.client.api.images(filters={"dangling": True, "label": f"werf={self.project}"}):
-                details = self.client.api.inspect_image(image["Id"])
-                if details.get("Container") == container_id:
-                    self.client.api.remove_image(image["Id"], force=True)
-        except docker.errors.APIError:
-            pass
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                for image in self.client.api.images(filters={"dangling": True, "label": f"werf={self.project}"}):
+                    if self.client.api.inspect_image(image["Id"]).get("Container") == container_id:
+                        self.client.api.remove_image(image["Id"], noprune=False)
+                        return
+            except docker.errors.APIError:
+                return
+            time.sleep(0.2)
 
     def _remove(self, container: str, attempts: int = 40) -> None:
         """Remove a build container for good. An interrupt can land while the engine is still creating or starting
@@ -185,6 +219,7 @@ class ContainerRunner:
                 labels={"werf": self.project, **build_container_labels()},
                 host_config=host_config, network_disabled=True)
             container_id = created["Id"]
+            self.group.created(container_id)
             with self._lock:
                 self._active.add(container_id)
             self._check_cancelled(stage)    # cancel_all ran between create and add: this one was not seen
@@ -202,9 +237,11 @@ class ContainerRunner:
                 result = self.client.api.commit(
                     container_id, conf={"Labels": labels},
                     changes=commit_changes(parent, instructions, run_as_root))
+            except docker.errors.APIError:
+                raise
             except BaseException:
-                # interrupted while the engine commits: the image may exist although its ID never came back
-                self._remove_images_committed_from(container_id)
+                # interrupted while the engine commits: the image may still appear, without its ID reaching us
+                self._remove_interrupted_commit(container_id)
                 raise
             return result["Id"]
         except docker.errors.ImageNotFound as err:
@@ -262,4 +299,4 @@ class ContainerRunner:
         return BuildError(message, hint="fix the command in werf.yaml; nothing was saved to the stages storage")
 
 
-__all__ = ["ContainerRunner", "ParentConfig", "render_script", "commit_changes", "Bind", "TOOLCHAIN_MOUNT"]
+__all__ = ["ContainerRunner", "RunnerGroup", "ParentConfig", "render_script", "commit_changes", "Bind", "TOOLCHAIN_MOUNT"]

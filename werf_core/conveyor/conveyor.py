@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from werf_core import BUILD_CACHE_VERSION, __version__, paths
-from werf_core.builders.container import ContainerRunner
+from werf_core.builders.container import ContainerRunner, RunnerGroup
 from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildReport, ImageResult, StageResult
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
 from werf_core.hashing import sha3_224_hash
@@ -127,7 +127,7 @@ class Conveyor:
         self._digest_mutexes: dict[str, threading.Lock] = {}
         self._mutex_guard = threading.Lock()
         self._runners: list[ContainerRunner] = []
-        self._cancelled = threading.Event()     # set by cancel(): no runner starts a container afterwards
+        self._runner_group = RunnerGroup()      # cancel(): no runner starts a container afterwards
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
 
@@ -167,6 +167,10 @@ class Conveyor:
                                           "and starting over")
                     self.manager.reset_cache()
                     self._image_results.clear()
+        except BaseException:
+            if self._client is not None:    # an interrupt between a commit and its publication leaves an image
+                self._runner_group.remove_unpublished_images(self._client, self.project)
+            raise
         finally:
             shutil.rmtree(self._work_dir, ignore_errors=True)
         # the report lists the images asked for (all when none were named), not the sources built for them
@@ -206,7 +210,7 @@ class Conveyor:
 
     def cancel(self) -> None:
         """Stop every running build container (Ctrl-C, SIGTERM, or another image failed)."""
-        self._cancelled.set()
+        self._runner_group.cancelled.set()
         for runner in list(self._runners):
             runner.cancel_all()
 
@@ -308,7 +312,7 @@ class Conveyor:
         runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
                                  on_output=lambda line: self.progress.stage_output(job, line),
                                  on_step=lambda index: self.progress.stage_command(job, commands[index]),
-                                 cancelled=self._cancelled)
+                                 group=self._runner_group)
         self._runners.append(runner)
         try:
             return runner.build(base, recipe.instructions, stage=f"{job.image}/{job.stage}", files=recipe.files,
