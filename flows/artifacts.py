@@ -9,6 +9,7 @@ in keys. The table and markdown builders are plain functions; only `publish_buil
 from __future__ import annotations
 
 import re
+import socket
 from typing import Any
 
 from werf_core.conveyor.progress import human_size
@@ -45,12 +46,12 @@ def layer_sizes(image: ImageResult) -> list[int]:
     return sizes
 
 
-def stage_rows(image: ImageResult) -> list[dict[str, Any]]:
-    """One row per stage of an image, in build order; times in milliseconds."""
+def stage_rows(image: ImageResult, host: str = "") -> list[dict[str, Any]]:
+    """One row per stage of an image, in build order; times in milliseconds; `host`: the worker that ran it."""
     return [{"stage": stage.name, "digest": stage.digest, "status": stage.status,
              "ms": round(stage.seconds * 1000), "layer": human_size(layer) if stage.size else "-",
              "size": human_size(stage.size) if stage.size else "-",
-             "stage image": stage.description.image_name or "-"}
+             "stage image": stage.description.image_name or "-", "host": host}
             for stage, layer in zip(image.stages, layer_sizes(image))]
 
 
@@ -101,8 +102,9 @@ def publish_build_artifacts(report: BuildReport, *, label: str, commit: str, bra
                             flow_run: str = "", published: dict[str, list[str]] | None = None) -> None:
     """Create the artifacts in the current flow run (call from a flow body)."""
     from prefect.artifacts import create_markdown_artifact, create_table_artifact
+    host = socket.gethostname()
     for image in report.images:
-        create_table_artifact(key=image_table_key(report.project, image.display_name), table=stage_rows(image),
+        create_table_artifact(key=image_table_key(report.project, image.display_name), table=stage_rows(image, host),
                               description=f"Stages of {image.display_name} ({report.project} at {label})")
     create_markdown_artifact(key=summary_key(report.project),
                              markdown=summary_markdown(report, label=label, commit=commit, published=published),
@@ -111,3 +113,13 @@ def publish_build_artifacts(report: BuildReport, *, label: str, commit: str, bra
         create_table_artifact(key=latest_key(report.project, branch),
                               table=latest_rows(report, commit=commit, flow_run=flow_run, published=published),
                               description=f"Latest build of {report.project} on branch {branch}")
+
+
+def fan_out_markdown(project: str, *, label: str, commit: str, images: list[dict[str, Any]]) -> str:
+    """The parent run's summary of a fanned-out build: every image with its run and the worker that built it."""
+    lines = [f"# werf build of `{project}` at `{label}`, one flow run per image", "", f"- commit: `{commit}`", "",
+             "| image | built | reused | time | worker | flow run |", "|---|---|---|---|---|---|"]
+    for row in images:
+        lines.append(f"| `{row['image']}` | {row['built']} | {row['reused']} | {row['ms']} ms | {row['host']} | "
+                     f"{row['flow run']} |")
+    return "\n".join(lines) + "\n"

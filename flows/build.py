@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 
 def build_run_name() -> str:
-    """`build-<project>-<ref>-<commit7>[-<trigger>]` (`flows.params.build_run_name_for`); when the parameters name
-    no commit, the commit is added once the sources are checked out."""
+    """`build-<project>-<ref>-<commit7>[-<trigger>]` (`flows.params.build_run_name_for`). A run whose parameters
+    name the commit (webhook runs, fan-out children) keeps this name; otherwise it is completed with the commit
+    checked out and the project named in werf.yaml."""
     from prefect.runtime import flow_run
     return build_run_name_for(flow_run.parameters)
 
@@ -66,8 +67,9 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
           project_name: str | None = None, parallel: bool = True, parallel_tasks_limit: int = 5,
           insecure_registry: bool = False, dry_run: bool = False, skip_tls_verify_registry: bool = False,
           allow_git_shallow_clone: bool = False, docker_config: str | None = None,
-          config_templates_dir: str | None = None, trigger: str | None = None,
-          git_credentials_block: str | None = None) -> dict[str, Any]:
+          config_templates_dir: str | None = None, trigger: str | None = None, fan_out: bool = False,
+          image_deployment: str = "werf-image/fan-out-image", git_credentials_block: str | None = None,
+          ) -> dict[str, Any]:
     """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT; return the report.
 
     repository: https/ssh/git URL, user@host:path, or an absolute local path on the worker (without ref and commit a
@@ -75,18 +77,27 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
     `:local` or `kubernetes://NAMESPACE` (default: the worker's WERF_SYNCHRONIZATION, else `:local`).
     docker_config: a Docker config directory on the worker (registry credentials); config_templates_dir: relative
     to the project directory. trigger: what started the run (schedule, webhook, ...), shown in the run name.
+    fan_out: one `werf-image` run per image through IMAGE_DEPLOYMENT, each on whichever worker is free (needs a
+    registry stages storage and kubernetes:// synchronization).
     git_credentials_block: the name of a Prefect Secret block with the token for an https repository (a token, or
     {"host", "username", "password"}); credentials are never accepted in the repository URL itself.
     """
-    return guarded(lambda: run_build(
-        validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
-                                  config=config, images=images, stages_storage=stages_storage,
-                                  synchronization=synchronization, project_name=project_name, trigger=trigger,
-                                  git_credentials_block=git_credentials_block),
-        build_settings(dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
-                       insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
-                       allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
-                       config_templates_dir=config_templates_dir))[0].to_json())
+    def body() -> dict[str, Any]:
+        params = validate_build_parameters(
+            repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config, images=images,
+            stages_storage=stages_storage, synchronization=synchronization, project_name=project_name,
+            trigger=trigger, git_credentials_block=git_credentials_block)
+        settings = build_settings(
+            dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
+            insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
+            allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
+            config_templates_dir=config_templates_dir)
+        if fan_out:
+            from flows.fan_out_build import run_fan_out
+            with git_credentials_from_block(params.git_credentials_block, params.repository):
+                return run_fan_out(params, settings, image_deployment=image_deployment)
+        return run_build(params, settings)[0].to_json()
+    return guarded(body)
 
 
 def build_settings(**values: Any) -> BuildSettings:
@@ -130,7 +141,8 @@ Publish = Callable[["BuildSession", "Source", "BuildReport"], Any]
 
 
 def run_build(params: BuildParameters, settings: BuildSettings, *,
-              prepare_publish: Callable[[Source], Publish] | None = None) -> tuple[BuildReport, Any]:
+              prepare_publish: Callable[[Source], Publish] | None = None,
+              latest_artifact: bool = True) -> tuple[BuildReport, Any]:
     """Check out, build, leave the artifacts; return the BuildReport and what publishing returned.
 
     `prepare_publish(source)` is called before building — so that its user mistakes (no tag, a bad images repo)
@@ -145,15 +157,18 @@ def run_build(params: BuildParameters, settings: BuildSettings, *,
             checked_out(params) as source:
         publish = prepare_publish(source) if prepare_publish is not None else None
         progress = PrefectProgress()
-        if not params.commit and source.commit:
-            rename_flow_run(build_run_name_for(current_parameters(), commit=source.commit))
         with BuildSession.open(build_options(params, settings, source), progress=progress,
                                stage_runner=PrefectStageRunner(),
                                stage_labels={FLOW_RUN_LABEL: current_flow_run_id()}) as session:
+            if not params.commit:
+                # named by its parameters, which gave no commit: now the commit and the werf project are known
+                rename_flow_run(build_run_name_for({**current_parameters(), "project_name": session.project.project},
+                                                   commit=source.commit, ref=source.branch))
             report = session.build(dry_run=settings.dry_run)
             if publish is not None:
                 published = publish(session, source, report)
-    publish_build_artifacts(report, label=source.label, commit=source.commit, branch=source.branch,
+    publish_build_artifacts(report, label=source.label, commit=source.commit,
+                            branch=source.branch if latest_artifact else None,
                             flow_run=current_flow_run_id(), published=published_references(published))
     return report, published
 

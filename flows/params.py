@@ -203,16 +203,16 @@ def check_trigger(value: str) -> str:
     return value
 
 
-def build_run_name_for(parameters: Mapping[str, Any], *, commit: str | None = None) -> str:
+def build_run_name_for(parameters: Mapping[str, Any], *, commit: str | None = None, ref: str | None = None) -> str:
     """`build-<project>-<ref>-<commit7>[-<trigger>]` from a build's parameters (the webhook names its runs with this
     before answering, the flow with the same function when it starts, so the name never changes afterwards).
 
-    `<project>` is the `project_name` parameter or the repository's name; `commit` is the commit checked out when
-    the parameters named none."""
+    `<project>` is the `project_name` parameter or the repository's name (known before anything runs, unlike the
+    project named in werf.yaml); `commit` and `ref` are what was checked out when the parameters named none."""
     repository = strip_url_credentials(str(parameters.get("repository") or "project")).split("?", 1)[0]
     repository = repository.rstrip("/").removesuffix(".git")
     name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
-    ref = parameters.get("ref")
+    ref = parameters.get("ref") or ref
     commit = str(parameters.get("commit") or commit or "")
     parts = ["build", str(name), short_ref(str(ref)) if ref else ("" if commit else "worktree"), commit[:7]]
     trigger = parameters.get("trigger")

@@ -42,6 +42,9 @@ class PrefectStageRunner:
         self._states: dict[tuple[str, str], State] = {}       # (image, stage) → its task run's final state
         self._last: dict[str, State] = {}                      # image → its latest stage's state
         self._last_result: dict[str, StageResult] = {}         # image → its latest stage's result
+        # every state of this run, kept alive: Prefect maps results to task runs by object id for dependency
+        # tracking, and a freed result's id reused by a later parameter would draw a false edge
+        self._kept: list[State] = []
         self.hostname = socket.gethostname()
 
     @property
@@ -96,13 +99,17 @@ class PrefectStageRunner:
         with self._guard:
             previous = self._last_result.get(job.image)
             self._states[(job.image, job.stage)] = state
+            self._kept.append(state)
             self._last[job.image] = state
             self._last_result[job.image] = result
         task_run_id = state.state_details.task_run_id
         if task_run_id is not None and result.description.image_name:
             # shown on the task run's page, also for a Cached run whose body never ran; sent in the background
+            # the task-run logger's handlers format with the run names: give them as a run logger would
             _DETAILS.info(stage_details(result, previous, self.hostname),
-                          extra={"task_run_id": task_run_id, "flow_run_id": state.state_details.flow_run_id})
+                          extra={"task_run_id": task_run_id, "flow_run_id": state.state_details.flow_run_id,
+                                 "task_run_name": f"{job.image}/{job.stage} {job.digest[:12]}",
+                                 "flow_run_name": _flow_run_name()})
 
     @staticmethod
     def _call(task: Any, conveyor: Conveyor, job: StageJob, upstream: list[State]) -> tuple[StageCall, State]:
@@ -129,5 +136,16 @@ def stage_details(result: StageResult, previous: StageResult | None, hostname: s
              f"stage layer: {layer} bytes; image: {description.size} bytes"]
     built_by = description.labels.get(FLOW_RUN_LABEL)
     if result.status != "built" and built_by:
-        lines.append(f"built by flow run: {built_by}")
+        lines.append(f"built by flow run: {flow_run_link(built_by)}")
     return "\n".join(lines)
+
+
+def _flow_run_name() -> str:
+    from prefect.runtime import flow_run
+    return str(flow_run.name or "")
+
+
+def flow_run_link(flow_run_id: str) -> str:
+    from prefect.settings import PREFECT_UI_URL
+    base = (PREFECT_UI_URL.value() or "").rstrip("/")
+    return f"{base}/runs/flow-run/{flow_run_id}" if base else flow_run_id

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from werf_cli.options import apply_home_and_tmp, log_options, project_dir_options
+from werf_core.errors import WerfError
 from werf_core.fsutil import atomic_write
 
 if TYPE_CHECKING:
@@ -97,17 +98,31 @@ def run_build(options: BuildOptions, *, log_format: str, log_quiet: bool, log_ve
               help="Plan only: print every stage's digest and whether a stored stage would be used [$WERF_DRY_RUN].")
 @click.option("--prefect/--no-prefect", "prefect", envvar="WERF_PREFECT", default=None,
               help=PREFECT_HELP)
-def build_command(images, report_path, dry_run, log_format, log_quiet, log_verbose, prefect=None, **kwargs):
+@click.option("--fan-out", is_flag=True, default=False, envvar="WERF_FAN_OUT",
+              help="With --prefect: one werf-image flow run per image on the Prefect work pool, each on whichever "
+                   "worker is free (needs a registry stages storage and kubernetes:// synchronization) "
+                   "[$WERF_FAN_OUT].")
+def build_command(images, report_path, dry_run, log_format, log_quiet, log_verbose, prefect=None, fan_out=False,
+                  **kwargs):
     """Build the stages of IMAGES (default: every image) into the stages storage.
 
     A stage already in the stages storage is reused without pulling it; only what changed is built.
     """
     from werf_cli.prefect_run import prefect_wanted  # cheap: prefect_run imports Prefect only when it runs a flow
     options = build_options_from(kwargs, images)
-    run = run_build
-    if prefect_wanted(prefect):
-        from werf_cli.prefect_run import run_build_via_prefect as run
-    report = run(options, log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose,
-                 report_path=report_path, dry_run=dry_run)
+    if fan_out:
+        if not prefect_wanted(prefect):
+            raise WerfError("--fan-out spreads the images over Prefect workers: it needs --prefect (or "
+                            "PREFECT_API_URL)", hint="add --prefect, or drop --fan-out to build in this process")
+        from werf_cli.prefect_run import run_build_via_prefect
+        report = run_build_via_prefect(options, log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose,
+                                       report_path=report_path, dry_run=dry_run, fan_out=True)
+    elif prefect_wanted(prefect):
+        from werf_cli.prefect_run import run_build_via_prefect
+        report = run_build_via_prefect(options, log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose,
+                                       report_path=report_path, dry_run=dry_run)
+    else:
+        report = run_build(options, log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose,
+                           report_path=report_path, dry_run=dry_run)
     if not log_quiet:
         print_summary(report)

@@ -93,8 +93,10 @@ class _Interrupts:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors print one message and exit 1, Ctrl-C exits 130 and SIGTERM 143 after the same
     cleanup — never a traceback for any of them."""
+    from werf_core.git.credentials import capture_environment
     from werf_core.redaction import install_log_redaction
     install_log_redaction()
+    capture_environment()     # the git token leaves os.environ before any werf.yaml template could read it
     interrupts = _Interrupts()
     interrupts.install()
     try:

@@ -45,9 +45,10 @@ def check_prefect_api(timeout: float = 5.0) -> None:
     try:
         httpx.get(f"{url}/health", timeout=timeout).raise_for_status()
     except httpx.HTTPError as err:
-        raise WerfError(f"the Prefect API at {url} does not answer ({type(err).__name__}: {err})",
-                        hint="start the Prefect server (`make prefect-server`), fix PREFECT_API_URL, or build "
-                             "without Prefect: unset PREFECT_API_URL or pass --no-prefect") from None
+        # one line: what is wrong and what to set or unset
+        raise WerfError(f"the Prefect API at {url} does not answer ({type(err).__name__}); start the Prefect "
+                        "server, fix PREFECT_API_URL, or build without Prefect: unset PREFECT_API_URL or pass "
+                        "--no-prefect") from None
 
 
 def flow_parameters(options: BuildOptions) -> dict[str, Any]:
@@ -77,13 +78,13 @@ def _relative(path: str | None, project_dir: Path) -> str | None:
 
 
 def run_build_via_prefect(options: BuildOptions, *, log_format: str, log_quiet: bool, log_verbose: bool,
-                          report_path: str | None, dry_run: bool = False) -> dict[str, Any]:
+                          report_path: str | None, dry_run: bool = False, fan_out: bool = False) -> dict[str, Any]:
     """Run the werf-build flow for `options`; return its build report (JSON form) like `run_build` does."""
     from werf_cli.build import write_report
     check_prefect_api()
     _quiet_prefect_console()
     from flows.build import build
-    report: dict[str, Any] = _run_flow(build, {**flow_parameters(options), "dry_run": dry_run},
+    report: dict[str, Any] = _run_flow(build, {**flow_parameters(options), "dry_run": dry_run, "fan_out": fan_out},
                                        log_format=log_format, log_quiet=log_quiet, log_verbose=log_verbose)
     write_report(report, report_path)
     return report

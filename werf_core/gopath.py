@@ -22,3 +22,20 @@ def clean(path: str) -> str:
     if rooted:
         return "/" + joined
     return joined or "."
+
+
+def climbs_out(path: str) -> bool:
+    """Whether a `..` segment of `path` goes above its starting point: "/../x", "a/../../x", "../x" do; "/a/../x"
+    does not. `clean` silently drops such segments for rooted paths ("/../x" → "/x"), which hides a mistake (or an
+    attempt to leave a directory) that werf reports."""
+    depth = 0
+    for segment in path.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if depth == 0:
+                return True
+            depth -= 1
+        else:
+            depth += 1
+    return False

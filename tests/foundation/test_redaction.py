@@ -8,7 +8,7 @@ import logging
 import uuid
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from werf_core.conveyor.progress import JsonProgress, TextProgress
@@ -133,6 +133,7 @@ def test_registered_secrets_are_masked_exactly():
                         min_size=8, max_size=30),
        scheme=st.sampled_from(["https", "http", "ssh", "git"]), prefix=st.sampled_from(["", "x ", "'", "url=("]))
 def test_no_password_survives_in_a_url(user, password, scheme, prefix):
+    assume(password not in f"{prefix}{scheme}://" and password not in "host.example.com/app.git and more")
     text = f"{prefix}{scheme}://{user}:{password}@host.example.com/app.git and more"
     assert f":{password}@" not in redact(text)
     assert password not in redact(text).split("host.example.com", 1)[0]

@@ -104,8 +104,9 @@ def start_worker(prefect_api, werf_home, tmp_path):
     """Start process workers on the deployments' pool (with this test's WERF_HOME); all are stopped afterwards."""
     workers: list[ProcessWorker] = []
 
-    def start(limit: int = 1) -> ProcessWorker:
-        env = {**prefect_api.env, "WERF_HOME": str(werf_home)}
+    def start(limit: int = 1, home: Path | None = None) -> ProcessWorker:
+        """`home`: the worker's own WERF_HOME, as if it ran on a machine of its own (default: the test's)."""
+        env = {**prefect_api.env, "WERF_HOME": str(home or werf_home)}
         worker = ProcessWorker(WORK_POOL, env, tmp_path / f"worker-{len(workers)}.log", limit=limit).start()
         workers.append(worker)
         return worker

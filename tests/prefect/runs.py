@@ -107,3 +107,44 @@ def finished_flow_run(api, flow_run_id: str, timeout: float = 240.0, workers=())
 def start_deployment_run(name: str, parameters: dict, **kwargs) -> str:
     from prefect.deployments import run_deployment
     return str(run_deployment(name, parameters=parameters, timeout=0, as_subflow=False, **kwargs).id)
+
+
+LINEAGE_PROJECT = """
+project: {project}
+configVersion: 1
+---
+artifact: builder
+from: werf-prefect/busybox:latest
+git:
+- add: /src
+  to: /src
+shell:
+  install:
+  - mkdir -p /out && cp /src/VERSION /out/VERSION
+---
+image: app
+from: werf-prefect/busybox:latest
+import:
+- artifact: builder
+  add: /out
+  to: /app
+  after: install
+shell:
+  install:
+  - echo installed > /installed
+docker:
+  CMD: ["cat", "/app/VERSION"]
+"""
+
+
+def lineage_project(repo, project: str) -> str:
+    """An artifact `builder` and an image `app` importing from it after its install stage."""
+    return make_project(repo, LINEAGE_PROJECT.format(project=project), {"src/VERSION": "1\n"})
+
+
+def upstream_names(api, flow_run_id: str) -> dict[str, set[str]]:
+    """Task-run name (without digest) → the names of the task runs it waits for, as the run graph draws them."""
+    runs = task_runs(api, flow_run_id)
+    names = {run["id"]: run["name"].split(" ")[0] for run in runs}
+    return {names[run["id"]]: {names.get(i["id"], i["id"]) for i in run["task_inputs"].get("wait_for", [])}
+            for run in runs}

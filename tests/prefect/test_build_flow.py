@@ -10,10 +10,12 @@ from tests.prefect.runs import (
     artifacts,
     copy_example,
     flow_run,
+    lineage_project,
     settled_task_runs,
     small_project,
     stage_names,
     table_rows,
+    upstream_names,
 )
 
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
@@ -47,7 +49,7 @@ def test_example_stages_are_task_runs_cached_on_the_second_run(prefect_api, git_
     assert {name.split(" ")[0]: r["state_name"] for name, r in runs.items()} == {
         name.split(" ")[0]: "Cached" if name.startswith("app/from ") else "Completed" for name in expected}
     assert first["counts"] == {"built": 8, "reused": 1}
-    assert flow_run(prefect_api, first_id)["name"] == f"build-{project_name}-main"
+    assert flow_run(prefect_api, first_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
 
     # the dashboard's artifacts: a stages table per image and a summary naming the final images
     found = artifacts(prefect_api, first_id)
@@ -172,3 +174,49 @@ def test_a_failing_stage_fails_its_task_run_and_the_flow_with_werfs_message(pref
     assert states == {"app/from": "Completed", "app/gitArchive": "Completed", "app/install": "Failed"}
     # nothing is recorded for Prefect: the next run's cache answers come from the stages storage alone
     assert not (werf_home / "shared_context" / "prefect_stage_cache").exists()
+
+
+def test_stage_task_runs_carry_their_lineage_as_upstream_inputs(prefect_api, git_repo, project_name, werf_home,
+                                                               busybox_image):
+    """Each stage waits for the previous stage of its image; an imports stage also for the stage it imports from."""
+    commit = lineage_project(git_repo, project_name)
+    for expected_state in ("Completed", "Cached"):        # built, then every stage reused: the same graph
+        run_id, report = run_build(repository=str(git_repo.path), project_name=project_name)
+        runs = settled_task_runs(prefect_api, run_id, 7)
+        assert {r["state_name"] for r in runs.values()} == ({"Completed", "Cached"} if expected_state == "Completed"
+                                                            else {"Cached"})
+        assert upstream_names(prefect_api, run_id) == {
+            "builder/from": set(), "builder/gitArchive": {"builder/from"}, "builder/install": {"builder/gitArchive"},
+            "app/from": set(), "app/install": {"app/from"},
+            "app/importsAfterInstall": {"app/install", "builder/install"},
+            "app/dockerInstructions": {"app/importsAfterInstall"}}
+    # named before anything runs, the commit added once checked out: build-<project>-<ref>-<commit7>
+    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
+    latest = artifacts(prefect_api, run_id)[f"werf-{project_name}-main-latest"]
+    assert {row["image"]: row["commit"] for row in table_rows(latest)} == {"builder": commit[:12],
+                                                                           "app": commit[:12]}
+
+
+def test_a_reused_stages_task_run_names_the_flow_run_that_built_it(prefect_api, git_repo, project_name, werf_home,
+                                                                   busybox_image):
+    small_project(git_repo, project_name, install="echo step-one; echo step-two")
+    first_id, _ = run_build(repository=str(git_repo.path), project_name=project_name)
+    second_id, report = run_build(repository=str(git_repo.path), project_name=project_name)
+    install = _stage(report, "install")
+
+    def logs_of(run_id: str, stage: str) -> list[str]:
+        runs = settled_task_runs(prefect_api, run_id, 3)
+        task_run_id = next(r["id"] for name, r in runs.items() if name.startswith(f"app/{stage} "))
+        return [entry["message"] for entry in prefect_api.post("/logs/filter", {
+            "logs": {"task_run_id": {"any_": [task_run_id]}}, "limit": 200})]
+
+    from tests.prefect.runs import wait_until
+    built = wait_until(lambda: (lambda m: m if any("digest:" in x for x in m) else None)(logs_of(first_id, "install")),
+                       what="the built stage's details")
+    assert any("$ echo step-one; echo step-two" in line for line in built)          # the command, echoed
+    assert "step-one" in built and "step-two" in built                               # and its output
+    reused = wait_until(lambda: (lambda m: m if any("digest:" in x for x in m) else None)(
+        logs_of(second_id, "install")), what="the reused stage's details")
+    details = next(line for line in reused if "digest:" in line)
+    assert f"digest: {install['digest']}" in details and f"stage image: {install['image']}" in details
+    assert "built by flow run: " in details and str(first_id) in details

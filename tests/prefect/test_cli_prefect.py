@@ -41,7 +41,7 @@ def test_plain_build_never_imports_prefect(git_repo, project_name, werf_home, bu
 
 @pytest.mark.prefect
 def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_name, werf_home, busybox_image):
-    small_project(git_repo, project_name)
+    commit = small_project(git_repo, project_name)
     report_path = werf_home / "report.json"
     env = {**prefect_api.env, "WERF_HOME": str(werf_home)}
     env.pop("PREFECT_API_URL")
@@ -54,7 +54,7 @@ def test_prefect_switch_runs_the_build_as_a_flow(prefect_api, git_repo, project_
     assert "Prefect flow run: http://127.0.0.1:" in result.stderr
     assert "Finished in state" not in result.stderr
     run_id = result.stderr.split("/runs/flow-run/")[1].split()[0]
-    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main"
+    assert flow_run(prefect_api, run_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
     assert set(settled_task_runs(prefect_api, run_id, 3)) == set(stage_names(report))
 
     # PREFECT_API_URL alone switches to the flow; a user error stays one message, exit 1, no traceback
@@ -112,3 +112,15 @@ def test_a_deployment_run_with_the_cli_runs_parameters_produces_the_same_report(
     from_cli = [(s["name"], s["digest"], s["status"], s["image"]) for s in cli_report["images"]["app"]["stages"]]
     assert deployed == from_cli and {status for _, _, status, _ in deployed} == {"reused"}
     assert {r["state_name"] for r in settled_task_runs(prefect_api, run_id, 3).values()} == {"Cached"}
+
+
+def test_a_dead_prefect_api_is_one_line_and_exit_1(git_repo, project_name, werf_home, busybox_image):
+    from tests.support.net import free_port
+    small_project(git_repo, project_name)
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    result = run_werf(["build", "--dir", str(git_repo.path), "--stages-storage", ":local"],
+                      env=werf_env(werf_home, PREFECT_API_URL=dead), check=False)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and dead in lines[0], result.stderr
+    assert "unset PREFECT_API_URL" in lines[0] and "--no-prefect" in lines[0]

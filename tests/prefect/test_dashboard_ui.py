@@ -10,7 +10,7 @@ import shutil
 import pytest
 
 from tests.prefect.chromium import dump_dom, screenshot
-from tests.prefect.runs import settled_task_runs, small_project, stage_names, wait_until
+from tests.prefect.runs import lineage_project, settled_task_runs, stage_names, wait_until
 
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 
@@ -20,32 +20,46 @@ def page_text(dom: str) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", text)))
 
 
-def test_flow_run_page_shows_the_stage_task_runs(prefect_api, git_repo, project_name, werf_home, busybox_image,
-                                                 tmp_path):
+def test_run_pages_show_cached_stages_their_lineage_and_digests(prefect_api, git_repo, project_name, werf_home,
+                                                                busybox_image, tmp_path):
+    """The default UI, as a person opens it: the flow run page lists the stage task runs (reused ones Cached) with
+    their details in the logs; a task run page shows the full digest and, under Task Inputs, the task runs it
+    depends on — the edges the run graph draws."""
     from flows.build import build
-    small_project(git_repo, project_name)
+    lineage_project(git_repo, project_name)
     build(repository=str(git_repo.path), project_name=project_name)
-    git_repo.write("src/VERSION", "2\n")                 # a source change: only a git patch stage is new
-    git_repo.commit("bump")
+    git_repo.write("werf.yaml", (git_repo.path / "werf.yaml").read_text().replace("echo installed", "echo again"))
+    git_repo.commit("change app's install")        # app's install and what follows are new, the rest is reused
     state = build(repository=str(git_repo.path), project_name=project_name, return_state=True)
     run_id = state.state_details.flow_run_id
-    stages = stage_names(state.result())
-    names = set(stages)
-    runs = settled_task_runs(prefect_api, run_id, len(names))
+    report = state.result()
+    stages = stage_names(report)
+    runs = settled_task_runs(prefect_api, run_id, len(stages))
     cached = {name for name, run in runs.items() if run["state_name"] == "Cached"}
-    assert {stages[name][1] for name in names - cached} == {"gitLatestPatch"}
+    assert {stages[name][:2] for name in set(stages) - cached} == {
+        ("app", "install"), ("app", "importsAfterInstall"), ("app", "dockerInstructions")}
 
-    # the default UI (v2) at the run page's Task Runs tab, as the sidebar's Runs → run → Task Runs leads there
-    url = f"{prefect_api.server.url}/v2/runs/flow-run/{run_id}?tab=TaskRuns"
+    base = prefect_api.server.url
+    flow_page = f"{base}/runs/flow-run/{run_id}"
 
-    def rendered():
-        text = page_text(dump_dom(url))
-        return text if all(name in text for name in names) else None
-    text = wait_until(rendered, timeout=180, interval=1, what=f"the UI to list {sorted(names)}")
-    assert f"build-{project_name}-main" in text
-    assert text.count("Cached") >= len(cached) and "Completed" in text      # the cache hits are visible as such
+    def flow_page_text():
+        text = page_text(dump_dom(flow_page, budget_ms=40000, timeout=200))
+        return text if all(name in text for name in stages) and "digest:" in text else None
+    text = wait_until(flow_page_text, timeout=240, interval=1, what=f"the UI to list {sorted(stages)}")
+    assert "Cached" in text and "Completed" in text
 
-    shot = screenshot(url, tmp_path / "flow-run.png")
+    imports = next(name for name in stages if name.startswith("app/importsAfterInstall"))
+    digest = next(s["digest"] for s in report["images"]["app"]["stages"] if s["name"] == "importsAfterInstall")
+    upstream = {name.split(" ")[0]: run["id"] for name, run in runs.items()}
+    task_page = f"{base}/runs/task-run/{runs[imports]['id']}"
+    logs = wait_until(lambda: (lambda t: t if digest in t else None)(
+        page_text(dump_dom(f"{task_page}?tab=Logs", budget_ms=40000, timeout=200))),
+        timeout=240, interval=1, what="the task run's logs to show the digest")
+    assert "stage image: werf-stages-storage/" in logs
+    inputs = page_text(dump_dom(f"{task_page}?tab=Task%20Inputs", budget_ms=40000, timeout=200))
+    assert upstream["app/install"] in inputs and upstream["builder/install"] in inputs      # the lineage edges
+
+    shot = screenshot(flow_page, tmp_path / "flow-run.png", budget_ms=40000, timeout=200)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     if os.environ.get("WERF_PREFECT_SCREENSHOT"):        # refresh the picture in docs/ (see docs/prefect.md)
         shutil.copy(shot, os.environ["WERF_PREFECT_SCREENSHOT"])

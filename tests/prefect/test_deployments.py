@@ -15,7 +15,7 @@ def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
     assert rebuild["entrypoint"] == ci["entrypoint"] == "flows/build.py:build"
     # {{ $VAR }} placeholders were filled from the environment of `prefect deploy`
     assert rebuild["parameters"] == {"repository": "https://git.example.com/acme/app.git", "ref": "main",
-                                     "images": [], "stages_storage": ":local"}
+                                     "images": [], "stages_storage": ":local", "trigger": "schedule"}
     assert [s["schedule"]["cron"] for s in rebuild["schedules"]] == ["0 3 * * *"]
     assert ci["schedules"] == []
     # the flow's signature became the parameter schema the UI's "Custom run" form shows
@@ -43,16 +43,38 @@ def test_the_schedule_yields_nightly_runs(prefect_api, deployments):
 
 def test_a_manual_run_with_parameters_completes_on_a_process_worker(prefect_api, deployments, start_worker,
                                                                     git_repo, project_name, busybox_image):
-    small_project(git_repo, project_name)
+    commit = small_project(git_repo, project_name)
     worker = start_worker()
     run_id = start_deployment_run("werf-build/ci-build", {"repository": str(git_repo.path), "ref": "main",
                                                           "project_name": project_name})
     run = finished_flow_run(prefect_api, run_id, workers=[worker])
     assert run["state_name"] == "Completed", worker.log_tail()
-    assert run["name"] == f"build-{project_name}-main"
+    assert run["name"] == f"build-{project_name}-main-{commit[:7]}"
     assert run["parameters"]["repository"] == str(git_repo.path)
     assert run["parameters"]["stages_storage"] == ":local"          # the deployment's default, merged in
     assert run["work_pool_name"] == "werf-builders"
     runs = settled_task_runs(prefect_api, run_id, 3)
     assert sorted(name.split(" ")[0] for name in runs) == ["app/from", "app/gitArchive", "app/install"]
     assert {r["state_name"] for r in runs.values()} == {"Completed"}
+
+
+def test_a_werf_yaml_mistake_in_a_deployment_run_fails_with_werfs_message_and_no_traceback(
+        prefect_api, deployments, start_worker, git_repo, project_name, busybox_image):
+    small_project(git_repo, project_name)
+    git_repo.write("werf.yaml", f"project: {project_name}\nconfigVersion: 1\n---\nimage: app\nfrom: [oops\n")
+    git_repo.commit("break werf.yaml")
+    worker = start_worker()
+    run_id = start_deployment_run("werf-build/ci-build", {"repository": str(git_repo.path), "ref": "main",
+                                                          "project_name": project_name})
+    run = finished_flow_run(prefect_api, run_id, workers=[worker])
+    assert run["state_type"] == "FAILED", worker.log_tail()
+    message = run["state"]["message"]
+    assert message.startswith("Error: ") and "werf.yaml" in message and "Traceback" not in message
+
+    def logs():
+        entries = prefect_api.post("/logs/filter", {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200})
+        return entries if any("werf.yaml" in e["message"] for e in entries) else None
+    messages = [entry["message"] for entry in wait_until(logs, what="the run's logs")]
+    assert [m for m in messages if m.startswith("Error: ")] == [message]     # werf's message, once
+    assert not [m for m in messages if "Traceback" in m or "unexpected exception" in m], messages
+    assert "Traceback" not in worker.log_tail()

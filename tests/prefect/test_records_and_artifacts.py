@@ -41,8 +41,16 @@ def report() -> BuildReport:
 def test_record_names_the_stage_image_and_its_commit_labels():
     result = stage("install", D2)
     record = stage_record(result)
-    assert record["version"] == RECORD_VERSION and record["status"] == "built" and record["stage"] == "install"
+    assert record["version"] == RECORD_VERSION
+    assert record["stage"] == {"image": "app", "name": "install", "digest": D2, "status": "built", "seconds": 1.234}
     assert StageDescription.from_json(record["description"]) == result.description
+
+
+def test_record_values_sit_one_level_down_in_fresh_objects():
+    """Prefect links a result's direct components to the task run by identity: no shared constants up there."""
+    first, second = stage_record(stage("install", D2)), stage_record(stage("install", D2))
+    assert all(isinstance(value, dict) or type(value) is int for value in first.values())
+    assert all(first[key] is not second[key] for key in first if isinstance(first[key], dict))
 
 
 def test_reuse_record_is_a_reused_stage_record():
@@ -64,7 +72,7 @@ def test_stage_rows_show_digest_status_time_size_and_image():
     rows = stage_rows(report().images[0])
     assert [r["stage"] for r in rows] == ["from", "install"]
     assert rows[1] == {"stage": "install", "digest": D2, "status": "built", "ms": 1234, "layer": "500.0 KB",
-                       "size": "2.5 MB", "stage image": f"werf-stages-storage/app:{D2}-1795751797625"}
+                       "size": "2.5 MB", "stage image": f"werf-stages-storage/app:{D2}-1795751797625", "host": ""}
     assert rows[0]["layer"] == rows[0]["size"] == "2.0 MB"      # the first stage's layer is its whole image
 
 

@@ -136,6 +136,15 @@ def test_file_outside_dependency_globs_changes_only_the_patch_stages(planner, re
     assert second["dockerInstructions"] != first["dockerInstructions"]
 
 
+def test_disable_git_after_patch_drops_the_patch_stages(planner, repo):
+    planner.simulate_build(app_spec(disable_git_after_patch=True))
+    repo.write("src/main.py", "print(2)\n")
+    repo.commit("code")
+    plan = planner.plan(app_spec(disable_git_after_patch=True))
+    assert "gitLatestPatch" not in plan["app"] and "gitCache" not in plan["app"]
+    assert {status for _, status in plan["app"].values()} == {"reused"}   # werf: sources stay at the archive's commit
+
+
 def test_change_to_excluded_or_unmapped_file_builds_nothing(planner, repo):
     planner.simulate_build(app_spec())
     repo.write("src/debug.log", "more\n")      # excluded by excludePaths

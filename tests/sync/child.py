@@ -8,6 +8,9 @@ It reports on stdout, one line per event, and takes orders on stdin, so a test c
     hold-file LOCKS_DIR LOCK shared|exclusive                     acquire a file lock; "release", "exit"
     fill-cache KUBECONFIG NAMESPACE PROJECT WORKER COUNT          wait for "go", then store COUNT own digests and
                                                                   append one stage to a shared digest per round
+    hold-intent ADDRESS PROJECT DIGEST TTL RENEW POLL             announce a build intent through the project's
+                                                                  synchronization (:local or kubernetes://...);
+                                                                  then "release", "exit"
 """
 
 from __future__ import annotations
@@ -95,7 +98,24 @@ def fill_cache(kubeconfig, namespace, project, worker, count) -> None:
     say("done")
 
 
-COMMANDS = {"hold-lease": hold_lease, "hold-file": hold_file, "fill-cache": fill_cache}
+def hold_intent(address, project, digest, ttl, renew, poll) -> None:
+    from werf_core.sync.lease import LeaseTimings
+    from werf_core.sync.synchronization import open_synchronization
+
+    timings = LeaseTimings(ttl=float(ttl), renew_period=float(renew), poll_period=float(poll), optimistic_retry=0.05)
+    sync = open_synchronization(address, project, stages_storage=":local", timings=timings)
+    with sync.intents.building(digest, what="child", find_published=lambda: None,
+                               on_wait=lambda message: say("waiting")) as intent:
+        say(f"acquired waited={intent.waited}")
+        for order in orders():
+            if order == "release":
+                break
+            if order == "exit":
+                return
+    say("released")
+
+
+COMMANDS = {"hold-lease": hold_lease, "hold-file": hold_file, "fill-cache": fill_cache, "hold-intent": hold_intent}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -37,11 +37,23 @@ def test_forbidden_update_names_verb_resource_namespace_and_the_rbac_manifest(ku
     kube_emulator.deny("update", "configmaps")
     sync = open_kube(kubeconfig_path, "app")
     with pytest.raises(SynchronizationAccessDenied) as info:
-        sync.cache.store_stages("app", "d" * 56, [StageID("d" * 56, 1)])
+        sync.locker.acquire(sync.stage_lock_name("d" * 56))     # a lease write is a PUT (update) of werf-app
     message, hint = info.value.message, info.value.hint
     assert kube_emulator.url in message
     assert 'denied update on configmaps "werf-app" in namespace "werf-synchronization"' in message
     assert 'cannot update resource "configmaps"' in message  # the API server's own words
+    assert "get, create, update and patch on configmaps" in hint and "deployments/kubernetes/rbac.yaml" in hint
+    assert_one_clear_error(info.value)
+
+
+def test_forbidden_patch_stops_a_cache_write_with_the_same_clarity(kube_emulator, kubeconfig_path):
+    kube_emulator.deny("patch", "configmaps")
+    sync = open_kube(kubeconfig_path, "app")
+    with pytest.raises(SynchronizationAccessDenied) as info:
+        sync.cache.store_stages("app", "d" * 56, [StageID("d" * 56, 1)])    # a cache write is a merge patch
+    message, hint = info.value.message, info.value.hint
+    assert 'denied patch on configmaps "werf-app-stages-cache-dd" in namespace "werf-synchronization"' in message
+    assert 'cannot patch resource "configmaps"' in message
     assert "get, create, update and patch on configmaps" in hint and "deployments/kubernetes/rbac.yaml" in hint
     assert_one_clear_error(info.value)
 

@@ -76,7 +76,15 @@ def test_kubernetes_uses_the_projects_config_map_for_locks_and_cache(kube_emulat
         assert any(key.startswith("lockgate.io/") for key in cm["metadata"]["annotations"])
         handle.ensure_held()
         sync.cache.store_stages("proj", DIGEST, [StageID(DIGEST, 5)])
-    assert "stagesStorageCache" in kube_emulator.config_map("team-sync", "werf-proj")["data"]
+    assert DIGEST in kube_emulator.config_map("team-sync", f"werf-proj-stages-cache-{DIGEST[:2]}")["data"]
+    assert not (kube_emulator.config_map("team-sync", "werf-proj").get("data") or {})   # locks only
+    assert sync.build_intent_lock_name(DIGEST) == f"stage-intent/{DIGEST}"
+    with sync.intents.building(DIGEST, what="x", find_published=lambda: None) as intent:
+        assert intent.handle is not None
+        intent_maps = [f"werf-proj-intents-{n:x}" for n in range(16)]
+        held = [name for name in intent_maps
+                if (kube_emulator.config_map("team-sync", name) or {}).get("metadata", {}).get("annotations")]
+        assert len(held) == 1
     sync.close()
 
 
@@ -84,7 +92,7 @@ def test_default_namespace_and_default_kubeconfig(kube_emulator, kubeconfig_path
     monkeypatch.setenv("KUBECONFIG", str(kubeconfig_path))
     sync = open_synchronization("kubernetes://", "proj", stages_storage="r/x", env={}, timings=FAST)
     sync.cache.store_stages("proj", DIGEST, [])
-    assert kube_emulator.config_map("werf-synchronization", "werf-proj") is not None
+    assert kube_emulator.config_map("werf-synchronization", f"werf-proj-stages-cache-{DIGEST[:2]}") is not None
 
 
 def test_inline_base64_kubeconfig_and_a_chosen_context(kube_emulator, tmp_path):
@@ -100,7 +108,7 @@ def test_inline_base64_kubeconfig_and_a_chosen_context(kube_emulator, tmp_path):
                                 timings=FAST)
     assert data not in sync.address
     sync.cache.store_stages("proj", DIGEST, [])
-    assert kube_emulator.config_map("ns1", "werf-proj") is not None
+    assert kube_emulator.config_map("ns1", f"werf-proj-stages-cache-{DIGEST[:2]}") is not None
 
 
 def test_werf_kube_context_variable_selects_the_context(kube_emulator, tmp_path):
@@ -113,7 +121,7 @@ def test_werf_kube_context_variable_selects_the_context(kube_emulator, tmp_path)
     sync = open_synchronization(f"kubernetes://ns1@{path}", "proj", stages_storage="r/x",
                                 env={"WERF_KUBE_CONTEXT": "main"}, timings=FAST)
     sync.cache.store_stages("proj", DIGEST, [])
-    assert kube_emulator.config_map("ns1", "werf-proj") is not None
+    assert kube_emulator.config_map("ns1", f"werf-proj-stages-cache-{DIGEST[:2]}") is not None
 
 
 @pytest.mark.parametrize("address, fragment", [

@@ -48,7 +48,8 @@ def read_project_images(project_dir: Path, *, config: str | None = None, templat
     load_werf_config = _full_config_loader()
     if load_werf_config is None:
         return scan_project_images(path, project_name_override=project_name_override)
-    loaded = load_werf_config(project_dir, config=str(path.resolve()), templates_dir=templates_dir, env=env,
+    # not resolved: a werf.yaml committed as a symlink must stay subject to the project confinement
+    loaded = load_werf_config(project_dir, config=str(path.absolute()), templates_dir=templates_dir, env=env,
                               project_name_override=project_name_override)
     return ProjectImages(project=loaded.meta.project,
                          has_nameless_image=any(name is None for name in loaded.image_names()))

@@ -21,8 +21,10 @@ _EXPORTS = {
     "ConfigError": "werf_core.errors",
 }
 _SCHEMA_NAMES = (
-    "Ansible", "Cleanup", "Dependency", "DependencyImport", "DeployTemplates", "DockerInstructions", "DockerfileImage",
-    "GitMapping", "ImageLike", "Import", "KeepPolicy", "KeepPolicyReferences", "Limit", "Meta", "Mount", "Shell",
+    "Ansible", "BuildSecret", "Cleanup", "Dependency", "DependencyImport", "DeployTemplates", "DockerInstructions",
+    "DockerfileDependency", "DockerfileDependencyImport", "DockerfileImage", "GitMapping", "GitWorktree",
+    "GlobalImageSpec", "GlobalImageSpecConfig", "Healthcheck", "HelmChartConfig", "ImageLike", "ImageSpec",
+    "ImageSpecConfig", "Import", "KeepPolicy", "KeepPolicyReferences", "Limit", "Meta", "MetaBuild", "Mount", "Shell",
     "SourceReference", "StageDependencies", "StapelArtifact", "StapelBase", "StapelImage", "USER_STAGES",
 )
 _EXPORTS.update({name: "werf_core.config.schema" for name in _SCHEMA_NAMES})

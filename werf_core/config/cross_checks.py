@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from werf_core.config.documents import Section
 from werf_core.config.schema import Meta
+from werf_core.config.schema.imports import is_external_reference
 from werf_core.config.source_map import ErrorReporter
 from werf_core.config.validation_errors import closest_key
 
@@ -109,6 +110,12 @@ def _references_exist(sections: list[Section], reporter: ErrorReporter) -> None:
                     _did_you_mean(ref.name, [n for n in artifacts if n != own])
                 raise reporter.error(f'no such artifact "{ref.name}" ({ref.directive} of {section.label})', first,
                                      last, hint=hint)
+            if ref.kind == "image-or-external" and not (found_image or found_artifact) \
+                    and not is_external_reference(ref.name):
+                raise reporter.error(
+                    f'no such image "{ref.name}" ({ref.directive} of {section.label})', first, last,
+                    hint="name an image of this config, or an external image with a tag or digest (nginx:1.25, "
+                         "repo@sha256:...); " + _did_you_mean(ref.name, [n for n in images if n and n != own]))
             if ref.kind == "image-or-artifact" and not (found_image or found_artifact):
                 raise reporter.error(f'no such image "{ref.name}" ({ref.directive} of {section.label})', first, last,
                                      hint=_did_you_mean(ref.name, [n for n in [*images, *artifacts] if n and n != own]))

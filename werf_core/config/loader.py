@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
+from werf_core.config.project_files import ReadBudget
 from werf_core.errors import ConfigError
 
 # werf checks werf.yml before werf.yaml
@@ -43,29 +44,47 @@ def find_config_file(project_dir: Path, config: str | None = None) -> Path:
                       hint="create werf.yaml in the project directory, or point --dir / --config at it")
 
 
-def display_path(project_dir: Path, config_path: Path) -> str:
+def read_config_source(config_path: Path, project_dir: Path | None = None,
+                       budget: ReadBudget | None = None) -> tuple[str, str]:
+    """(name for messages, text) of the werf.yaml template. Read like every file rendering reads: inside the project
+    after symlinks (unless --config points outside it), a regular file, bounded in size."""
+    from werf_core.config.gotemplate.render import read_werf_config_template
+    config_path = Path(config_path).absolute()
+    name, text = read_werf_config_template(Path(project_dir) if project_dir is not None else config_path.parent,
+                                           config_path, budget)
     try:
-        return str(config_path.resolve().relative_to(Path(project_dir).resolve()))
-    except ValueError:
-        return str(config_path)
-
-
-def read_config_source(config_path: Path) -> str:
-    try:
-        return config_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{config_path} is not UTF-8 text ({err.reason} at byte {err.start})") from None
-    except OSError as err:
-        raise ConfigError(f"cannot read {config_path}: {err.strerror}") from None
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ConfigError(f"{name} is not UTF-8 text (invalid byte at character {err.start})") from None
+    return name, text
 
 
 def render_config(project_dir: Path, config_path: Path, templates_dir: str | None = None,
-                  env: Mapping[str, str] | None = None) -> str:
-    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`)."""
+                  env: Mapping[str, str] | None = None, unset_env: list | None = None) -> str:
+    """The config rendered by the Go template engine (data `.Files`, Sprig, `include` of `.werf/**/*.tmpl`).
+
+    `unset_env`, when given, receives the environment variables the templates read but found unset or empty."""
+    from werf_core.config.env_hints import with_env_hint
     from werf_core.config.gotemplate import render_werf_config
     templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
+    reads: list = [] if unset_env is None else unset_env
     # the engine reads a relative config path as relative to the project dir; ours may be relative to the cwd
-    return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env)
+    try:
+        return render_werf_config(Path(project_dir), Path(config_path).absolute(), templates, env, reads)
+    except ConfigError as err:
+        raise with_env_hint(err, reads) from None
+
+
+def _render_source(project_dir: Path, name: str, source: str, templates_dir: str | None,
+                   env: Mapping[str, str] | None, budget: ReadBudget, unset_env: list) -> str:
+    from werf_core.config.env_hints import with_env_hint
+    from werf_core.config.gotemplate import render_werf_config_text
+    templates = _user_path(Path(project_dir), templates_dir) if templates_dir else None
+    try:
+        return render_werf_config_text(source, project_dir=Path(project_dir), config_name=name,
+                                       templates_dir=templates, env=env, budget=budget, unset_env=unset_env)
+    except ConfigError as err:
+        raise with_env_hint(err, unset_env) from None
 
 
 def load_werf_config(project_dir: Path, *, config: str | None = None, templates_dir: str | None = None,
@@ -77,12 +96,18 @@ def load_werf_config(project_dir: Path, *, config: str | None = None, templates_
     """
     project_dir = Path(project_dir)
     config_path = find_config_file(project_dir, config)
-    source = read_config_source(config_path)
-    rendered = render_config(project_dir, config_path, templates_dir, env)
+    budget = ReadBudget()  # one read budget for werf.yaml, its partials and `.Files`
+    name, source = read_config_source(config_path, project_dir, budget)
+    unset_env: list = []   # environment variables the templates found unset: named by errors they may explain
+    rendered = _render_source(project_dir, name, source, templates_dir, env, budget, unset_env)
     if render_dump_path is not None:
         Path(render_dump_path).write_text(rendered)
-    return parse_werf_config(rendered, source_text=source, config_path=display_path(project_dir, config_path),
-                             project_dir=project_dir, project_name_override=project_name_override)
+    try:
+        return parse_werf_config(rendered, source_text=source, config_path=name, project_dir=project_dir,
+                                 project_name_override=project_name_override)
+    except ConfigError as err:
+        from werf_core.config.env_hints import with_env_hint
+        raise with_env_hint(err, unset_env) from None
 
 
 def parse_werf_config(rendered: str, *, source_text: str | None = None, config_path: str = "werf.yaml",

@@ -39,8 +39,8 @@ class SourceMap:
     """Maps rendered line numbers (1-based) to source line numbers; the alignment is computed only when first needed."""
 
     def __init__(self, source_text: str | None, rendered_text: str) -> None:
-        self.source_lines = (source_text if source_text is not None else rendered_text).split("\n")
-        self.rendered_lines = rendered_text.split("\n")
+        self.source_lines = _lines(source_text if source_text is not None else rendered_text)
+        self.rendered_lines = _lines(rendered_text)
         self._blocks: list[tuple[int, int, int]] | None = None
         self._block_starts: list[int] = []
 
@@ -80,6 +80,15 @@ class SourceMap:
         return MappedLines(start_first, max(start_first, end_last if not end_exact else end_first), exact)
 
 
+def _lines(text: str) -> list[str]:
+    """Lines without their line break: a CRLF file (or a template that kept CRLF while the source was read with
+    universal newlines) must align line by line with its rendering, and snippets must not carry a stray \\r."""
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    return lines
+
+
 class ErrorReporter:
     """Builds `ConfigError`s for one config: a message at a rendered span → `file:line: message` + quoted lines."""
 
@@ -97,8 +106,10 @@ class ErrorReporter:
             return ConfigError(message, path=self.config_path, hint=hint)
         last = max(first, last or first)
         mapped = self.source_map.map_span(first, last)
-        return ConfigError(message, path=self.config_path, line=mapped.first,
-                           snippet=self._snippet(mapped, first, last), hint=hint)
+        err = ConfigError(message, path=self.config_path, line=mapped.first,
+                          snippet=self._snippet(mapped, first, last), hint=hint)
+        err.last_line = mapped.last  # type: ignore[attr-defined]  # the source region, for hints about its lines
+        return err
 
     def _snippet(self, mapped: MappedLines, first: int, last: int) -> str:
         text = _numbered(self.source_map.source_lines, mapped.first, mapped.last)

@@ -35,6 +35,9 @@ _ARTIFACT_ONLY_FOR_IMAGES = {
     "final": ("the `final` directive is not supported for artifacts", "artifacts are never published; remove it"),
     "disableGitAfterPatch": ("the `disableGitAfterPatch` directive is not supported for artifacts",
                              "artifacts have no git stages after the patch stage anyway; remove it"),
+    "imageSpec": ("the `imageSpec` directive (werf 1.2+) is not supported for artifacts",
+                  "an artifact's image config is never published; set imageSpec in the image that imports it, or "
+                  "turn the artifact into an image (`image: NAME`, `final: false`) as werf 2.x recommends"),
 }
 
 
@@ -105,11 +108,68 @@ def _unknown_key(loc: tuple, model: type[BaseModel], label: str) -> tuple[str, s
     hint = None
     if owner is not None:
         keys = valid_keys(owner)
+        elsewhere = werf_key_places(key, owner)
         suggestion = closest_key(key, keys)
+        if suggestion and elsewhere and key.startswith(suggestion) and key[len(suggestion):][:1].isupper():
+            suggestion = None  # `imageSpec` is a key of its own (another camelCase word), not a misspelt `image`
         if suggestion:
             message += f'; did you mean "{suggestion}"?'
+        if elsewhere:
+            message += f"{' (' if suggestion else '; '}`{key}` is a werf key of {alternatives_text(elsewhere)}" \
+                       f"{')' if suggestion else ', not of this mapping'}"
         hint = "valid keys here: " + ", ".join(keys)
     return message, hint
+
+
+def _section_models() -> list[type[BaseModel]]:
+    from werf_core.config.schema import DockerfileImage, Meta, StapelImage
+    return [Meta, StapelImage, StapelArtifact, DockerfileImage]
+
+
+_MODEL_PLACES: dict[str, str] = {
+    "Meta": "the meta section", "StapelImage": "stapel image sections", "StapelArtifact": "artifact sections",
+    "DockerfileImage": "Dockerfile image sections", "MetaBuild": "the meta section's `build`",
+    "DeployTemplates": "the meta section's `deploy`", "Cleanup": "the meta section's `cleanup`",
+    "GitWorktree": "the meta section's `gitWorktree`", "ImageSpec": "`imageSpec`",
+    "ImageSpecConfig": "`imageSpec.config`", "GlobalImageSpec": "`build.imageSpec`",
+    "GlobalImageSpecConfig": "`build.imageSpec.config`", "DockerInstructions": "`docker`", "Shell": "`shell`",
+    "Ansible": "`ansible`", "GitMapping": "`git` entries", "Import": "`import` entries",
+    "Dependency": "`dependencies` entries", "DockerfileDependency": "`dependencies` entries",
+    "BuildSecret": "`secrets` entries", "Mount": "`mount` entries", "KeepPolicy": "`cleanup.keepPolicies`",
+}
+
+
+def _all_models(model: type[BaseModel], seen: dict[str, type[BaseModel]]) -> None:
+    if model.__name__ in seen:
+        return
+    seen[model.__name__] = model
+    for field in model.model_fields.values():
+        inner = _element_model(field.annotation)
+        if inner is not None:
+            _all_models(inner, seen)
+
+
+_KEY_PLACES: dict[str, list[type[BaseModel]]] | None = None
+
+
+def werf_key_places(key: str, owner: type[BaseModel]) -> list[str]:
+    """Where else in werf.yaml (1.1, 1.2 or 2.x) `key` is valid: a key written in the wrong place is not a typo."""
+    global _KEY_PLACES
+    if _KEY_PLACES is None:
+        models: dict[str, type[BaseModel]] = {}
+        for section in _section_models():
+            _all_models(section, models)
+        places: dict[str, list[type[BaseModel]]] = {}
+        for model in models.values():
+            for alias in valid_keys(model):
+                places.setdefault(alias, []).append(model)
+        _KEY_PLACES = places
+    found = [m for m in _KEY_PLACES.get(key, []) if m is not owner and m.__name__ in _MODEL_PLACES]
+    return list(dict.fromkeys(_MODEL_PLACES[m.__name__] for m in found))
+
+
+def alternatives_text(places: list[str]) -> str:
+    return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
 
 
 def closest_key(key: str, candidates: list[str]) -> str | None:

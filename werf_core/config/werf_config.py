@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from werf_core.config.documents import Section
-from werf_core.config.schema import DockerfileImage, ImageLike, Meta, StapelArtifact, StapelImage
+from werf_core.config.schema import DockerfileImage, ImageLike, ImageSpec, Meta, StapelArtifact, StapelImage
 from werf_core.errors import ConfigError
 
 
@@ -22,11 +22,20 @@ class WerfConfig:
 
     @classmethod
     def from_sections(cls, meta: Meta, sections: list[Section], *, config_path: str, rendered: str) -> WerfConfig:
+        from werf_core.config.ignored_keys import ignored_keys_warning
         warnings: list[str] = []
         for section in sections:
             for warning in section.model.warnings():
                 if warning not in warnings:
                     warnings.append(warning)
+        build_cache_version = meta.build.cache_version if meta.build is not None else None
+        if build_cache_version:
+            for section in sections:
+                if hasattr(section.model, "_build_cache_version"):
+                    section.model._build_cache_version = build_cache_version
+        ignored = ignored_keys_warning(meta, [section.model for section in sections])
+        if ignored:
+            warnings.append(ignored)
         return cls(meta=meta,
                    images=tuple(s.model for s in sections if s.kind == "image"),
                    artifacts=tuple(s.model for s in sections if s.kind == "artifact"),
@@ -42,6 +51,23 @@ class WerfConfig:
     def image_names(self) -> list[str | None]:
         """Names of the images (stapel and Dockerfile, not artifacts) in config order; None is the nameless image."""
         return [model.name for model in self.all() if not model.is_artifact]
+
+    def image_spec_of(self, name: str | None) -> ImageSpec | None:
+        """The image's `imageSpec` with the meta `build.imageSpec` defaults merged in (werf's rules)."""
+        from werf_core.config.schema.image_spec import merged_with_defaults
+        model = self.require(name)
+        if model.is_artifact:
+            return None
+        own = getattr(model, "image_spec", None)
+        build = self.meta.build
+        if build is None or not getattr(model, "final", True):  # werf applies the defaults to final images only
+            return own
+        return merged_with_defaults(own, build.image_spec)
+
+    def intermediate_image_names(self) -> frozenset[str | None]:
+        """Images marked `final: false` (werf 1.2): built for other images, never published."""
+        return frozenset(model.name for model in self.all() if not model.is_artifact and not getattr(model, "final",
+                                                                                                        True))
 
     def artifact_names(self) -> list[str]:
         return [artifact.name for artifact in self.artifacts]

@@ -2,10 +2,11 @@
 
 Per stage (werf's algorithm): compute the digest chained from the previous non-empty stage; look up stored stages
 for it (cache first) and let the stage kind select one (git ancestry, then the oldest). Nothing is pulled for a
-reused stage. Otherwise build on top of the previous stage image (pulled only now, if the storage is remote) without
-holding any lock; then take the digest lock, look again, and either publish the new image or discard it in favour of
-the stage another runner published meanwhile. The lock covers only the re-check and the publication, so the fastest
-runner wins and nobody waits for somebody else's build.
+reused stage. Otherwise announce a build intent for the digest (if another runner announced it first, wait until
+it publishes — then reuse — or dies — then take over; see sync/intents.py), build on top of the previous stage image
+(pulled only now, if the storage is remote), then take the digest lock, look again, and either publish the new image
+or discard it in favour of the stage another runner published meanwhile (a werf v1.1 runner knows no intents). The
+lock covers only the re-check and the publication; the intent is what keeps runners from building the same stage.
 
 Images are processed in dependency sets (sources first); the images of one set run in parallel. How a stage is
 executed is a seam (`StageRunner`): in-process here, a Prefect task in `tasks/`.
@@ -18,8 +19,9 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +38,7 @@ from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription, new_unique_id
 from werf_core.storage.manager import StagesStorageManager
 from werf_core.storage.stage_id import StageID
+from werf_core.sync.intents import IntentOutcome
 
 
 def _test_pause(variable: str) -> None:
@@ -282,15 +285,42 @@ class Conveyor:
                     f"stage {job.image}/{job.stage} ({job.digest}) is not in {self.storage.address}",
                     hint="run `werf build` first; if it was just built, the werf.yaml or its inputs may be "
                          "non-deterministic (e.g. a template using env or dates)")
-            image_id = self.build_stage_image(job)
-            published = False
-            try:
-                description, status = self.publish_stage(job, image_id)
-                published = status == BUILT
-            finally:
-                if not published:
-                    self._remove_image(image_id)
-            return self.finish_stage(job, description, status, started)
+            with self._build_intent(job) as intent:
+                if intent.found is not None:
+                    return self.finish_stage(job, intent.found, REUSED, started)
+                image_id = self.build_stage_image(job)
+                published = False
+                try:
+                    description, status = self.publish_stage(job, image_id)
+                    published = status == BUILT
+                finally:
+                    if not published:
+                        self._remove_image(image_id)
+                return self.finish_stage(job, description, status, started)
+
+    @contextmanager
+    def _build_intent(self, job: StageJob) -> Iterator[IntentOutcome[StageDescription]]:
+        """Announce that we build this stage; if another runner announced it first, wait for it (see sync/intents):
+        `found` is then the stage it published, else we hold the intent and build."""
+        intents = getattr(self.sync, "intents", None)
+        if intents is None:
+            yield IntentOutcome(None, waited=False)
+            return
+
+        def find_published() -> StageDescription | None:
+            stages = self.manager.cached_stages(job.digest)
+            return None if stages is None else job.kind.select(job.ctx, stages)
+
+        with intents.building(job.digest, what=f"{job.image}/{job.stage}", find_published=find_published,
+                              on_wait=self.progress.info) as intent:
+            _test_pause("WERF_TEST_SLEEP_SECONDS_AFTER_BUILD_INTENT")
+            if intent.found is None and intent.waited:
+                # the builder we waited for released or lost its intent: it may still have published
+                intent.found = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest, fresh=True))
+                if intent.found is None:
+                    self.progress.info(f"{job.image}/{job.stage}: the runner that was building stage {job.digest} "
+                                       "gave up (failed, or stopped renewing its intent); building it here")
+            yield intent
 
     def build_stage_image(self, job: StageJob) -> str:
         """Build the stage on top of the previous stage image; return the local image ID (not yet published)."""
@@ -325,7 +355,7 @@ class Conveyor:
         with self.sync.locker.locked(self.sync.stage_lock_name(job.digest),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")) \
                 as handle:
-            known = self.manager.stages_by_digest(job.digest)
+            known = self.manager.stages_by_digest(job.digest, fresh=True)
             chosen = job.kind.select(job.ctx, known)
             if chosen is not None:
                 self.progress.info(f"{job.image}/{job.stage}: discarding the newly built image, "

@@ -32,7 +32,7 @@ from werf_core.errors import GitError
 from werf_core.paths import werf_home
 from werf_core.redaction import register_secret, strip_url_credentials, url_credentials
 
-__all__ = ["GitCredentials", "use_credentials", "credentials_for", "git_credential_env", "git_credential_args",
+__all__ = ["GitCredentials", "use_credentials", "credentials_for", "capture_environment", "git_credential_env", "git_credential_args",
            "split_url_credentials", "credentials_from_secret_value", "ASKPASS_USERNAME", "ASKPASS_PASSWORD"]
 
 ASKPASS_USERNAME = "WERF_GIT_ASKPASS_USERNAME"
@@ -91,6 +91,18 @@ def _host_of(url: str) -> str | None:
     return parts.hostname.lower() + (f":{parts.port}" if parts.port else "")
 
 
+_captured: dict[str, str] = {}
+
+
+def capture_environment() -> None:
+    """Move the token out of this process's environment (kept in memory here): a werf.yaml template of a pull
+    request must not read it with `env`, and no child process but the git call that needs it gets it."""
+    password = os.environ.pop(ENV_PASSWORD, None)
+    if password:
+        _captured[ENV_PASSWORD] = password
+        register_secret(password)
+
+
 def _from_environment(env: Mapping[str, str]) -> GitCredentials | None:
     password = env.get(ENV_PASSWORD)
     if not password:
@@ -124,7 +136,11 @@ def credentials_for(url: str, embedded: GitCredentials | None = None,
     for credentials in _build_credentials.get():
         if credentials.matches(url):
             return credentials
-    from_env = _from_environment(os.environ if env is None else env)
+    if env is None:
+        capture_environment()
+    if env is None:   # host and user name are no secrets: read as they are now
+        env = {**{k: v for k, v in os.environ.items() if k in (ENV_HOST, ENV_USERNAME)}, **_captured}
+    from_env = _from_environment(env)
     if from_env is not None and from_env.matches(url):
         return from_env
     if embedded is not None and embedded.matches(url):
@@ -176,3 +192,6 @@ def credentials_from_secret_value(value: object, *, default_host: str | None) ->
         raise GitError("the git credentials secret names no host and the repository is not an https URL",
                        hint='add "host": "<git server>" to the secret')
     return GitCredentials(host=host, password=password, username=str(value.get("username") or DEFAULT_USERNAME))
+
+
+capture_environment()     # as early as werf_core.git is imported: before any werf.yaml is rendered

@@ -20,8 +20,13 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from werf_core.errors import BuildError, StorageError
+from werf_core.publish.image_config import apply_image_spec
+
+if TYPE_CHECKING:
+    from werf_core.config.schema.image_spec import ImageSpec
 
 PUBLISHED_IMAGE_VERSION = "1"
 
@@ -46,9 +51,11 @@ def published_labels(*, full_name: str, strategy: str, image_name: str | None, m
     }
 
 
-def published_config(stage_config: dict, labels: dict[str, str], stage_image_id: str) -> bytes:
-    """The stage's image config with `labels` added and the stage as parent; canonical JSON bytes."""
-    config = copy.deepcopy(stage_config)
+def published_config(stage_config: dict, labels: dict[str, str], stage_image_id: str,
+                     image_spec: ImageSpec | None = None) -> bytes:
+    """The stage's image config with the imageSpec edit applied, `labels` added and the stage as parent; canonical
+    JSON bytes."""
+    config = apply_image_spec(stage_config, image_spec, tuple(labels)) if image_spec else copy.deepcopy(stage_config)
     container = config.get("config")
     if not isinstance(container, dict):
         container = config["config"] = {}
@@ -58,7 +65,7 @@ def published_config(stage_config: dict, labels: dict[str, str], stage_image_id:
 
 
 def publish_by_manifest(registry, stage_name: str, stage_image_id: str, target: str,
-                        labels: dict[str, str]) -> PublishedImage:
+                        labels: dict[str, str], image_spec: ImageSpec | None = None) -> PublishedImage:
     """Publish `target` from the stage `stage_name` without moving layers (see the module docstring)."""
     from werf_core.registry.manifest import manifest_document
     from werf_core.registry.reference import ImageReference
@@ -69,13 +76,32 @@ def publish_by_manifest(registry, stage_name: str, stage_image_id: str, target: 
                            hint="run the build again (it rebuilds what is missing), then publish")
     from werf_core.storage.registry_storage import ensure_blobs, put_manifest_settled
 
-    config = published_config(registry.get_config(stage_name), labels, stage_image_id)
+    config = published_config(registry.get_config(stage_name), labels, stage_image_id, image_spec)
     target_ref = ImageReference.parse(target)
     ensure_blobs(registry, stage_name, target, manifest.layers)
     config_descriptor = registry.upload_blob(target_ref.repository_ref(), config, manifest.config.media_type)
     raw = manifest_document(config_descriptor, manifest.layers, manifest.media_type)
     digest = put_manifest_settled(registry, stage_name, target, raw, manifest.media_type, manifest.layers)
     return PublishedImage(config_descriptor.digest, digest)
+
+
+def reconfigure_published(registry, target: str, image_spec: ImageSpec, protected_labels: tuple[str, ...]
+                          ) -> PublishedImage:
+    """Apply `image_spec` to the image just pushed as `target`, at manifest level: a new config blob and a new
+    manifest over the same layers, PUT under the same tag (the engine route cannot remove labels, clear history...)."""
+    from werf_core.registry.manifest import manifest_document
+    from werf_core.registry.reference import ImageReference
+
+    manifest = registry.get_manifest(target)
+    if manifest is None:
+        raise StorageError(f"{target} vanished right after it was pushed", hint="publish again")
+    config = apply_image_spec(registry.get_config(target), image_spec, protected_labels)
+    raw_config = json.dumps(config, separators=(",", ":"), sort_keys=True).encode()
+    descriptor = registry.upload_blob(ImageReference.parse(target).repository_ref(), raw_config,
+                                      manifest.config.media_type)
+    raw = manifest_document(descriptor, manifest.layers, manifest.media_type)
+    digest = registry.put_manifest(target, raw, manifest.media_type)
+    return PublishedImage(descriptor.digest, digest)
 
 
 def label_dockerfile(base_image_id: str, labels: dict[str, str]) -> bytes:

@@ -12,16 +12,22 @@ Per image (artifacts are never published):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from werf_core.errors import WerfError
+from werf_core.publish.image_config import content_digest_with, edit_document
 from werf_core.publish.images_repo import ImagesRepo
 from werf_core.publish.published_image import (
     PublishedImage,
     publish_by_docker,
     publish_by_manifest,
     published_labels,
+    reconfigure_published,
 )
+
+if TYPE_CHECKING:
+    from werf_core.config.schema.image_spec import ImageSpec
 from werf_core.publish.report import PUBLISHED, UP_TO_DATE, PublishedTag, PublishReport
 from werf_core.publish.tags import TagPlan
 
@@ -31,7 +37,9 @@ CONTENT_SIGNATURE_LABEL = "werf-content-signature"
 class Publisher:
     def __init__(self, *, project: str, storage, sync, images_repo: ImagesRepo, tag_plan: TagPlan, registry,
                  records, progress, project_commit: str = "", docker_client_factory: Callable[[], object],
-                 docker_config: str | None = None) -> None:
+                 docker_config: str | None = None,
+                 image_specs: Mapping[str | None, ImageSpec | None] | None = None,
+                 intermediate_images: frozenset[str | None] = frozenset()) -> None:
         self.project = project
         self.storage = storage
         self.sync = sync
@@ -43,29 +51,37 @@ class Publisher:
         self.project_commit = project_commit
         self._client_factory = docker_client_factory
         self.docker_config = docker_config
+        # imageSpec (with the meta build.imageSpec defaults merged) per image name: applied to the published config
+        self.image_specs = {name: spec for name, spec in (image_specs or {}).items()
+                            if spec is not None and edit_document(spec)}
+        # `final: false` (werf 1.2): built for other images only, never published
+        self.intermediate_images = intermediate_images
 
     def publish(self, images) -> PublishReport:
         """Publish every non-artifact ImageResult of `images`."""
         report = PublishReport()
         for image in images:
-            if image.is_artifact:
+            if image.is_artifact or image.name in self.intermediate_images:
                 continue
             report.tags.extend(self.publish_image(image))
         return report
 
     def publish_image(self, image) -> list[PublishedTag]:
+        spec = self.image_specs.get(image.name)
+        content = content_digest_with(image.content_digest, spec)
         if self.project_commit:
-            self._record_commit(image)
-        return [self._publish_tag(image, strategy, meta_tag)
-                for strategy, meta_tag in self.tag_plan.tags_for(image.content_digest)]
+            self._record_commit(image, content)
+        return [self._publish_tag(image, strategy, meta_tag, content, spec)
+                for strategy, meta_tag in self.tag_plan.tags_for(content)]
 
     # ---------------------------------------------------------------- internals
-    def _record_commit(self, image) -> None:
+    def _record_commit(self, image, content_digest: str) -> None:
         known = self.records.image_metadata(self.project, image.name, self.project_commit)
-        if known is None or known.content_digest != image.content_digest:
-            self.records.put_image_metadata(self.project, image.name, self.project_commit, image.content_digest)
+        if known is None or known.content_digest != content_digest:
+            self.records.put_image_metadata(self.project, image.name, self.project_commit, content_digest)
 
-    def _publish_tag(self, image, strategy: str, meta_tag: str) -> PublishedTag:
+    def _publish_tag(self, image, strategy: str, meta_tag: str, content_digest: str,
+                     spec: ImageSpec | None) -> PublishedTag:
         repository = self.images_repo.repository(image.name)
         tag = self.images_repo.tag(image.name, meta_tag)
         target = self._checked_reference(image, repository, tag)
@@ -78,16 +94,16 @@ class Publisher:
             return PublishedTag(image=image.name, strategy=strategy, meta_tag=meta_tag, repository=repository,
                                 tag=tag, image_id=published.image_id, digest=published.digest, status=status)
 
-        current = self._current(target, image.content_digest, last.image_id)
+        current = self._current(target, content_digest, last.image_id)
         if current is not None:
             return result(current, UP_TO_DATE)
         with self.sync.locker.locked(self.sync.image_lock_name(target),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")):
-            current = self._current(target, image.content_digest, last.image_id)
+            current = self._current(target, content_digest, last.image_id)
             if current is not None:
                 return result(current, UP_TO_DATE)
             labels = published_labels(full_name=target, strategy=strategy, image_name=image.name,
-                                      meta_tag=meta_tag, content_digest=image.content_digest)
+                                      meta_tag=meta_tag, content_digest=content_digest)
             if self.storage.is_local():
                 from werf_core.registry.reference import ImageReference
                 from werf_core.storage.registry_storage import docker_push, engine_auth_config
@@ -96,10 +112,13 @@ class Publisher:
                     self._client_factory(), last.image_id, target, labels,
                     push=lambda name: docker_push(self._client_factory(), name, registry=host, say=self.progress.info,
                                                   auth_config=engine_auth_config(self.docker_config, host)))
-                if not published.digest:
+                if spec is not None:
+                    published = reconfigure_published(self.registry, target, spec, tuple(labels))
+                elif not published.digest:
                     published = PublishedImage(published.image_id, self.registry.head_manifest(target) or "")
             else:
-                published = publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels)
+                published = publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels,
+                                                 spec)
         return result(published, PUBLISHED)
 
     def _current(self, target: str, content_digest: str, stage_image_id: str) -> PublishedImage | None:

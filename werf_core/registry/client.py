@@ -61,6 +61,9 @@ class RegistryClient:
         plain_http_loopback: treat localhost/127.0.0.0/8/::1 as insecure, as Docker does.
         """
         self.counter = RequestCounter()
+        # blobs this client saw present, pushed or mounted: a blob in a repository stays there for the client's
+        # lifetime (one build), so nobody asks again
+        self._blobs_present: set[tuple[str, str, str]] = set()
         self.page_size = page_size
         self.default_platform = (Platform.parse(default_platform) if isinstance(default_platform, str)
                                  else default_platform)
@@ -226,14 +229,24 @@ class RegistryClient:
 
     # ================================================================== writing blobs and record images
     def blob_exists(self, repository: ImageReference | str, digest: str) -> bool:
+        """Whether the repository has the blob; answered without a request for blobs already seen there."""
         ref = as_reference(repository)
+        if self._blob_known(ref, digest):
+            return True
         response = self._request("HEAD", ref, f"/v2/{ref.repository}/blobs/{digest}",
                                  scopes=(pull_scope(ref.repository),), follow_redirects=True,
                                  what=f"checking blob {digest} in {ref.name}")
         if response.status_code == 404:
             return False
         self._expect(response, (200,), ref.registry, f"checking blob {digest} in {ref.name}")
+        self._blob_seen(ref, digest)
         return True
+
+    def _blob_known(self, ref: ImageReference, digest: str) -> bool:
+        return (ref.registry, ref.repository, digest) in self._blobs_present
+
+    def _blob_seen(self, ref: ImageReference, digest: str) -> None:
+        self._blobs_present.add((ref.registry, ref.repository, digest))
 
     def upload_blob(self, repository: ImageReference | str, data: bytes, media_type: str = "application/octet-stream",
                     *, check_exists: bool = True) -> Descriptor:
@@ -269,6 +282,11 @@ class RegistryClient:
         src, dst = as_reference(source), as_reference(destination)
         if descriptor.is_foreign:
             return "skipped"
+        outcome = self._mount_or_copy(src, dst, descriptor)
+        self._blob_seen(dst, descriptor.digest)
+        return outcome
+
+    def _mount_or_copy(self, src: ImageReference, dst: ImageReference, descriptor: Descriptor) -> str:
         if src.same_registry(dst):
             if src.repository == dst.repository:
                 return "present"
@@ -395,6 +413,7 @@ class RegistryClient:
         if response.status_code == 404 and self.blob_exists(ref, digest):
             return   # an earlier attempt completed, and only its answer was lost
         self._expect(response, (201, 204), ref.registry, what)
+        self._blob_seen(ref, digest)
 
     def _copy_blob_bytes(self, src: ImageReference, dst: ImageReference, descriptor: Descriptor,
                          location: str) -> None:

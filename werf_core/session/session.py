@@ -111,7 +111,10 @@ class BuildSession:
                          images_repo=images_repo, tag_plan=tag_plan, registry=self.registry(),
                          records=records_for(project.storage), progress=self.progress,
                          project_commit=project.project_commit, docker_client_factory=project.client_factory,
-                         docker_config=self.options.docker_config)
+                         docker_config=self.options.docker_config,
+                         image_specs={name: project.config.image_spec_of(name)
+                                      for name in project.config.image_names()},
+                         intermediate_images=project.config.intermediate_image_names())
 
     def publish(self, report: BuildReport, *, images_repo: ImagesRepo, tag_plan: TagPlan) -> PublishReport:
         """Publish every non-artifact image of `report` (werf's publication: per tag, under the image lock)."""

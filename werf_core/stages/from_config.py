@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from werf_core.builders.secrets import SecretSpec
+from werf_core.config.schema.imports import is_external_reference
 from werf_core.errors import ConfigError
 from werf_core.stages.spec import USER_STAGES, DockerSpec, ImageSpec, ImportSpec, MountSpec, UserStageSpec
 
@@ -16,6 +18,15 @@ def image_spec(model) -> ImageSpec:
 def _image_spec(model) -> ImageSpec:
     from werf_core.git import GitMapping
 
+    external = [i.source_name for i in getattr(model, "imports", ()) if i.from_ is not None
+                and is_external_reference(i.source_name)]
+    if external:
+        source = model.source
+        raise ConfigError(f"image {model.name or '~'}: imports from external images ({external[0]}) are not built "
+                          f"by werf-prefect yet", path=source.path if source else None,
+                          line=source.line if source else None,
+                          hint="build the external image's files into an image of werf.yaml (`from: IMAGE:TAG`) "
+                               "and import from that")
     if not hasattr(model, "from_latest"):  # a Dockerfile image
         source = model.source
         raise ConfigError(f"image {model.name or '~'}: Dockerfile images are not built by werf-prefect yet",
@@ -39,7 +50,7 @@ def _image_spec(model) -> ImageSpec:
         from_image=base_name,
         from_image_is_artifact=bool(base_name) and not model.from_image,
         from_latest=model.from_latest,
-        from_cache_version=model.from_cache_version or "",
+        from_cache_version=_from_cache_version(model),
         mounts=tuple(MountSpec(to=m.to, kind=m.from_ or "custom", from_path=m.from_path or "") for m in model.mount),
         git=tuple(GitMapping.from_config(g) for g in model.git),
         builder=builder,
@@ -50,9 +61,29 @@ def _image_spec(model) -> ImageSpec:
             to=i.to or i.add, include_paths=tuple(i.include_paths), exclude_paths=tuple(i.exclude_paths),
             owner=i.owner or "", group=i.group or "", stage=i.stage or "") for i in model.imports),
         docker=_docker(getattr(model, "docker", None)),
+        secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
+        image_dependencies=_dependencies(model),
+        disable_git_after_patch=getattr(model, "disable_git_after_patch", False),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
+
+
+def _from_cache_version(model) -> str:
+    """fromCacheVersion, extended by werf 1.2's build.cacheVersion / cacheVersion: the `from` digest covers them, so
+    every stage of the image (digests chain) changes with them. Unchanged for configs that set neither."""
+    extra = getattr(model, "cache_versions", ())
+    if not extra:
+        return model.from_cache_version or ""
+    return "\n".join([model.from_cache_version or "", *(f"cacheVersion={v}" for v in extra)])
+
+
+def _dependencies(model) -> tuple:
+    from werf_core.stages.dependency_env import PLACEMENTS, DependencySpec
+    return tuple(DependencySpec(image=d.image, placement=PLACEMENTS[("before", d.before) if d.before
+                                                                    else ("after", d.after)],
+                                imports=tuple((i.type, i.target) for i in d.imports))
+                 for d in getattr(model, "dependencies", ()))
 
 
 def _docker(docker) -> DockerSpec | None:

@@ -17,7 +17,8 @@ class GitLatestPatchStage(GitRelatedStage):
     name = "gitLatestPatch"
 
     def is_present(self, spec: ImageSpec) -> bool:
-        return bool(spec.git) and not spec.is_artifact
+        # werf 1.2 `disableGitAfterPatch: true` drops gitCache and gitLatestPatch
+        return bool(spec.git) and not spec.is_artifact and not spec.disable_git_after_patch
 
     def is_empty(self, ctx: StageContext) -> bool:
         if all(base_commit(ctx, m) == m.current_commit for m in ctx.git):

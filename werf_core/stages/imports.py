@@ -14,6 +14,8 @@ from pathlib import Path
 
 from werf_core.hashing import sha256_hash
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
+from werf_core.stages.dependency_env import dependency_digest, dependency_env
+from werf_core.stages.docker_instructions import dockerfile_quote
 from werf_core.stages.git_apply import owner_checks
 from werf_core.stages.spec import ImageSpec, ImportSpec
 
@@ -33,7 +35,7 @@ class ImportsStage(PlainStage):
         return [i for i in spec.imports if i.placement == self.name]
 
     def is_present(self, spec: ImageSpec) -> bool:
-        return bool(self.imports(spec))
+        return bool(self.imports(spec)) or any(d.placement == self.name for d in spec.image_dependencies)
 
     @staticmethod
     def _source(ctx: StageContext, imp: ImportSpec):
@@ -49,7 +51,8 @@ class ImportsStage(PlainStage):
             args += [content_digest, imp.add, imp.to, imp.group, imp.owner, *imp.include_paths, *imp.exclude_paths]
             if imp.stage:
                 args.append(imp.stage)
-        return sha256_hash(*args)
+        deps = dependency_digest(ctx, self.name)   # werf 1.2 `dependencies:` placed at this stage
+        return sha256_hash(*args, deps) if deps else sha256_hash(*args)
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
         recipe = BuildRecipe()
@@ -68,6 +71,8 @@ class ImportsStage(PlainStage):
             cmds.append(f"{BIN}/mkdir -p {shlex.quote(target_dir)}")
             cmds.append(f"{BIN}/tar -xf /.werf/build/{name} -C {shlex.quote(target_dir)}")
             recipe.instructions.labels[import_label(imp.source)] = stage.image_id
+        for name, value in dependency_env(ctx, self.name).items():
+            recipe.instructions.changes.append(f"ENV {name}={dockerfile_quote(value)}")
         return recipe
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from werf_core.builders.secrets import SecretSpec
+
 USER_STAGES = ("beforeInstall", "install", "beforeSetup", "setup")
 
 
@@ -71,6 +73,9 @@ class ImageSpec:
     user_stages: dict[str, UserStageSpec] = field(default_factory=dict)
     imports: tuple[ImportSpec, ...] = ()
     docker: DockerSpec | None = None
+    secrets: tuple[SecretSpec, ...] = ()       # build secrets, mounted at /run/secrets for user stages only
+    image_dependencies: tuple[Any, ...] = ()   # werf_core.stages.dependency_env.DependencySpec records
+    disable_git_after_patch: bool = False      # werf 1.2: no gitCache / gitLatestPatch stages
     source_path: str = ""                      # werf.yaml path, for messages
     source_line: int = 0
 
@@ -80,7 +85,7 @@ class ImageSpec:
 
     def dependencies(self) -> set[str]:
         """Names of the images/artifacts this one is built from or imports from."""
-        deps = {i.source for i in self.imports}
+        deps = {i.source for i in self.imports} | {d.image for d in self.image_dependencies}
         if self.from_image:
             deps.add(self.from_image)
         return deps

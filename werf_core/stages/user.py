@@ -29,9 +29,13 @@ class UserStage(PlainStage):
         return builders.checksum(ctx.spec, self.name)
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
+        from werf_core.builders.secrets import secret_binds
         recipe = BuildRecipe(describe_failure=builders.failure_describer(ctx.spec))
         recipe.instructions = recipe.instructions.merge(
             builders.instructions(ctx.spec, self.name, Path(ctx.tmp_dir) / f"{self.name}-builder", ctx.docker_client))
+        # werf 2.x build secrets: read only now that the stage is built, mounted for its commands only
+        recipe.instructions.binds.extend(secret_binds(ctx.spec.secrets, project_dir=ctx.project_dir,
+                                                      work_dir=ctx.tmp_dir))
         return recipe
 
 

@@ -1,7 +1,14 @@
-"""Stage lookup through the stages-storage cache, as werf does it.
+"""Stage lookup through the stages-storage cache, as werf does it — read once per build, written only where it changed.
 
-`stages_by_digest` answers from the cache when it can (no storage listing, and with the description memo no storage
-request at all); on a miss it lists the storage under the cache lock, drops broken stages, and records the answer.
+`stages_by_digest` answers from the cache when it can: the cache's entry lists the stage IDs and, when its writer
+knew them, their descriptions, so an idle build with a warm cache sends the storage no request at all. On a miss it
+lists the storage (a registry storage lists its repository once per build and keeps the listing current from its
+own pushes), drops broken stages, and stores the answer only if no other runner stored one meanwhile (a listing can
+be older than somebody's publication; the cache entry a publisher wrote under the stage lock is the newer truth).
+
+`fresh=True` (re-checks under the stage lock, polls while another runner builds the digest) reads the cache entry
+again instead of this build's snapshot; if the entry is gone it lists the storage again.
+
 A cached stage that has disappeared from the storage (deleted by cleanup, or by hand) raises
 `ShouldResetStagesStorageCache`: the conveyor then forgets the project's cache and starts over.
 """
@@ -10,6 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from werf_core.errors import ShouldResetStagesStorageCache
 from werf_core.storage.base import BrokenStage, StageDescription, StagesStorage
@@ -17,7 +25,7 @@ from werf_core.storage.stage_id import StageID
 
 
 class StagesStorageManager:
-    def __init__(self, storage: StagesStorage, project: str, sync, *,
+    def __init__(self, storage: StagesStorage, project: str, sync: Any, *,
                  on_warning: Callable[[str], None] | None = None) -> None:
         self.storage = storage
         self.project = project
@@ -44,8 +52,7 @@ class StagesStorageManager:
             if must_exist:
                 raise ShouldResetStagesStorageCache(f"stage {stage_id.tag} is no longer in {self.storage.address}")
             return None
-        with self._lock:
-            self._descriptions[stage_id] = description
+        self.remember(description)
         return description
 
     def remember(self, description: StageDescription) -> None:
@@ -53,27 +60,62 @@ class StagesStorageManager:
             self._descriptions[description.stage_id] = description
 
     # ---------------------------------------------------------------- lookup
-    def stages_by_digest(self, digest: str) -> list[StageDescription]:
-        cached = self.sync.cache.get_stages(self.project, digest)
-        if cached is not None:
-            return [self.describe(stage_id, must_exist=True) for stage_id in cached]
-        with self.sync.locker.locked(self.sync.stage_cache_lock_name(digest)):
-            ids = self.storage.list_stage_ids(self.project, digest)
-            described = [self.describe(stage_id, must_exist=False) for stage_id in ids]
-            valid = [d for d in described if d is not None]
-            self.sync.cache.store_stages(self.project, digest, [d.stage_id for d in valid])
+    def stages_by_digest(self, digest: str, *, fresh: bool = False) -> list[StageDescription]:
+        entry = self.sync.cache.get_entry(self.project, digest, fresh=fresh)
+        if entry is not None:
+            return self._described(entry)
+        if fresh:
+            forget = getattr(self.storage, "forget_listing", None)
+            if forget is not None:
+                forget()    # the entry vanished (a reset, or a runner that does not keep one): ask the storage anew
+        ids = self.storage.list_stage_ids(self.project, digest)
+        described = [self.describe(stage_id, must_exist=False) for stage_id in ids]
+        valid = [d for d in described if d is not None]
+        existing = self.sync.cache.store_entry_if_absent(self.project, digest, valid)
+        if existing is not None:
+            return self._described(existing)    # another runner stored an entry since our listing: it is newer
         return valid
 
+    def cached_stages(self, digest: str) -> list[StageDescription] | None:
+        """The stages the cache lists for `digest` now (no storage listing); None when it has no entry."""
+        entry = self.sync.cache.get_entry(self.project, digest, fresh=True)
+        return None if entry is None else self._described(entry)
+
     def record_new_stage(self, digest: str, known: list[StageDescription], new: StageDescription) -> None:
-        """After publishing: the cache lists the stages seen at the re-check plus the new one."""
+        """After publishing (under the stage lock): the cache lists the stages seen at the re-check plus the new one.
+
+        No cache lock: publishers of one digest are serialized by the stage lock, and a runner storing a listing
+        only stores where no entry exists, so this write cannot be lost or undone.
+        """
         self.remember(new)
-        with self.sync.locker.locked(self.sync.stage_cache_lock_name(digest)):
-            ids = [d.stage_id for d in known]
-            if new.stage_id not in ids:
-                ids.append(new.stage_id)
-            self.sync.cache.store_stages(self.project, digest, ids)
+        stages = [d for d in known if d.stage_id != new.stage_id] + [new]
+        self.sync.cache.store_entry(self.project, digest, stages)
 
     def reset_cache(self) -> None:
         self.sync.cache.delete_all(self.project)
+        forget = getattr(self.storage, "forget_listing", None)
+        if forget is not None:
+            forget()
         with self._lock:
             self._descriptions.clear()
+
+    # ---------------------------------------------------------------- helpers
+    def _described(self, entry: Any) -> list[StageDescription]:
+        result: list[StageDescription] = []
+        for stage_id in entry.ids:
+            cached = entry.descriptions.get(stage_id)
+            if cached is not None and self._trusted(cached):
+                with self._lock:
+                    result.append(self._descriptions.setdefault(stage_id, cached))
+                continue
+            described = self.describe(stage_id, must_exist=True)
+            assert described is not None, "must_exist raises instead of answering None"
+            result.append(described)
+        return result
+
+    def _trusted(self, description: StageDescription) -> bool:
+        """A description from the cache stands for the storage's answer: only for remote storages (a local image
+        is cheap to inspect and may have been removed), and only if it names a stage of this very storage."""
+        if self.storage.is_local():
+            return False
+        return description.image_name == self.storage.stage_image_name(self.project, description.stage_id)

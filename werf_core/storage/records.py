@@ -94,9 +94,11 @@ class StageRecords(Protocol):
 class RegistryRecords:
     """Records as manifest-only images in the stages repository."""
 
-    def __init__(self, repository: str, registry) -> None:
+    def __init__(self, repository: str, registry, listing=None) -> None:
         self.repository = repository
         self.registry = registry      # werf_core.registry.RegistryClient
+        # the stages storage's listing of this repository, when the build made one (no request): `() -> set | None`
+        self.listing = listing or (lambda: None)
 
     def _ref(self, tag: str) -> str:
         return f"{self.repository}:{tag}"
@@ -113,8 +115,14 @@ class RegistryRecords:
         """Write the record unless it exists; True if it was written now."""
         if not recordable(name):
             return False
-        ref = self._ref(MANAGED_IMAGE_PREFIX + image_name_slug(name))
-        if self.registry.head_manifest(ref) is not None:
+        tag = MANAGED_IMAGE_PREFIX + image_name_slug(name)
+        ref = self._ref(tag)
+        listed = self.listing()
+        if listed is not None:
+            # the build's listing answers; a record another runner wrote since is only rewritten (same content)
+            if tag in listed:
+                return False
+        elif self.registry.head_manifest(ref) is not None:
             return False
         self.registry.push_manifest_only_image(ref, {"werf": project})
         return True
@@ -231,5 +239,5 @@ def records_for(storage) -> StageRecords | None:
     if isinstance(storage, LocalStagesStorage):
         return LocalRecords(storage.client)
     if isinstance(storage, RegistryStagesStorage):
-        return RegistryRecords(storage.address, storage.registry)
+        return RegistryRecords(storage.address, storage.registry, storage.listed)
     return None

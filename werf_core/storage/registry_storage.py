@@ -2,9 +2,11 @@
 
 Many runners share one registry repository; each stage is pushed once and reused by everybody.
 
-- Reading costs little: `list_stage_ids` is one tag listing (stages marked `<tag>-rejected` and record tags are
-  skipped); `describe` reads a stage's manifest and config once, then answers from the host manifest cache. With a
-  warm stages-storage cache an idle build therefore sends the registry no request at all.
+- Reading costs little: the repository is listed once per build (`tags`), and the listing is kept current from this
+  storage's own pushes; `list_stage_ids` answers from it (stages marked `<tag>-rejected` and record tags are
+  skipped), and so does `describe`'s rejected-marker probe. `describe` reads a stage's manifest and config once, then
+  answers from the host manifest cache. With a warm stages-storage cache an idle build therefore sends the registry
+  no request at all.
 - `store` tags the freshly built local image with its stage name and `docker push`es it. The registry makes a tag
   visible only when its manifest arrives, and Docker pushes the manifest after every layer, so other runners never
   see a half-written stage.
@@ -166,6 +168,7 @@ class RegistryStagesStorage:
         self.manifest_cache = ManifestCache(address)
         self._client_factory = client_factory
         self._registry = None
+        self._listing: set[str] | None = None
         self._lock = threading.Lock()
         self._say: Callable[[str], None] = lambda message: None
 
@@ -198,13 +201,47 @@ class RegistryStagesStorage:
 
     # ---------------------------------------------------------------- reading
     def list_stage_ids(self, project: str, digest: str | None = None) -> list[StageID]:
-        return parse_stage_tags(self.registry.list_tags(self.address), digest)
+        """From this build's listing of the repository (one request per build, see `tags`)."""
+        return parse_stage_tags(sorted(self.tags()), digest)
+
+    def tags(self) -> set[str]:
+        """Every tag of the repository: listed once, then kept current from this storage's own writes.
+
+        Another runner's later pushes are not in it; callers that must see them (the re-check before publishing)
+        rely on the stages-storage cache entry the publisher wrote, or call `forget_listing` first.
+        """
+        with self._lock:
+            if self._listing is not None:
+                return set(self._listing)
+        listed = set(self.registry.list_tags(self.address))
+        with self._lock:
+            if self._listing is None:
+                self._listing = listed
+            return set(self._listing)
+
+    def listed(self) -> set[str] | None:
+        """This build's listing, if it made one (no request)."""
+        with self._lock:
+            return None if self._listing is None else set(self._listing)
+
+    def forget_listing(self) -> None:
+        with self._lock:
+            self._listing = None
+
+    def _note_tag(self, tag: str, present: bool = True) -> None:
+        with self._lock:
+            if self._listing is not None:
+                (self._listing.add if present else self._listing.discard)(tag)
 
     def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
         name = self.stage_image_name(project, stage_id)
         info = self.manifest_cache.get(name)
         if info is None:
-            if self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
+            listing = self.listed()
+            if listing is not None:
+                if stage_id.tag + REJECTED_SUFFIX in listing:    # the listing already answers the probe
+                    return None
+            elif self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
                 return None
             try:
                 info = self.registry.image_info(name, check_layers=False)
@@ -229,6 +266,7 @@ class RegistryStagesStorage:
             raise StorageError(f"stage {name} was pushed but the registry does not show it",
                                hint="the registry may be eventually consistent or misconfigured; rerun the build")
         self.manifest_cache.put(name, info)
+        self._note_tag(stage_id.tag)
         return description_from_info(stage_id, name, info)
 
     def fetch(self, project: str, description: StageDescription) -> str:
@@ -252,6 +290,7 @@ class RegistryStagesStorage:
         name = self.stage_image_name(project, stage_id)
         self.manifest_cache.delete(name)
         self.registry.delete_tag(name)
+        self._note_tag(stage_id.tag, present=False)
 
     def reject(self, project: str, stage_id: StageID) -> None:
         """Push `<tag>-rejected`: listings skip the stage from now on, on every runner."""
@@ -259,6 +298,7 @@ class RegistryStagesStorage:
         self.manifest_cache.delete(name)
         self.registry.push_manifest_only_image(name + REJECTED_SUFFIX,
                                                {"werf": project, "werf-rejected-stage": stage_id.tag})
+        self._note_tag(stage_id.tag + REJECTED_SUFFIX)
 
     # ---------------------------------------------------------------- docker push / pull
     def _auth_config(self) -> dict | None:

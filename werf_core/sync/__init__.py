@@ -33,6 +33,8 @@ _EXPORTS = {
     "SynchronizationError": "werf_core.sync.errors",
     "SynchronizationAccessDenied": "werf_core.sync.errors",
     "SynchronizationUnreachable": "werf_core.sync.errors",
+    "BuildIntents": "werf_core.sync.intents",
+    "build_intent_lock_name": "werf_core.sync.lock_names",
 }
 
 __all__ = list(_EXPORTS)  # the lazy-export table names them

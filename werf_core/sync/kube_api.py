@@ -41,6 +41,12 @@ class Conflict(Exception):
     """409 Conflict on replace: the object changed since it was read (stale resourceVersion)."""
 
 
+class ObjectTooLarge(SynchronizationError):
+    """413/422: the object would exceed the API server's size limit (a ConfigMap holds at most 1 MiB)."""
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
 @dataclass(frozen=True)
 class KubeConfigSource:
     """Which kubeconfig to use: a file (default: $KUBECONFIG, then ~/.kube/config), inline base64 data, a context."""
@@ -135,6 +141,13 @@ class KubeApi:
         name = body["metadata"]["name"]
         return self._call("update", "configmaps", name, namespace,
                           lambda **kw: self.core.replace_namespaced_config_map(name, namespace, body, **kw))
+
+    def merge_patch_config_map(self, namespace: str, name: str, patch: dict) -> dict:
+        """RFC 7386 merge patch: only the keys the patch names change (null removes one), with no read and no
+        resourceVersion, so writers of different keys never conflict. `NotFound` when the ConfigMap is missing."""
+        return self._call("patch", "configmaps", name, namespace,
+                          lambda **kw: self.core.patch_namespaced_config_map(name, namespace, patch,
+                                                                             _content_type=MERGE_PATCH, **kw))
 
     def get_or_create_config_map(self, namespace: str, name: str) -> dict:
         """The ConfigMap, created (and its namespace too) when missing; a racing creator's object is fine too."""
@@ -239,6 +252,12 @@ class KubeApi:
                 f"The Kubernetes API server at {self.server} denied {verb} on {target}{where} "
                 f"(403 Forbidden: {message})",
                 hint=_rbac_hint(namespace))
+        if err.status == 413 or (err.status == 422 and ("too long" in message.lower()
+                                                         or "may not be more than" in message.lower())):
+            return ObjectTooLarge(
+                f"The Kubernetes API server at {self.server} refused to {verb} {target}{where} "
+                f"({err.status} {reason or err.reason}: {message})",
+                hint="The ConfigMap is too large; see docs/synchronization.md on the stages-storage cache size.")
         if err.status in (413, 422):
             return SynchronizationError(
                 f"The Kubernetes API server at {self.server} refused to {verb} {target}{where} "

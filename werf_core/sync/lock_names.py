@@ -5,6 +5,10 @@
 | publishing a stage                      | `<project>.<digest>`          | `stage/<digest>`                   |
 | updating the stages-storage cache entry | `<project>.<digest>.cache`    | `stage-cache/<digest>`             |
 | publishing an image tag                 | `<image>.image`               | `image/<image>`                    |
+| build intent: "I am building a stage"   | `<project>.<digest>.intent`   | `stage-intent/<digest>`            |
+
+Build intents are werf-prefect's own (werf v1.1 has none): a werf runner simply does not wait for them, and its
+publications are still ordered by the stage lock.
 
 Kubernetes names carry no project because each project has its own ConfigMap. Prefer the methods of
 `Synchronization` (`sync.stage_lock_name(digest)`), which pick the right column.
@@ -19,6 +23,10 @@ def stage_lock_name(project: str, digest: str, *, kubernetes: bool = False) -> s
 
 def stage_cache_lock_name(project: str, digest: str, *, kubernetes: bool = False) -> str:
     return f"stage-cache/{digest}" if kubernetes else f"{project}.{digest}.cache"
+
+
+def build_intent_lock_name(project: str, digest: str, *, kubernetes: bool = False) -> str:
+    return f"stage-intent/{digest}" if kubernetes else f"{project}.{digest}.intent"
 
 
 def image_lock_name(image: str, *, kubernetes: bool = False) -> str:

@@ -2,6 +2,8 @@
 
 It is the remembered answer of "list the stages storage for this digest", so an idle build asks the registry
 nothing. `get_stages` returns None when the digest is not cached, and [] when it is cached as having no stages.
+An entry (`CacheEntry`) may also carry what the writer knew of each stage (`StageDescription`: image ID, labels,
+size, creation time), so a runner that has never seen the storage selects stages without reading a manifest.
 The cache is only a hint: the builder verifies cached stages exist and resets the whole project's cache when one is
 gone (`ShouldResetStagesStorageCache`), so dropping entries is always safe — it costs one listing.
 
@@ -17,16 +19,67 @@ import json
 import os
 import re
 import shutil
+import tempfile
+import time
 import uuid
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from werf_core.fsutil import atomic_write
 from werf_core.paths import werf_home
+from werf_core.storage.base import StageDescription
 from werf_core.storage.stage_id import StageID
 
 CACHE_VERSION = "1"
 _SAFE_COMPONENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """The stages stored under one digest, plus the descriptions the writer knew (possibly of only some of them)."""
+
+    ids: list[StageID]
+    descriptions: dict[StageID, StageDescription] = field(default_factory=dict)
+    stored_at: int = 0     # Unix seconds of the write; 0 = unknown (werf's format has no time)
+
+    @classmethod
+    def of(cls, stages: list[StageDescription]) -> CacheEntry:
+        return cls([d.stage_id for d in stages], {d.stage_id: d for d in stages}, int(time.time()))
+
+    def to_json(self) -> dict[str, Any]:
+        # "stages" is werf's format; werf ignores the fields it does not know
+        document: dict[str, Any] = {"stages": [stage.to_json() for stage in self.ids]}
+        described = [self.descriptions[i].to_json() for i in self.ids if i in self.descriptions]
+        if described:
+            document["descriptions"] = described
+        if self.stored_at:
+            document["storedAt"] = self.stored_at
+        return document
+
+    def serialize(self) -> str:
+        return json.dumps(self.to_json(), separators=(",", ":"))
+
+    @classmethod
+    def parse(cls, text: str | None) -> CacheEntry | None:
+        """None for a missing or damaged entry (a damaged entry is a cache miss, rewritten on the next store)."""
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            ids = [StageID.from_json(item) for item in (data.get("stages") or [])]
+            descriptions = {}
+            for item in data.get("descriptions") or []:
+                try:
+                    description = StageDescription.from_json(item)
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    continue     # a description is an optimisation: without it the storage is asked
+                if description.stage_id in ids:
+                    descriptions[description.stage_id] = description
+            return cls(ids, descriptions, int(data.get("storedAt") or 0))
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
 
 
 class StagesStorageCache(ABC):
@@ -53,6 +106,28 @@ class StagesStorageCache(ABC):
     @abstractmethod
     def describe(self) -> str:
         """Where the cache lives, for messages."""
+
+    # -------- entries with descriptions; caches that keep a per-build snapshot override `fresh`
+    def get_entry(self, project: str, digest: str, *, fresh: bool = False) -> CacheEntry | None:
+        """The entry of `digest`. `fresh=True` must see every write other runners finished before the call
+        (re-checks under a lock); `fresh=False` may answer from what this cache object already read."""
+        ids = self.get_stages(project, digest)
+        return None if ids is None else CacheEntry(ids)
+
+    def store_entry(self, project: str, digest: str, stages: list[StageDescription]) -> None:
+        """Remember `stages` (with their descriptions) as the complete list stored under `digest`."""
+        self.store_stages(project, digest, [d.stage_id for d in stages])
+
+    def store_entry_if_absent(self, project: str, digest: str, stages: list[StageDescription]) -> CacheEntry | None:
+        """Store unless the digest already has an entry, atomically; returns the entry found (None: stored now).
+
+        A listing may be older than another runner's publication; this never overwrites what that runner wrote.
+        """
+        existing = self.get_entry(project, digest, fresh=True)
+        if existing is not None:
+            return existing
+        self.store_entry(project, digest, stages)
+        return None
 
 
 def check_path_component(kind: str, value: str) -> str:
@@ -86,9 +161,39 @@ class FileStagesStorageCache(StagesStorageCache):
     def get_stages(self, project: str, digest: str) -> list[StageID] | None:
         return _read_entry(self.entry_path(project, digest))
 
+    def get_entry(self, project: str, digest: str, *, fresh: bool = False) -> CacheEntry | None:
+        try:
+            return CacheEntry.parse(self.entry_path(project, digest).read_text())
+        except FileNotFoundError:
+            return None
+
     def store_stages(self, project: str, digest: str, ids: list[StageID]) -> None:
-        text = json.dumps({"stages": [stage.to_json() for stage in ids]}, separators=(",", ":")) + "\n"
-        atomic_write(self.entry_path(project, digest), text, mode=0o644)
+        self._write(project, digest, CacheEntry(ids))
+
+    def store_entry(self, project: str, digest: str, stages: list[StageDescription]) -> None:
+        self._write(project, digest, CacheEntry.of(stages))
+
+    def store_entry_if_absent(self, project: str, digest: str, stages: list[StageDescription]) -> CacheEntry | None:
+        path = self.entry_path(project, digest)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(CacheEntry.of(stages).serialize() + "\n")
+            os.chmod(tmp, 0o644)
+            try:
+                os.link(tmp, path)     # fails if the entry exists: create-if-absent, atomically
+                return None
+            except FileExistsError:
+                existing = self.get_entry(project, digest)
+                if existing is None:      # damaged: ours replaces it
+                    self._write(project, digest, CacheEntry.of(stages))
+                return existing
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+
+    def _write(self, project: str, digest: str, entry: CacheEntry) -> None:
+        atomic_write(self.entry_path(project, digest), entry.serialize() + "\n", mode=0o644)
 
     def delete_stages(self, project: str, digest: str) -> None:
         _unlink_quietly(self.entry_path(project, digest))
@@ -124,11 +229,8 @@ def _read_entry(path: Path) -> list[StageID] | None:
         text = path.read_text()
     except FileNotFoundError:
         return None
-    try:
-        data = json.loads(text)
-        return [StageID.from_json(item) for item in (data.get("stages") or [])]
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return None  # a damaged entry is a cache miss: the storage gets listed and the entry rewritten
+    entry = CacheEntry.parse(text)   # a damaged entry is a cache miss: the storage gets listed, the entry rewritten
+    return None if entry is None else entry.ids
 
 
 def _unlink_quietly(path: Path) -> None:

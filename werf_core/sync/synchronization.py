@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from werf_core.paths import locks_dir
 from werf_core.sync import lock_names
 from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, with_kube_environment
 from werf_core.sync.file_locker import FileLocker
+from werf_core.sync.intents import BuildIntents
 from werf_core.sync.lease import LeaseTimings
 from werf_core.sync.locker import Locker
 from werf_core.sync.stages_cache import FileStagesStorageCache, StagesStorageCache
@@ -30,6 +31,7 @@ class Synchronization:
     locker: Locker
     cache: StagesStorageCache
     is_kubernetes: bool = False
+    intents: BuildIntents | None = None      # None: every runner builds what it misses (no coordination)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def stage_lock_name(self, digest: str) -> str:
@@ -37,6 +39,9 @@ class Synchronization:
 
     def stage_cache_lock_name(self, digest: str) -> str:
         return lock_names.stage_cache_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
+
+    def build_intent_lock_name(self, digest: str) -> str:
+        return lock_names.build_intent_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
 
     def image_lock_name(self, image: str) -> str:
         return lock_names.image_lock_name(image, kubernetes=self.is_kubernetes)
@@ -75,14 +80,16 @@ def open_synchronization(address: str | None, project: str, *, stages_storage: s
         text = LOCAL
     parsed = parse_synchronization_address(text)
     if parsed.is_local:
-        return Synchronization(LOCAL, project, FileLocker(locks_dir()), FileStagesStorageCache())
+        locker = FileLocker(locks_dir())
+        intents = BuildIntents(locker, lambda digest: lock_names.build_intent_lock_name(project, digest))
+        return Synchronization(LOCAL, project, locker, FileStagesStorageCache(), intents=intents)
     return _open_kubernetes(with_kube_environment(parsed, env), project, timings=timings,
                             cache_budget=cache_budget, request_timeout=request_timeout)
 
 
 def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: LeaseTimings,
                      cache_budget: int | None, request_timeout) -> Synchronization:
-    from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
+    from werf_core.sync.configmap_store import ConfigMapAnnotationsStore, ShardedConfigMapAnnotationsStore
     from werf_core.sync.distributed_locker import DistributedLocker
     from werf_core.sync.kube_api import KubeApi
     from werf_core.sync.kube_stages_cache import KubernetesStagesStorageCache, config_map_name
@@ -95,7 +102,16 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     locker = DistributedLocker(store, timings=timings)
     cache_options = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
-    return Synchronization(address.text, project, locker, cache, is_kubernetes=True, _on_close=[locker.close])
+    # intents are ours alone: their leases live apart from werf's lock records (fewer write conflicts), and a lost
+    # compare-and-swap race is retried sooner than lockgate's 1 s; the TTL (how soon a dead builder is replaced)
+    # stays the same
+    intent_store = ShardedConfigMapAnnotationsStore(api, address.namespace, f"{config_map_name(project)}-intents")
+    intent_locker = DistributedLocker(intent_store, timings=replace(
+        timings, optimistic_retry=min(timings.optimistic_retry, 0.1)))
+    intents = BuildIntents(intent_locker, lambda digest: lock_names.build_intent_lock_name(
+        project, digest, kubernetes=True), poll=min(timings.poll_period, 0.5), retake_every=timings.poll_period)
+    return Synchronization(address.text, project, locker, cache, is_kubernetes=True, intents=intents,
+                           _on_close=[locker.close, intent_locker.close])
 
 
 def host_locker() -> FileLocker:

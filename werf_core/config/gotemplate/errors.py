@@ -31,9 +31,10 @@ class TemplateError(ConfigError):
 class GoError(Exception):
     """Raised by a template function to return a Go error (the template stops with `error calling NAME: msg`)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
         self.message = message
+        self.hint = hint  # replaces the generic template hint when the user has something specific to fix
 
     def __str__(self) -> str:
         return self.message

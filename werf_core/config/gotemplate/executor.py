@@ -6,13 +6,22 @@ One `State` runs one template; `{{template}}`, `include` and `tpl` start a neste
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
-from werf_core.config.gotemplate import gofmt, gostrconv
+from werf_core.config.gotemplate import bounds, gofmt, gostrconv
 from werf_core.config.gotemplate import nodes as n
 from werf_core.config.gotemplate.errors import GoError, TemplateError
 from werf_core.config.gotemplate.funcs import TYPE_SPECS, GoFunc, TypeSpec, truth
 from werf_core.config.gotemplate.values import MISSING, GoObject, go_type_of, is_int, is_true, sorted_map_items
+from werf_core.config.limits import (
+    MAX_COLLECTION_ITEMS,
+    MAX_RENDER_SECONDS,
+    MAX_RENDER_WORK,
+    MAX_RENDERED_CHARS,
+    MAX_STRING_CHARS,
+    human_size,
+)
 
 if TYPE_CHECKING:
     from werf_core.config.gotemplate.parser import Tree
@@ -39,19 +48,47 @@ class _Continue(Exception):
 
 
 class ExecContext:
-    """Shared by all nested executions of one render: depth of template/include/tpl calls."""
+    """Shared by all nested executions of one render: depth of template/include/tpl calls, and the work done so far
+    (see `bounds`)."""
 
-    __slots__ = ("depth", "max_depth")
+    __slots__ = ("depth", "max_depth", "work", "max_work", "deadline", "check_at")
 
-    def __init__(self, max_depth: int):
+    def __init__(self, max_depth: int, max_work: int = MAX_RENDER_WORK, max_seconds: float = MAX_RENDER_SECONDS):
         self.depth = 0
         self.max_depth = max_depth
+        self.work = 0
+        self.max_work = max_work
+        self.deadline = time.monotonic() + max_seconds
+        # the hot path only compares work with check_at; the clock is read every _CLOCK_EVERY units
+        self.check_at = min(max_work, _CLOCK_EVERY)
+
+    def exceeded(self) -> GoError | None:
+        """The limit this render has passed, if any (call when work > check_at)."""
+        if self.work > self.max_work:
+            return bounds.work_exceeded()
+        if time.monotonic() > self.deadline:
+            return bounds.time_exceeded()
+        self.check_at = min(self.max_work, self.work + _CLOCK_EVERY)
+        return None
+
+
+_CLOCK_EVERY = 2_000
+
+
+class Output(list):  # type: ignore[type-arg]
+    """The text a template writes, in pieces, with its running length (bounded by MAX_RENDERED_CHARS)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
 
 
 class State:
     __slots__ = ("tset", "tree", "name", "node", "vars", "out", "ctx", "dot_iface")
 
-    def __init__(self, tset: TemplateSet, tree: Tree, name: str, dot: Any, out: list, ctx: ExecContext):
+    def __init__(self, tset: TemplateSet, tree: Tree, name: str, dot: Any, out: Output, ctx: ExecContext):
         self.tset = tset
         self.tree = tree
         self.name = name
@@ -65,7 +102,7 @@ class State:
 
     # ------------------------------------------------------------ errors
 
-    def errorf(self, message: str, inner: TemplateError | None = None) -> None:
+    def errorf(self, message: str, inner: TemplateError | None = None, hint: str | None = None) -> None:
         node = self.node
         if node is None:
             text = f"template: {self.name}: {message}"
@@ -77,11 +114,14 @@ class State:
         path = self.tset.source_path(self.tree.parse_name)
         template = self.name
         snippet = self._source_line(line) if line else None
-        if inner is not None and inner.line is not None and inner.path is not None:
-            # keep the innermost location: that is the action the user has to fix
-            path, line, col, template, snippet = inner.path, inner.line, inner.column, inner.template, \
-                inner.snippet
-        raise TemplateError(text, template=template, path=path, line=line, column=col, snippet=snippet)
+        if inner is not None:
+            hint = inner.hint
+            if inner.line is not None and inner.path is not None:
+                # keep the innermost location: that is the action the user has to fix
+                path, line, col, template, snippet = inner.path, inner.line, inner.column, inner.template, \
+                    inner.snippet
+        extra = {"hint": hint} if hint else {}
+        raise TemplateError(text, template=template, path=path, line=line, column=col, snippet=snippet, **extra)
 
     def _source_line(self, line: int) -> str | None:
         lines = self.tree.text.split("\n", line)
@@ -111,7 +151,12 @@ class State:
         self.node = node
         t = type(node)
         if t is n.TextNode:
-            self.out.append(node.text)
+            text = node.text
+            out = self.out
+            out.append(text)
+            out.size += len(text)
+            if out.size > MAX_RENDERED_CHARS:
+                self.output_exceeded()
         elif t is n.ActionNode:
             val = self.eval_pipeline(dot, node.pipe)
             if not node.pipe.decl:
@@ -135,6 +180,25 @@ class State:
             pass
         else:
             self.errorf(f"unknown node: {node}")
+
+    def emit(self, text: str) -> None:
+        out = self.out
+        out.append(text)
+        out.size += len(text)
+        if out.size > MAX_RENDERED_CHARS:
+            self.output_exceeded()
+
+    def output_exceeded(self) -> None:
+        self.errorf(f"the rendered text exceeds {human_size(MAX_RENDERED_CHARS)} (MAX_RENDERED_CHARS), the limit for "
+                    "rendering werf.yaml", hint=bounds.HINT)
+
+    def count_work(self, units: int) -> None:
+        ctx = self.ctx
+        ctx.work += units
+        if ctx.work > ctx.check_at:
+            err = ctx.exceeded()
+            if err is not None:
+                self.errorf(err.message, hint=err.hint)
 
     def walk_if_or_with(self, is_with: bool, dot: Any, node: n.BranchNode) -> None:
         mark = len(self.vars)
@@ -166,6 +230,7 @@ class State:
             decl = pipe.decl
 
             def one_iteration(index: Any, elem: Any) -> None:
+                self.count_work(1)
                 if decl:
                     if pipe.is_assign:
                         self.set_var(decl[0].ident[0], index if len(decl) > 1 else elem)
@@ -199,6 +264,9 @@ class State:
                     if len(decl) > 1:
                         self.errorf(f"can't use {gofmt.value_text(val)} to iterate over more than one variable")
                     self.dot_iface = False
+                    if int(val) > MAX_COLLECTION_ITEMS:
+                        err = bounds.too_many_items("a range over an integer", int(val))
+                        self.errorf(err.message, hint=err.hint)
                     for i in range(int(val)):
                         ran = True
                         one_iteration(i, i)
@@ -224,6 +292,7 @@ class State:
         if ctx.depth >= ctx.max_depth:
             self.errorf(f"exceeded maximum template depth ({ctx.max_depth})")
         dot = self.eval_pipeline(dot, node.pipe) if node.pipe is not None else MISSING
+        self.count_work(bounds.TEMPLATE_CALL_COST)
         ctx.depth += 1
         try:
             # no dynamic scoping: the called template sees only $ = dot
@@ -379,22 +448,49 @@ class State:
             argv.insert(0, receiver)
         if fn.needs_state:
             argv.insert(0, self)
+        ctx = self.ctx
         try:
-            return fn.fn(*argv)
+            precheck = bounds.PRECHECKS.get(name)
+            if precheck is not None:
+                if precheck == bounds.SERIALIZES:
+                    ctx.work += bounds.ensure_text_size(name, argv) // bounds.CHARS_PER_WORK_UNIT
+                else:
+                    ctx.work += precheck
+                    exceeded = ctx.exceeded()
+                    if exceeded is not None:
+                        raise exceeded
+            result = fn.fn(*argv)
+            t = type(result)
+            if t is str:
+                size = len(result)
+                if size > MAX_STRING_CHARS:
+                    raise bounds.string_too_long(f"the result of {name}", size)
+                ctx.work += 1 + size // bounds.CHARS_PER_WORK_UNIT
+            else:
+                ctx.work += bounds.result_cost(name, result)
         except TemplateError as err:
             self.node = node
             self.errorf(f"error calling {name}: {err.go_message}", inner=err)
         except GoError as err:
             self.node = node
-            self.errorf(f"error calling {name}: {err.message}")
+            self.errorf(f"error calling {name}: {err.message}", hint=err.hint)
         except RecursionError:
             self.node = node
             self.errorf(f"error calling {name}: templates nested too deeply")
         except (KeyboardInterrupt, SystemExit):
             raise
+        except MemoryError:
+            self.node = node
+            self.errorf(f"error calling {name}: out of memory", hint=bounds.HINT)
         except Exception as err:  # a Go function that panics: text/template reports the panic as an error
             self.node = node
             self.errorf(f"error calling {name}: {err}")
+        if ctx.work > ctx.check_at:
+            exceeded = ctx.exceeded()
+            if exceeded is not None:
+                self.node = node
+                self.errorf(exceeded.message, hint=exceeded.hint)
+        return result
 
     def validate_type(self, value: Any, spec: TypeSpec | None) -> Any:
         if spec is None:
@@ -472,15 +568,24 @@ class State:
         self.node = node
         t = type(value)
         if t is str:
-            self.out.append(value)
+            out = self.out
+            out.append(value)
+            out.size += len(value)
+            if out.size > MAX_RENDERED_CHARS:
+                self.output_exceeded()
         elif value is MISSING or value is None:
-            self.out.append("<no value>")
+            self.emit("<no value>")
         elif t is int:
-            self.out.append(str(value))
+            self.emit(str(value))
         elif callable(value) and not isinstance(value, GoObject):
             self.errorf(f"can't print {node} of type {go_type_of(value)}")
         else:
-            self.out.append(gofmt.value_text(value))
+            if isinstance(value, (list, dict)):
+                try:
+                    self.count_work(bounds.ensure_text_size("printing this value", value) // bounds.CHARS_PER_WORK_UNIT)
+                except GoError as err:
+                    self.errorf(err.message, hint=err.hint)
+            self.emit(gofmt.value_text(value))
 
 
 def _typed_int(spec_name: str, value: int) -> int:

@@ -1,7 +1,8 @@
 """`.Files` in werf.yaml: read project files while rendering (`.Files.Get`, `.Files.Glob`, `.Files.Exists`).
 
 Paths are relative to the project directory; a path that leads outside it (`../x`, an absolute path, a symlink
-pointing out) is refused, so a werf.yaml cannot read the rest of the machine. `Glob` uses doublestar patterns
+pointing out), a FIFO, device or socket, or a file over the size limits is refused (see `project_files`), so a
+werf.yaml cannot read the rest of the machine nor hang the render. `Glob` uses doublestar patterns
 (`**` spans directories, `{a,b}` alternatives). Missing files give "" / an empty map plus a warning.
 """
 
@@ -11,11 +12,16 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from typing import Any
+
+import re2
 
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import GoFunc
 from werf_core.config.gotemplate.gostrconv import from_bytes, quote
 from werf_core.config.gotemplate.values import GoObject
+from werf_core.config.limits import MAX_GLOB_MATCHES, MAX_PROJECT_FILE_BYTES
+from werf_core.config.project_files import ConfinedReader, ReadBudget, UnsafeProjectFile
 
 
 def _stderr_warning(message: str) -> None:
@@ -99,8 +105,9 @@ def _split_segments(pattern: str) -> list[str]:
     return segments
 
 
-def glob_regex(pattern: str) -> re.Pattern:
-    """A doublestar pattern as a regex over slash-separated relative paths."""
+def glob_regex(pattern: str) -> Any:
+    """A doublestar pattern as a regex over slash-separated relative paths. RE2 (linear time): `*a*a*a…b` over a
+    long path would make a backtracking engine run for ages."""
     segments = _split_segments(pattern)
     out = []
     for i, seg in enumerate(segments):
@@ -111,7 +118,13 @@ def glob_regex(pattern: str) -> re.Pattern:
         out.append(_segment_regex(seg))
         if not last:
             out.append("/")
-    return re.compile("".join(out), re.DOTALL)
+    options = re2.Options()
+    options.dot_nl = True
+    options.log_errors = False
+    try:
+        return re2.compile("".join(out), options)
+    except re2.error:
+        raise GoError(f"syntax error in pattern {quote(pattern)}") from None
 
 
 def _static_prefix(pattern: str) -> str:
@@ -125,14 +138,16 @@ def _static_prefix(pattern: str) -> str:
 
 
 class Files(GoObject):
-    """werf's `.Files`: project files for templates."""
+    """werf's `.Files`: project files for templates, read through a `ConfinedReader` (inside the project, regular
+    files only, bounded in size)."""
 
     go_type = "config.files"
     go_kind = "struct"
 
-    def __init__(self, project_dir: str | os.PathLike, warn: Callable[[str], None] | None = None):
-        self.root = os.path.abspath(os.fspath(project_dir))
-        self.real_root = os.path.realpath(self.root)
+    def __init__(self, project_dir: str | os.PathLike[str], warn: Callable[[str], None] | None = None,
+                 budget: ReadBudget | None = None):
+        self.reader = ConfinedReader(project_dir, budget)
+        self.root = self.reader.root
         self.warn = warn or _stderr_warning
         self._cache: dict[str, str | None] = {}
 
@@ -141,77 +156,82 @@ class Files(GoObject):
 
     # -- path safety
 
-    def _inside(self, real: str) -> bool:
-        return real == self.real_root or real.startswith(self.real_root.rstrip(os.sep) + os.sep)
-
     def _resolve(self, rel: str, what: str) -> str:
         if rel == "":
             raise GoError(f"{what} \"\": an empty path does not name a file of the project")
         if os.path.isabs(rel):
             raise GoError(f"{what} {quote(rel)}: absolute paths are refused; give a path relative to the project "
-                          f"directory {self.root}")
-        full = os.path.normpath(os.path.join(self.root, rel))
-        if not self._inside(os.path.realpath(full)):
-            raise GoError(f"{what} {quote(rel)}: the path leads outside the project directory {self.root}")
-        return full
-
-    def _read(self, full: str, rel: str, what: str) -> str | None:
-        if full in self._cache:
-            return self._cache[full]
+                          f"directory")
         try:
-            with open(full, "rb") as fh:
-                content: str | None = from_bytes(fh.read())
-        except FileNotFoundError:
-            content = None
-        except IsADirectoryError:
-            raise GoError(f"{what} {quote(rel)}: {full} is a directory, not a file") from None
-        except OSError as err:
-            raise GoError(f"{what} {quote(rel)}: {err.strerror or err}") from None
-        self._cache[full] = content
+            return self.reader.resolve(rel)
+        except UnsafeProjectFile as err:
+            raise _refused(what, rel, err) from None
+
+    def _read(self, rel: str, what: str) -> str | None:
+        key = os.path.normpath(rel)
+        if key in self._cache:
+            return self._cache[key]
+        try:
+            data = self.reader.read(rel, MAX_PROJECT_FILE_BYTES)
+        except UnsafeProjectFile as err:
+            raise _refused(what, rel, err) from None
+        content = None if data is None else from_bytes(data)
+        self._cache[key] = content
         return content
 
     # -- template methods
 
     def get(self, rel: str) -> str:
-        full = self._resolve(rel, ".Files.Get")
-        content = self._read(full, rel, ".Files.Get")
+        self._resolve(rel, ".Files.Get")
+        content = self._read(rel, ".Files.Get")
         if content is None:
-            self.warn(f"WARNING: {{{{ .Files.Get {quote(rel)} }}}}: file {full} does not exist")
+            self.warn(f"WARNING: {{{{ .Files.Get {quote(rel)} }}}}: file {self.reader.display(rel)} does not exist "
+                      "in the project directory")
             return ""
         return content
 
     def exists(self, rel: str) -> bool:
-        full = self._resolve(rel, ".Files.Exists")
-        return os.path.isfile(full)
+        self._resolve(rel, ".Files.Exists")
+        return self.reader.is_regular_file(rel)
 
-    def glob(self, pattern: str) -> dict:
+    def is_dir(self, rel: str) -> bool:
+        """werf 1.2's `.Files.IsDir`: the path is a directory of the project."""
+        full = self._resolve(rel, ".Files.IsDir")
+        return os.path.isdir(full)
+
+    def glob(self, pattern: str) -> dict[str, str]:
         if pattern == "" or os.path.isabs(pattern):
-            raise GoError(f".Files.Glob {quote(pattern)}: give a pattern relative to the project directory "
-                          f"{self.root}")
+            raise GoError(f".Files.Glob {quote(pattern)}: give a pattern relative to the project directory")
         rx = glob_regex(pattern)
         start_rel = _static_prefix(pattern)
-        start = self._resolve(start_rel, ".Files.Glob") if start_rel else self.root
+        if start_rel:
+            self._resolve(start_rel, ".Files.Glob")
         result: dict[str, str] = {}
-        for dirpath, dirnames, filenames in os.walk(start):
-            dirnames.sort()
-            for name in sorted(filenames):
-                full = os.path.join(dirpath, name)
-                rel = os.path.relpath(full, self.root).replace(os.sep, "/")
-                if not rx.fullmatch(rel) or not os.path.isfile(full):
-                    continue
-                if not self._inside(os.path.realpath(full)):
-                    raise GoError(f".Files.Glob {quote(pattern)}: {rel} leads outside the project directory "
-                                  f"{self.root}")
-                content = self._read(full, rel, ".Files.Glob")
-                if content is not None:
-                    result[rel] = content
+        try:
+            entries = list(self.reader.walk_files(start_rel or "."))
+        except UnsafeProjectFile as err:
+            raise _refused(".Files.Glob", pattern, err) from None
+        for rel, _full in entries:
+            if not rx.fullmatch(rel):
+                continue
+            if len(result) >= MAX_GLOB_MATCHES:
+                raise GoError(f".Files.Glob {quote(pattern)}: matches more than {MAX_GLOB_MATCHES} files, the limit "
+                              "for one Glob while rendering werf.yaml; use a narrower pattern")
+            content = self._read(rel, ".Files.Glob")
+            if content is not None:
+                result[rel] = content
         if not result:
             self.warn(f"WARNING: No matches found for {{{{ .Files.Glob {quote(pattern)} }}}}")
         return result
+
+
+def _refused(what: str, rel: str, err: UnsafeProjectFile) -> GoError:
+    return GoError(f"{what} {quote(rel)}: {err.display} {err.problem}", hint=err.hint)
 
 
 Files.go_methods = {
     "Get": GoFunc(Files.get, ("any", "string"), name="Get"),
     "Glob": GoFunc(Files.glob, ("any", "string"), name="Glob"),
     "Exists": GoFunc(Files.exists, ("any", "string"), name="Exists"),
+    "IsDir": GoFunc(Files.is_dir, ("any", "string"), name="IsDir"),
 }

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from werf_core.config.gotemplate import gostrconv
+from werf_core.config.gotemplate import bounds, gostrconv
 from werf_core.config.gotemplate.values import MISSING, GoObject, go_type_of, is_int, sorted_map_items
+from werf_core.config.limits import MAX_STRING_CHARS
 
 
 class _Spec:
@@ -25,6 +26,27 @@ class _Spec:
 
 _PLAIN = _Spec()
 
+
+
+# Go's fmt ignores widths and precisions over a million (tooLarge): `%99999999d` cannot allocate gigabytes
+_MAX_WIDTH = 1_000_000
+
+
+def _too_large(x: int) -> bool:
+    return x > _MAX_WIDTH or x < -_MAX_WIDTH
+
+
+def _parse_num(fmt: str, i: int) -> tuple[int | None, int]:
+    """fmt's parsenum: the decimal number at i (None if there is none), and the index after it. A number that grows
+    too large is no number, and like Go it swallows the rest of the format."""
+    num = 0
+    start = i
+    while i < len(fmt) and "0" <= fmt[i] <= "9":
+        if _too_large(num):
+            return None, len(fmt)
+        num = num * 10 + ord(fmt[i]) - 48
+        i += 1
+    return (num if i > start else None), i
 
 def _pad(s: str, spec: _Spec) -> str:
     if spec.width is None:
@@ -291,6 +313,7 @@ def format_value(v: Any, verb: str = "v") -> str:
 
 def sprintf(fmt: str, *args: Any) -> str:
     out: list[str] = []
+    size = 0
     argnum = 0
     reordered = False
     n = len(fmt)
@@ -328,7 +351,7 @@ def sprintf(fmt: str, *args: Any) -> str:
         bad = False
         if i < n and fmt[i] == "*":
             i += 1
-            if argnum < nargs and is_int(args[argnum]):
+            if argnum < nargs and is_int(args[argnum]) and not _too_large(int(args[argnum])):
                 spec.width = int(args[argnum])
                 if spec.width < 0:
                     spec.minus = True
@@ -340,11 +363,7 @@ def sprintf(fmt: str, *args: Any) -> str:
                 argnum += 1 if argnum < nargs else 0
             reordered_after = False
         else:
-            start = i
-            while i < n and fmt[i].isdigit():
-                i += 1
-            if i > start:
-                spec.width = int(fmt[start:i])
+            spec.width, i = _parse_num(fmt, i)
             reordered_after = False
         # precision
         if i < n and fmt[i] == ".":
@@ -353,7 +372,7 @@ def sprintf(fmt: str, *args: Any) -> str:
             reordered = reordered or r2
             if i < n and fmt[i] == "*":
                 i += 1
-                if argnum < nargs and is_int(args[argnum]):
+                if argnum < nargs and is_int(args[argnum]) and not _too_large(int(args[argnum])):
                     spec.prec = int(args[argnum])
                     if spec.prec < 0:
                         spec.prec = None
@@ -362,10 +381,8 @@ def sprintf(fmt: str, *args: Any) -> str:
                     out.append("%!(BADPREC)")
                     argnum += 1 if argnum < nargs else 0
             else:
-                start = i
-                while i < n and fmt[i].isdigit():
-                    i += 1
-                spec.prec = int(fmt[start:i]) if i > start else 0
+                prec, i = _parse_num(fmt, i)
+                spec.prec = 0 if prec is None else prec
         argnum, i, r3 = _arg_index(fmt, i, argnum, nargs)
         reordered = reordered or r3 or reordered_after
         if i >= n:
@@ -392,7 +409,12 @@ def sprintf(fmt: str, *args: Any) -> str:
                 spec.plus_v = True
         if verb == "w":
             verb = "v"
-        out.append(_format(arg, verb, spec))
+        piece = _format(arg, verb, spec)
+        size += len(piece)
+        if size > MAX_STRING_CHARS:
+            # `%[1]v` a million times over one big argument: stop before the text is joined
+            raise bounds.string_too_long("the result of printf", size)
+        out.append(piece)
     if not reordered and argnum < nargs:
         extra = ", ".join(
             "<nil>" if a is None or a is MISSING else f"{go_type_of(a)}={_format(a, 'v', _PLAIN)}"

@@ -1,245 +1,209 @@
-"""Go regular expressions (RE2 syntax) on Python's `re`, with Go's matching rules.
+"""Go regular expressions for Sprig's regex functions, on RE2 (the `google-re2` package).
 
-Translation covers what differs: `\\z`, `$` (end of text only, unless (?m)), `(?<name>...)`, `\\Q...\\E`, POSIX classes
-`[[:alpha:]]`, flags in the middle of a pattern (Python only allows them at the start), ASCII-only `\\d \\w \\s \\b`.
-`\\pL`-style Unicode classes use the `regex` module when it is installed. Go's FindAll (no empty match right after a
-previous match), Split and `$1`/`${name}` replacement templates are reimplemented.
+Go's `regexp` is RE2: the same syntax (`\\z`, `(?P<name>…)`/`(?<name>…)`, `\\Q…\\E`, `[[:alpha:]]`, `\\pL`, flags
+`imsU` anywhere, ASCII-only `\\d \\w \\s \\b`, `$` = end of text unless `(?m)`) and the same guarantee: matching
+takes time linear in the input, so a pattern like `(a+)+$` cannot backtrack exponentially on a long string. Matching
+runs on the UTF-8 bytes of the text, as Go's does, and the parts of Go's API RE2 has no equivalent for are
+reimplemented with Go's rules: FindAll (no empty match right after a previous match), Split, and `$1`/`${name}`
+replacement templates. Compile errors are worded like Go's (`error parsing regexp: missing closing ]: `[``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from werf_core.config.gotemplate.errors import GoError
+import re2
 
-_POSIX_CLASSES = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ", "cntrl": "\\x00-\\x1f\\x7f",
-    "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~", "punct": "!-/:-@\\[-`{-~",
-    "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z", "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+from werf_core.config.gotemplate import bounds
+from werf_core.config.gotemplate.errors import GoError
+from werf_core.config.limits import MAX_REGEX_MATCHES, MAX_STRING_CHARS
+
+Charge = Callable[[int], None]
+"""Receives the work units a regex call cost (see `bounds`): RE2 is linear, but each match costs a Python round trip."""
+
+MATCH_COST = 10  # a match round trip takes about as long as ten template function calls
+
+# RE2's error codes (re2.h, RE2::ErrorCode texts) → Go's regexp/syntax ErrorCode texts
+_GO_ERRORS = {
+    "missing ]": "missing closing ]",
+    "missing )": "missing closing )",
+    "unexpected )": "unexpected )",
+    "trailing \\": "trailing backslash at end of expression",
+    "no argument for repetition operator": "missing argument to repetition operator",
+    "invalid repetition size": "invalid repeat count",
+    "bad repetition operator": "invalid nested repetition operator",
+    "invalid perl operator": "invalid or unsupported Perl syntax",
+    "invalid named capture group": "invalid named capture",
+    "invalid escape sequence": "invalid escape sequence",
+    "invalid character class": "invalid character class",
+    "invalid character class range": "invalid character class range",
+    "invalid UTF-8": "invalid UTF-8",
+    "pattern too large - compile failed": "expression too large",
+    "pattern too large - reverse compile failed": "expression too large",
 }
 
 
-class _Translator:
-    def __init__(self, pattern: str):
-        self.p = pattern
-        self.i = 0
-        self.out: list[str] = []
-        self.needs_regex_module = False
-        self.multiline = False
-        self.group_stack: list[int] = []  # number of scoped-flag groups to close at each group end
+def _options() -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print every bad pattern to stderr
+    return options
 
-    def error(self, message: str) -> GoError:
-        return GoError(f"error parsing regexp: {message}")
 
-    def translate(self) -> str:
-        p = self.p
-        n = len(p)
-        self.group_stack.append(0)
-        while self.i < n:
-            ch = p[self.i]
-            if ch == "\\":
-                self.escape(in_class=False)
-            elif ch == "[":
-                self.char_class()
-            elif ch == "(":
-                self.open_group()
-            elif ch == ")":
-                if len(self.group_stack) <= 1:
-                    raise self.error(f"unexpected ): `{p}`")
-                self.out.append(")" * self.group_stack.pop())
-                self.out.append(")")
-                self.i += 1
-            elif ch == "$":
-                self.out.append("$" if self.multiline else "\\Z")
-                self.i += 1
-            else:
-                self.out.append(ch)
-                self.i += 1
-        if len(self.group_stack) > 1:
-            raise self.error(f"missing closing ): `{p}`")
-        self.out.append(")" * self.group_stack.pop())
-        return "".join(self.out)
+_OPTIONS = _options()
 
-    def escape(self, in_class: bool) -> None:
-        p = self.p
-        if self.i + 1 >= len(p):
-            raise self.error("trailing backslash at end of expression: ``")
-        c = p[self.i + 1]
-        if c == "z" and not in_class:
-            self.out.append("\\Z")
-        elif c == "Z":
-            raise self.error("invalid escape sequence: `\\Z`")
-        elif c == "Q" and not in_class:
-            end = p.find("\\E", self.i + 2)
-            literal = p[self.i + 2:] if end < 0 else p[self.i + 2:end]
-            self.out.append(re.escape(literal))
-            self.i = len(p) if end < 0 else end + 2
-            return
-        elif c in "pP":
-            self.needs_regex_module = True
-            if self.i + 2 < len(p) and p[self.i + 2] == "{":
-                end = p.find("}", self.i + 2)
-                if end < 0:
-                    raise self.error(f"invalid character class range: `{p[self.i:]}`")
-                self.out.append(p[self.i:end + 1])
-                self.i = end + 1
-            else:
-                self.out.append(p[self.i:self.i + 3])
-                self.i += 3
-            return
-        else:
-            self.out.append(p[self.i:self.i + 2])
-        self.i += 2
 
-    def char_class(self) -> None:
-        p = self.p
-        self.out.append("[")
-        self.i += 1
-        if self.i < len(p) and p[self.i] == "^":
-            self.out.append("^")
-            self.i += 1
-        first = True
-        while self.i < len(p):
-            ch = p[self.i]
-            if ch == "]" and not first:
-                self.out.append("]")
-                self.i += 1
-                return
-            first = False
-            if ch == "[" and p.startswith("[:", self.i):
-                end = p.find(":]", self.i + 2)
-                name = p[self.i + 2:end] if end >= 0 else ""
-                negated = name.startswith("^")
-                cls = _POSIX_CLASSES.get(name.lstrip("^"))
-                if end >= 0 and cls is not None and not negated:
-                    self.out.append(cls)
-                    self.i = end + 2
-                    continue
-                if end >= 0 and negated:
-                    raise self.error(f"invalid character class range: `[:{name}:]`")
-            if ch == "\\":
-                self.escape(in_class=True)
-                continue
-            if ch == "[":
-                self.out.append("\\[")
-            else:
-                self.out.append(ch)
-            self.i += 1
-        raise self.error(f"missing closing ]: `{p[p.rfind('['):]}`")
+def _to_bytes(s: str) -> bytes:
+    # template strings carry non-UTF-8 bytes as surrogate escapes (gostrconv.from_bytes): give RE2 Go's bytes back
+    return s.encode("utf-8", "surrogateescape")
 
-    def open_group(self) -> None:
-        p = self.p
-        if p.startswith("(?P<", self.i) or p.startswith("(?<", self.i):
-            start = self.i + (4 if p.startswith("(?P<", self.i) else 3)
-            end = p.find(">", start)
-            if end < 0:
-                raise self.error(f"invalid named capture: `{p[self.i:]}`")
-            self.out.append("(?P<" + p[start:end] + ">")
-            self.i = end + 1
-            self.group_stack.append(0)
-            return
-        if p.startswith("(?", self.i):
-            end = self.i + 2
-            while end < len(p) and p[end] in "imsU-":
-                end += 1
-            flags = p[self.i + 2:end]
-            if end < len(p) and p[end] in ":)":
-                on, _, off = flags.partition("-")
-                if "U" in flags:
-                    raise self.error("flag U (ungreedy) is not supported here")
-                if "m" in on:
-                    self.multiline = True
-                if p[end] == ":":
-                    self.out.append("(?" + flags + ":")
-                    self.group_stack.append(0)
-                    self.i = end + 1
-                    return
-                # "(?i)" in the middle: Python wants scoped flags, so open a group up to the enclosing ")"
-                if flags:
-                    self.out.append("(?" + flags + ":")
-                    self.group_stack[-1] += 1
-                self.i = end + 1
-                return
-            raise self.error(f"invalid or unsupported Perl syntax: `{p[self.i:self.i + 3]}`")
-        self.out.append("(")
-        self.group_stack.append(0)
-        self.i += 1
+
+def _to_str(b: bytes) -> str:
+    return b.decode("utf-8", "surrogateescape")
+
+
+class GoMatch:
+    """One match: group spans in bytes of the text."""
+
+    __slots__ = ("_data", "_spans", "_names")
+
+    def __init__(self, data: bytes, spans: list[tuple[int, int]], names: dict[str, int]):
+        self._data = data
+        self._spans = spans
+        self._names = names
+
+    def start(self) -> int:
+        return self._spans[0][0]
+
+    def end(self) -> int:
+        return self._spans[0][1]
+
+    def group(self, group: int | str = 0) -> str | None:
+        """The text of a group (by number or name); None when it did not take part in the match."""
+        index = self._names[group] if isinstance(group, str) else group
+        start, end = self._spans[index]
+        if start < 0:
+            return None
+        return _to_str(self._data[start:end])
+
+
+class GoRegexp:
+    """A compiled Go regular expression."""
+
+    __slots__ = ("pattern", "_rx", "_names")
+
+    def __init__(self, pattern: str, rx: Any):
+        self.pattern = pattern
+        self._rx = rx
+        self._names: dict[str, int] = {_to_str(name) if isinstance(name, bytes) else name: index
+                                       for name, index in rx.groupindex.items()}
+
+    def match_at(self, data: bytes, pos: int) -> GoMatch | None:
+        """The leftmost-first match in `data` starting at byte `pos` or later (the text before pos is context for
+        `^` and `\\b`, as in Go)."""
+        m = self._rx.search(data, pos)
+        if m is None:
+            return None
+        spans = [m.span(i) for i in range(self._rx.groups + 1)]
+        return GoMatch(data, spans, self._names)
+
+    def search(self, s: str) -> GoMatch | None:
+        return self.match_at(_to_bytes(s), 0)
 
 
 @lru_cache(maxsize=512)
-def compile_go(pattern: str) -> Any:
+def compile_go(pattern: str) -> GoRegexp:
     """Compile a Go regexp. Raises GoError("error parsing regexp: ...") for invalid patterns."""
-    tr = _Translator(pattern)
-    translated = tr.translate()
-    if tr.needs_regex_module:
-        try:
-            import regex  # optional: only patterns with \p{...} need it
-        except ImportError:
-            raise GoError("error parsing regexp: Unicode classes (\\p) need the `regex` module") from None
-        try:
-            return regex.compile(translated, regex.ASCII | regex.V0)
-        except regex.error as err:
-            raise GoError(f"error parsing regexp: {err}: `{pattern}`") from None
     try:
-        return re.compile(translated, re.ASCII)
-    except re.error as err:
-        raise GoError(f"error parsing regexp: {err.msg}: `{pattern}`") from None
-    except (RecursionError, OverflowError):
-        raise GoError(f"error parsing regexp: expression too large: `{pattern}`") from None
+        return GoRegexp(pattern, re2.compile(_to_bytes(pattern), _OPTIONS))
+    except re2.error as err:
+        text = err.args[0] if err.args else ""
+        raise GoError(_go_error_text(_to_str(text) if isinstance(text, bytes) else str(text), pattern)) from None
 
 
-def find_all(rx: Any, s: str, n: int) -> list:
+def _go_error_text(re2_text: str, pattern: str) -> str:
+    code, sep, arg = re2_text.partition(": ")
+    go_code = _GO_ERRORS.get(code)
+    if go_code is None:
+        return f"error parsing regexp: {re2_text}: `{pattern}`"
+    if code.startswith("pattern too large"):
+        return f"error parsing regexp: {go_code}"
+    return f"error parsing regexp: {go_code}: `{arg if sep else pattern}`"
+
+
+def _rune_width(data: bytes, pos: int) -> int:
+    """Bytes of the UTF-8 sequence at pos (1 for an invalid one), like utf8.DecodeRune's width."""
+    lead = data[pos]
+    if lead < 0x80:
+        return 1
+    width = 2 if 0xC2 <= lead <= 0xDF else 3 if 0xE0 <= lead <= 0xEF else 4 if 0xF0 <= lead <= 0xF4 else 1
+    if pos + width > len(data) or any(not 0x80 <= b <= 0xBF for b in data[pos + 1:pos + width]):
+        return 1
+    return width
+
+
+def _all_matches(rx: GoRegexp, data: bytes, n: int, charge: Charge | None = None) -> list[GoMatch]:
     """Go's allMatches: successive matches; an empty match right after the previous match is skipped."""
     if n < 0:
-        n = len(s) + 1
-    result = []
+        n = len(data) + 1
+    result: list[GoMatch] = []
     pos = 0
     prev_end = -1
-    while len(result) < n and pos <= len(s):
-        m = rx.search(s, pos)
+    end = len(data)
+    while len(result) < n and pos <= end:
+        m = rx.match_at(data, pos)
         if m is None:
             break
         accept = True
-        if m.end() == m.start():
+        if m.end() == pos:
             if m.start() == prev_end:
                 accept = False
-            pos = m.end() + 1
+            pos += _rune_width(data, pos) if pos < end else 1
         else:
             pos = m.end()
         prev_end = m.end()
         if accept:
             result.append(m)
+            if len(result) > MAX_REGEX_MATCHES:
+                raise GoError(f"a regular expression matched more than {MAX_REGEX_MATCHES} times "
+                              "(MAX_REGEX_MATCHES) while rendering werf.yaml", hint=bounds.HINT)
+    if charge is not None:
+        charge(len(data) // bounds.CHARS_PER_WORK_UNIT + len(result) * MATCH_COST)
     return result
 
 
-def split(rx: Any, s: str, n: int) -> list[str]:
+def find_all(rx: GoRegexp, s: str, n: int, charge: Charge | None = None) -> list[GoMatch]:
+    return _all_matches(rx, _to_bytes(s), n, charge)
+
+
+def split(rx: GoRegexp, s: str, n: int, charge: Charge | None = None) -> list[str]:
     """regexp.Split."""
     if n == 0:
         return []
     if rx.pattern != "" and s == "":
         return [""]
-    matches = find_all(rx, s, n)
-    parts = []
+    data = _to_bytes(s)
+    parts: list[str] = []
     beg = 0
     end = 0
-    for m in matches:
+    for m in _all_matches(rx, data, n, charge):
         if n > 0 and len(parts) == n - 1:
             break
         end = m.start()
         if m.end() != 0:
-            parts.append(s[beg:end])
+            parts.append(_to_str(data[beg:end]))
         beg = m.end()
-    if end != len(s):
-        parts.append(s[beg:])
+    if end != len(data):
+        parts.append(_to_str(data[beg:]))
     return parts
 
 
 _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
-def expand(template: str, m: Any) -> str:
+def expand(template: str, m: GoMatch) -> str:
     """regexp.Expand: $1, ${1}, $name, ${name}, $$; unknown names expand to nothing."""
     out = []
     i = 0
@@ -275,23 +239,26 @@ def expand(template: str, m: Any) -> str:
     return "".join(out)
 
 
-def _group(m: Any, name: str) -> str:
+def _group(m: GoMatch, name: str) -> str:
     try:
-        if name.isdigit():
-            value = m.group(int(name))
-        else:
-            value = m.group(name)
-    except IndexError:
+        value = m.group(int(name)) if name.isdigit() else m.group(name)
+    except (IndexError, KeyError, ValueError):
         return ""
     return value or ""
 
 
-def replace_all(rx: Any, s: str, repl: str, literal: bool) -> str:
-    out = []
+def replace_all(rx: GoRegexp, s: str, repl: str, literal: bool, charge: Charge | None = None) -> str:
+    data = _to_bytes(s)
+    out: list[str] = []
+    size = 0
     last = 0
-    for m in find_all(rx, s, -1):
-        out.append(s[last:m.start()])
-        out.append(repl if literal else expand(repl, m))
+    for m in _all_matches(rx, data, -1, charge):
+        piece = repl if literal else expand(repl, m)
+        out.append(_to_str(data[last:m.start()]))
+        out.append(piece)
+        size += m.start() - last + len(piece)
+        if size > MAX_STRING_CHARS:
+            raise bounds.string_too_long("the result of regexReplaceAll", size)
         last = m.end()
-    out.append(s[last:])
+    out.append(_to_str(data[last:]))
     return "".join(out)

@@ -309,16 +309,7 @@ def parse_number(text: str, is_char: bool = False, is_complex: bool = False) -> 
         if f is not None:
             if not any(c in text for c in ".eEpP"):
                 raise ValueError(f"integer overflow: {quote(text)}")
-            n.is_float = True
-            n.float64 = f
-            if math.isfinite(f) and f == int(f):
-                iv = int(f)
-                if INT64_MIN <= iv <= INT64_MAX:
-                    n.is_int = True
-                    n.int64 = iv
-                if 0 <= iv <= UINT64_MAX:
-                    n.is_uint = True
-                    n.uint64 = iv
+            _set_float(n, f)
     if not (n.is_int or n.is_uint or n.is_float):
         raise ValueError(f"illegal number syntax: {quote(text)}")
     return n
@@ -327,16 +318,21 @@ def parse_number(text: str, is_char: bool = False, is_complex: bool = False) -> 
 def _simplify_complex(n: NumberInfo) -> None:
     c = n.complex128
     if c.imag == 0:
-        n.is_float = True
-        n.float64 = c.real
-        if math.isfinite(c.real) and c.real == int(c.real):
-            iv = int(c.real)
-            if INT64_MIN <= iv <= INT64_MAX:
-                n.is_int = True
-                n.int64 = iv
-            if 0 <= iv <= UINT64_MAX:
-                n.is_uint = True
-                n.uint64 = iv
+        _set_float(n, c.real)
+
+
+def _set_float(n: NumberInfo, f: float) -> None:
+    """A float constant, also an int / uint when it is a whole number in range (Go's parse.NumberNode rules)."""
+    n.is_float = True
+    n.float64 = f
+    if math.isfinite(f) and f == int(f):
+        iv = int(f)
+        if INT64_MIN <= iv <= INT64_MAX:
+            n.is_int = True
+            n.int64 = iv
+        if 0 <= iv <= UINT64_MAX:
+            n.is_uint = True
+            n.uint64 = iv
 
 
 # ---------------------------------------------------------------- float formatting

@@ -167,7 +167,10 @@ class _Parser:
         except ValueError as err:
             self.errorf(str(err))
         self.expect(lx.RIGHT_DELIM, context)
+        self._define(name, context)
 
+    def _define(self, name: str, context: str) -> None:
+        """Parse the body of a define/block up to its {{end}} as template `name`, with fresh variables."""
         def body():
             root, end = self.item_list()
             if not isinstance(end, n.EndNode):
@@ -332,15 +335,7 @@ class _Parser:
         token = self.next_non_space()
         name = self.parse_template_name(token, context)
         pipe = self.pipeline(context, lx.RIGHT_DELIM)
-
-        def body():
-            root, end = self.item_list()
-            if not isinstance(end, n.EndNode):
-                self.errorf(f"unexpected {end} in {context}")
-            return root
-
-        root = self._with_fresh_vars(body)
-        self.add(Tree(name, self.parse_name, root, self.text))
+        self._define(name, context)
         return n.TemplateNode(token.pos, token.line, name, pipe)
 
     def template_control(self) -> n.Node:

@@ -12,7 +12,7 @@ from typing import Any
 
 from werf_core.config.gotemplate import gostrconv
 from werf_core.config.gotemplate.errors import TemplateError
-from werf_core.config.gotemplate.executor import ExecContext, State
+from werf_core.config.gotemplate.executor import ExecContext, Output, State
 from werf_core.config.gotemplate.funcs import BUILTINS, GoFunc, as_gofunc
 from werf_core.config.gotemplate.nodes import is_empty_tree
 from werf_core.config.gotemplate.parser import ParseError, Tree, parse_templates
@@ -23,6 +23,8 @@ from werf_core.config.gotemplate.values import MISSING
 MAX_TEMPLATE_DEPTH = 60
 
 _CACHE_SIZE = 256
+# `tpl` on big generated texts must not pin hundreds of them in memory after the render; real templates are small
+_MAX_CACHED_TEXT_CHARS = 256 * 1024
 _parse_cache: OrderedDict[tuple, dict[str, Tree]] = OrderedDict()
 _cache_lock = threading.Lock()
 
@@ -35,6 +37,8 @@ def _cached_parse(name: str, text: str, funcs_key: frozenset, has_function: Call
             _parse_cache.move_to_end(key)
             return trees
     trees = parse_templates(name, text, has_function)
+    if len(text) > _MAX_CACHED_TEXT_CHARS:
+        return trees
     with _cache_lock:
         _parse_cache[key] = trees
         if len(_parse_cache) > _CACHE_SIZE:
@@ -110,11 +114,17 @@ class TemplateSet:
 
     def execute(self, name: str, data: Any) -> str:
         """Execute template `name` with `data` as dot; returns the output. Raises TemplateError."""
-        out: list[str] = []
+        out = Output()
         self.execute_into(name, data, out, ExecContext(self.max_depth))
         return "".join(out)
 
-    def execute_into(self, name: str, data: Any, out: list, ctx: ExecContext) -> None:
+    def execute_into(self, name: str, data: Any, out: list[str], ctx: ExecContext) -> None:
+        """Execute template `name`, appending its text to `out` (an `Output` keeps count of its size)."""
+        if not isinstance(out, Output):
+            counted = Output()
+            self.execute_into(name, data, counted, ctx)
+            out.extend(counted)
+            return
         tree = self._trees.get(name)
         if tree is None:
             root = self._root_name if self._root_name is not None else name

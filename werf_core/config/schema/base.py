@@ -16,11 +16,13 @@ from pydantic_core import PydanticCustomError
 from werf_core.config.source_map import SourceLocation
 from werf_core.config.yaml_documents import plain, scalar_text
 from werf_core.gopath import clean as go_path_clean
+from werf_core.gopath import climbs_out
 
 WERF_ERROR = "werf"
 
 
-def werf_error(message: str, *, key: str | None = None, hint: str | None = None) -> PydanticCustomError:
+def werf_error(message: str, *, key: str | tuple[str | int, ...] | None = None,
+               hint: str | None = None) -> PydanticCustomError:
     """A rule violation with werf's wording. `key` names the key (inside the failing mapping) to point at."""
     # the text travels in the context: a message template would try to format braces in user values
     return PydanticCustomError(WERF_ERROR, "{message}", {"message": message, "key": key, "hint": hint})
@@ -141,6 +143,9 @@ PlainMapping = Annotated[dict[str, Any], BeforeValidator(plain_mapping)]
 
 # --- paths ---------------------------------------------------------------------------------------------------------
 
+_CLIMB_HINT = 'write the path without ".." segments that leave its root'
+
+
 def _absolute_path(value: Any) -> Any:
     text = _to_text(value)
     if text is None:
@@ -148,6 +153,8 @@ def _absolute_path(value: Any) -> Any:
     cleaned = go_path_clean(text)
     if not cleaned.startswith("/"):
         raise werf_error(f'expected an absolute path (starting with "/"), got "{text}"')
+    if climbs_out(text):
+        raise werf_error(f'the path "{text}" climbs above "/" with ".."', hint=_CLIMB_HINT)
     return cleaned
 
 
@@ -160,6 +167,9 @@ def _relative_paths(value: Any) -> tuple[str, ...]:
         if text.startswith("/"):
             raise werf_error(f'expected relative paths, got the absolute path "{text}"',
                              hint="paths here are relative to the mapping's `add` directory; drop the leading /")
+        if climbs_out(text):
+            raise werf_error(f'the path "{text}" leads outside the mapping\'s `add` directory with ".."',
+                             hint=_CLIMB_HINT)
         paths.append(go_path_clean(text))
     return tuple(paths)
 

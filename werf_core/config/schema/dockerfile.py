@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, StrictBool, model_validator
 
-from werf_core.config.schema.base import PlainMapping, SourceAware, StrList, YamlStr, describe_value, werf_error
+from werf_core.config.schema.base import (
+    NonEmptyStr,
+    PlainMapping,
+    SourceAware,
+    StrList,
+    YamlStr,
+    describe_value,
+    werf_error,
+)
+from werf_core.config.schema.image_spec import ImageSpec
+from werf_core.config.schema.imports import DockerfileDependency
+from werf_core.config.schema.platforms import PlatformList
+from werf_core.config.schema.secrets import BuildSecret, check_unique_ids
 from werf_core.gopath import clean as go_path_clean
+from werf_core.gopath import climbs_out
 
 
 def _image_name(value: Any) -> Any:
@@ -24,6 +37,9 @@ def _project_relative(what: str):
             raise werf_error(f"`{what}` must be a path relative to the project directory, got {describe_value(value)}")
         if value.startswith("/"):
             raise werf_error(f'`{what}` must be relative to the project directory, got the absolute path "{value}"')
+        if climbs_out(value):
+            raise werf_error(f'`{what}` "{value}" leads outside the project directory with ".."',
+                             hint='give a path inside the project directory, without ".." segments that leave it')
         return go_path_clean(value)
     return BeforeValidator(check)
 
@@ -39,11 +55,30 @@ class DockerfileImage(SourceAware):
     add_host: StrList = ()
     network: YamlStr | None = None
     ssh: YamlStr | None = None
+    final: StrictBool = True
+    cache_version: NonEmptyStr | None = None
+    platform: PlatformList = ()
+    staged: StrictBool = False
+    context_add_files: StrList = ()
+    secrets: tuple[BuildSecret, ...] = ()
+    dependencies: tuple[DockerfileDependency, ...] = ()
+    image_spec: ImageSpec | None = None
 
     is_artifact: ClassVar[bool] = False
 
+    @model_validator(mode="after")
+    def _rules(self) -> DockerfileImage:
+        check_unique_ids(self.secrets)
+        for path in self.context_add_files:
+            if path.startswith("/") or ".." in path.split("/"):
+                raise werf_error(f'`contextAddFiles` paths must be relative to the context, got "{path}"',
+                                 key="contextAddFiles")
+        return self
+
     def source_references(self) -> tuple:
-        return ()
+        from werf_core.config.schema.stapel import SourceReference
+        return tuple(SourceReference(dep.image, "image", f"dependencies[{index}]", ("dependencies", index, "image"))
+                     for index, dep in enumerate(self.dependencies))
 
     def warnings(self) -> tuple[str, ...]:
         return ()

@@ -1,4 +1,9 @@
-"""The meta document: `configVersion: 1`, `project`, `deploy` and `cleanup.keepPolicies`."""
+"""The meta document: `configVersion: 1`, `project`, and werf 1.2/2.x's `build`, `deploy`, `cleanup`, `gitWorktree`.
+
+Which of these this product uses: `build` (cacheVersion, platform, imageSpec defaults) and `cleanup` shape builds and
+cleanups; `deploy` and `gitWorktree` are validated and shown by `werf config render`, and `ignored_settings()` names
+them so `werf build` can say once that it does not act on them.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from werf_core.config.schema.base import (
     one_of,
     werf_error,
 )
+from werf_core.config.schema.image_spec import GlobalImageSpec
+from werf_core.config.schema.platforms import PlatformList
 
 PROJECT_NAME_PATTERN = re.compile(r"^(?:[a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$")
 PROJECT_NAME_MAX_LENGTH = 50
@@ -51,13 +58,56 @@ def _duration(value: Any) -> Any:
 GoDuration = Annotated[timedelta, BeforeValidator(_duration)]
 
 
-class DeployTemplates(WerfModel):
-    """`deploy:` — templates for the Helm release name and Kubernetes namespace."""
+def _whole_number(value: Any) -> Any:
+    """`configVersion: 1.0` is 1 for werf (Go's YAML decoder stores a whole float in an int field)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
+
+class HelmChartConfig(WerfModel):
+    app_version: NonEmptyStr | None = None
+
+
+class DeployTemplates(WerfModel):
+    """`deploy:` — the Helm chart directory, Chart.yaml overrides and the release name / namespace templates.
+
+    Deploying is outside this product: the section is validated and rendered, and reported as ignored by builds."""
+
+    helm_chart_dir: NonEmptyStr | None = None
+    helm_chart_config: HelmChartConfig | None = None
     helm_release: NonEmptyStr | None = None
     helm_release_slug: StrictBool | None = None
     namespace: NonEmptyStr | None = None
     namespace_slug: StrictBool | None = None
+
+    @field_validator("helm_chart_dir")
+    @classmethod
+    def _inside_project(cls, value: str | None) -> str | None:
+        if value is not None and (value.startswith("/") or ".." in value.split("/")):
+            raise werf_error(f'`helmChartDir` must be a path inside the project, got "{value}"')
+        return value
+
+    def set_keys(self) -> list[str]:
+        return [field.alias or name for name, field in type(self).model_fields.items()
+                if getattr(self, name) is not None]
+
+
+class MetaBuild(WerfModel):
+    """`build:` — settings for every image: cache version, target platforms, imageSpec defaults."""
+
+    cache_version: NonEmptyStr | None = None
+    platform: PlatformList = ()
+    staged: StrictBool = False
+    image_spec: GlobalImageSpec | None = None
+
+
+class GitWorktree(WerfModel):
+    """`gitWorktree:` — how werf may treat a shallow clone of the project."""
+
+    force_shallow_clone: StrictBool = False
+    allow_unshallow: StrictBool = True
+    allow_fetch_origin_branches_and_tags: StrictBool = True
 
 
 class Limit(WerfModel):
@@ -132,17 +182,50 @@ class KeepPolicy(WerfModel):
         return self
 
 
+def _hours(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise werf_error(f"expected a whole number of hours, got {describe_value(value)}")
+    if value < 0:
+        raise werf_error(f"expected a whole number of hours (0 or more), got {value}")
+    return value
+
+
 class Cleanup(WerfModel):
+    """`cleanup:` — keep policies by git history, and switches for werf's other cleanup policies."""
+
+    disable: StrictBool = False
+    disable_kubernetes_based_policy: StrictBool = False
+    disable_git_history_based_policy: StrictBool = False
+    disable_built_within_last_n_hours_policy: StrictBool = False
+    keep_images_built_within_last_n_hours: Annotated[int, BeforeValidator(_hours)] | None = None
     keep_policies: tuple[KeepPolicy, ...] = ()
+
+    @property
+    def keep_hours(self) -> int:
+        """Images younger than this many hours are kept (werf's default: 2), unless that policy is disabled."""
+        return 2 if self.keep_images_built_within_last_n_hours is None else self.keep_images_built_within_last_n_hours
 
 
 class Meta(SourceAware):
     """The meta document (`configVersion: 1` and `project: NAME`)."""
 
-    config_version: StrictInt
+    config_version: Annotated[StrictInt, BeforeValidator(_whole_number)]
     project: YamlStr
+    build: MetaBuild | None = None
     deploy: DeployTemplates | None = None
     cleanup: Cleanup | None = None
+    git_worktree: GitWorktree | None = None
+
+    def ignored_settings(self) -> tuple[str, ...]:
+        """Keys that are valid werf but that builds here do not act on (one warning names them)."""
+        ignored = []
+        if self.deploy is not None:
+            ignored += [f"deploy.{key}" for key in self.deploy.set_keys()] or ["deploy"]
+        if self.git_worktree is not None:
+            ignored.append("gitWorktree")
+        if self.build is not None and self.build.staged:
+            ignored.append("build.staged")
+        return tuple(ignored)
 
     @field_validator("config_version")
     @classmethod

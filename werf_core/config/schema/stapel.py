@@ -6,22 +6,23 @@ a deprecated base). Artifacts have no gitCache/gitLatestPatch stages and no `doc
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictBool, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, StrictBool, model_validator
 
-from werf_core.config.schema.base import NonEmptyStr, SourceAware, YamlStr, describe_value, string_list, werf_error
+from werf_core.config.schema.base import NonEmptyStr, SourceAware, YamlStr, describe_value, werf_error
 from werf_core.config.schema.builders import Ansible, Shell
 from werf_core.config.schema.docker import DockerInstructions
 from werf_core.config.schema.git import GitMapping
+from werf_core.config.schema.image_spec import ImageSpec
 from werf_core.config.schema.imports import Dependency, Import
 from werf_core.config.schema.mounts import Mount
+from werf_core.config.schema.platforms import PlatformList
+from werf_core.config.schema.secrets import BuildSecret, check_unique_ids
 
 FROM_LATEST_ACKNOWLEDGEMENT = "herebyIAdmitThatFromLatestMightBreakReproducibility"
 BASE_DIRECTIVES = ("from", "fromImage", "fromArtifact", "fromImageArtifact")
-_PLATFORM = re.compile(r"^[a-z0-9_]+/[a-z0-9_]+(/[a-z0-9_.]+)?$")
 
 FROM_IMAGE_ARTIFACT_DEPRECATION = (
     "WARNING: `fromImageArtifact` is deprecated: do not use artifacts as a base for other images. An artifact is "
@@ -45,14 +46,6 @@ def _image_name(value: Any) -> Any:
     raise werf_error(f"an image name must be a string (or ~ for the nameless image), got {describe_value(value)}")
 
 
-def _platforms(value: Any) -> Any:
-    platforms = string_list(value)
-    for platform in platforms:
-        if not _PLATFORM.match(platform):
-            raise werf_error(f'invalid platform "{platform}": expected OS/ARCH[/VARIANT], e.g. linux/amd64')
-    return platforms
-
-
 class StapelBase(SourceAware):
     from_: YamlStr | None = Field(default=None, alias="from")
     from_image: YamlStr | None = None
@@ -68,9 +61,18 @@ class StapelBase(SourceAware):
     dependencies: tuple[Dependency, ...] = ()
     mount: tuple[Mount, ...] = ()
     as_layers: StrictBool = False
-    platform: Annotated[tuple[str, ...], BeforeValidator(_platforms)] = ()
+    platform: PlatformList = ()
+    cache_version: NonEmptyStr | None = None
+    secrets: tuple[BuildSecret, ...] = ()
 
     is_artifact: ClassVar[bool] = False
+    # the meta section's build.cacheVersion, given to every image when the config is assembled
+    _build_cache_version: str | None = PrivateAttr(default=None)
+
+    @property
+    def cache_versions(self) -> tuple[str, ...]:
+        """build.cacheVersion and the image's cacheVersion (werf 1.2+), those that are set, in that order."""
+        return tuple(v for v in (self._build_cache_version, self.cache_version) if v)
 
     @model_validator(mode="after")
     def _base_rules(self) -> StapelBase:
@@ -99,6 +101,7 @@ class StapelBase(SourceAware):
                 raise werf_error(f'conflict between mounts: mount[{seen[mount.to]}] and mount[{index}] both mount '
                                  f'at "{mount.to}"', key=("mount", index, "to"))
             seen[mount.to] = index
+        check_unique_ids(self.secrets)
         return self
 
     @property
@@ -123,6 +126,8 @@ class StapelBase(SourceAware):
                                         ("fromImageArtifact",)))
         for index, imp in enumerate(self.imports):
             kind, key = ("artifact", "artifact") if imp.source_is_artifact else ("image", "image")
+            if imp.from_ is not None:
+                kind, key = "image-or-external", "from"
             refs.append(SourceReference(imp.source_name, kind, f"import[{index}]", ("import", index, key)))
         for index, dep in enumerate(self.dependencies):
             refs.append(SourceReference(dep.image, "image-or-artifact", f"dependencies[{index}]",
@@ -138,8 +143,17 @@ class StapelImage(StapelBase):
 
     name: Annotated[str | None, BeforeValidator(_image_name)] = Field(alias="image")
     docker: DockerInstructions | None = None
+    image_spec: ImageSpec | None = None
     final: StrictBool = True
     disable_git_after_patch: StrictBool = False
+
+    @model_validator(mode="after")
+    def _docker_or_image_spec(self) -> StapelImage:
+        if self.docker is not None and self.image_spec is not None:
+            raise werf_error("`docker` and `imageSpec` cannot be used together in one image", key="imageSpec",
+                             hint="move the docker instructions into imageSpec.config (user, cmd, entrypoint, "
+                                  "workingDir, env, labels, volumes, expose, healthcheck)")
+        return self
 
 
 class StapelArtifact(StapelBase):

@@ -10,6 +10,7 @@ import os
 import uuid
 import zlib
 
+from werf_core.config.gotemplate import bounds
 from werf_core.config.gotemplate.funcs import gofunc
 from werf_core.config.gotemplate.gostrconv import from_bytes, to_bytes
 
@@ -60,6 +61,12 @@ def _hex_digest(name: str):
     return lambda s: hashlib.new(name, to_bytes(s)).hexdigest()
 
 
+
+def _rand_bytes(n: int) -> str:
+    bounds.ensure_string_size("randBytes", max(n, 0) * 4 // 3)
+    return base64.b64encode(os.urandom(max(n, 0))).decode("ascii")
+
+
 FUNCS = {
     "b64enc": gofunc("string")(lambda s: base64.b64encode(to_bytes(s)).decode("ascii")),
     "b64dec": gofunc("string")(b64dec),
@@ -70,5 +77,5 @@ FUNCS = {
     "sha512sum": gofunc("string")(_hex_digest("sha512")),
     "adler32sum": gofunc("string")(lambda s: str(zlib.adler32(to_bytes(s)))),
     "uuidv4": gofunc()(lambda: str(uuid.uuid4())),
-    "randBytes": gofunc("int")(lambda n: base64.b64encode(os.urandom(max(n, 0))).decode("ascii")),
+    "randBytes": gofunc("int")(_rand_bytes),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from werf_core.config.gotemplate import bounds
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import gofunc
 from werf_core.config.gotemplate.sprig.common import NIL_DEREF, list_kind, strval, to_int64
@@ -98,6 +99,7 @@ def _concat(*lists: Any) -> Any:
             raise GoError(NIL_DEREF)
         if not isinstance(lst, list):
             raise GoError(f"Cannot concat type {go_kind_of(lst)} as list")
+        bounds.ensure_items("concat", len(result) + len(lst))
         result.extend(lst)
     return result
 

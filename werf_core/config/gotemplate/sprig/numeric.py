@@ -8,7 +8,7 @@ import math
 import random
 from typing import Any
 
-from werf_core.config.gotemplate import gofmt
+from werf_core.config.gotemplate import bounds, gofmt
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import gofunc
 from werf_core.config.gotemplate.sprig.common import as_int64, atoi, to_float64, to_int64, wrap_int64
@@ -84,10 +84,13 @@ def until_step(start: int, stop: int, step: int) -> IntSlice:
     if stop < start:
         if step >= 0:
             return IntSlice()
-        return IntSlice(range(start, stop, step))
-    if step <= 0:
+        values = range(start, stop, step)
+    elif step <= 0:
         return IntSlice()
-    return IntSlice(range(start, stop, step))
+    else:
+        values = range(start, stop, step)
+    bounds.ensure_items("untilStep", len(values))  # before the list exists: `until 10000000000` is one call
+    return IntSlice(values)
 
 
 def until(count: int) -> IntSlice:

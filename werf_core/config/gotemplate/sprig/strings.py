@@ -7,7 +7,7 @@ import secrets
 import string as pystring
 from typing import Any
 
-from werf_core.config.gotemplate import gofmt, gostrconv
+from werf_core.config.gotemplate import bounds, gofmt, gostrconv
 from werf_core.config.gotemplate.errors import GoError
 from werf_core.config.gotemplate.funcs import gofunc
 from werf_core.config.gotemplate.sprig import casing
@@ -48,6 +48,7 @@ def go_title(s: str) -> str:
 def _repeat(s: str, count: int) -> str:
     if count < 0:
         raise GoError("strings: negative Repeat count")
+    bounds.ensure_string_size("repeat", count * len(s))
     return s * count
 
 
@@ -55,6 +56,7 @@ def go_split(s: str, sep: str, n: int = -1) -> list[str]:
     """strings.SplitN (n < 0: all parts)."""
     if n == 0:
         return []
+    bounds.ensure_items("split", (len(s) if sep == "" else s.count(sep) + 1) if n < 0 else min(n, len(s) + 1))
     if sep == "":
         chars = list(s)
         if n > 0 and len(chars) > n:
@@ -122,6 +124,7 @@ def cat(*values: Any) -> str:
 
 
 def indent(spaces: int, v: str) -> str:
+    bounds.ensure_string_size("indent", len(v) + max(spaces, 0) * (v.count("\n") + 1))
     pad = _repeat(" ", spaces)
     return pad + v.replace("\n", "\n" + pad)
 
@@ -169,6 +172,7 @@ _RANDOM_ASCII = "".join(chr(c) for c in range(32, 127))
 def _random_text(count: int, alphabet: str) -> str:
     if count < 0:
         raise GoError(f"Requested random string length {count} is less than 0.")
+    bounds.ensure_string_size("a random string", count)
     return "".join(secrets.choice(alphabet) for _ in range(count))
 
 
@@ -176,6 +180,28 @@ def _shuffle(s: str) -> str:
     chars = list(s)
     random.shuffle(chars)
     return "".join(chars)
+
+
+
+def _replace_empty(src: str, new: str) -> str:
+    """strings.Replace with an empty `old` inserts `new` before every rune and at the end."""
+    bounds.ensure_string_size("replace", len(src) + (len(src) + 1) * len(new))
+    return new + "".join(ch + new for ch in src)
+
+
+def _wrap_with(width: int, sep: str, s: str) -> str:
+    # a break goes at most at every space and every `width` characters: bound the separators inserted
+    breaks = s.count(" ") + len(s) // max(width, 1) + 1
+    bounds.ensure_string_size("wrapWith", len(s) + breaks * len(sep))
+    return casing.wrap_custom(s, width, sep, True)
+
+
+def _replace(old: str, new: str, src: str) -> str:
+    if not old:
+        return _replace_empty(src, new)
+    if len(new) > len(old):
+        bounds.ensure_string_size("replace", len(src) + src.count(old) * (len(new) - len(old)))
+    return src.replace(old, new)
 
 
 FUNCS = {
@@ -206,7 +232,7 @@ FUNCS = {
     "camelcase": gofunc("string")(casing.to_camel_case),
     "kebabcase": gofunc("string")(lambda s: casing.camel_to_lower(s, "-")),
     "wrap": gofunc("int", "string")(lambda width, s: casing.wrap_custom(s, width, "", False)),
-    "wrapWith": gofunc("int", "string", "string")(lambda width, sep, s: casing.wrap_custom(s, width, sep, True)),
+    "wrapWith": gofunc("int", "string", "string")(lambda width, sep, s: _wrap_with(width, sep, s)),
     "contains": gofunc("string", "string")(lambda sub, s: sub in s),
     "hasPrefix": gofunc("string", "string")(lambda prefix, s: s.startswith(prefix)),
     "hasSuffix": gofunc("string", "string")(lambda suffix, s: s.endswith(suffix)),
@@ -215,8 +241,7 @@ FUNCS = {
     "cat": gofunc(variadic="any")(cat),
     "indent": gofunc("int", "string")(indent),
     "nindent": gofunc("int", "string")(nindent),
-    "replace": gofunc("string", "string", "string")(lambda old, new, src: src.replace(old, new) if old else
-                                                    _replace_empty(src, new)),
+    "replace": gofunc("string", "string", "string")(_replace),
     "plural": gofunc("string", "string", "int")(lambda one, many, count: one if count == 1 else many),
     "toString": gofunc("any")(strval),
     "split": gofunc("string", "string")(split),
@@ -226,7 +251,3 @@ FUNCS = {
     "join": gofunc("string", "any")(join),
 }
 
-
-def _replace_empty(src: str, new: str) -> str:
-    """strings.Replace with an empty `old` inserts `new` before every rune and at the end."""
-    return new + "".join(ch + new for ch in src)
