@@ -17,7 +17,9 @@ manifest level), BuildKit `DOCKER_BUILDKIT=1 /usr/bin/docker build --build-arg B
 pushed = blobs whose upload completed (cross-repository mounts move nothing and count 0), each split into layers
 (gzip) and metadata (JSON image configs, werf's record images). Medians of --runs runs.
 
-Also printed: `werf build` (no publish) idle on a fresh runner next to the process start-up (`werf version`).
+Also printed: `werf build` (no publish) idle on a fresh runner next to the process start-up (`werf version`), and
+for werf-prefect the build containers the engine started (its event log). Tool `werf-containers` is werf-prefect with
+`WERF_LAYER_NATIVE=0` (every stage a container + commit), for comparison with the layer-native default.
 
     .venv/bin/python bench/distributed_build.py [--runs 5] [--tools werf,buildkit,buildah] [--payload-mb 20]
 """
@@ -177,15 +179,25 @@ def forget_images(client, project: str) -> None:
 
 # ---------------------------------------------------------------- the tools
 
+def container_starts(project: str, since: float, until: float) -> int:
+    out = subprocess.run([DOCKER_20_10, "events", "--since", f"{since:.3f}", "--until", f"{until + 0.5:.3f}",
+                          "--filter", "type=container", "--filter", "event=start", "--filter",
+                          f"label=werf={project}", "--format", "{{.ID}}"], capture_output=True, text=True).stdout
+    return len(out.split())
+
+
 class WerfPrefect:
     label = "werf-prefect"
+    layer_native = "1"
 
     def __init__(self, registry: BenchRegistry, base: str, work: Path, client) -> None:
         self.registry, self.base, self.work, self.client = registry, base, work, client
         self.home: Path | None = None
+        self.containers: int | None = None
 
     def env(self) -> dict:
-        env = {**os.environ, "WERF_HOME": str(self.home), "WERF_EXAMPLE_BASE_IMAGE": self.base, "DO_NOT_TRACK": "1"}
+        env = {**os.environ, "WERF_HOME": str(self.home), "WERF_EXAMPLE_BASE_IMAGE": self.base, "DO_NOT_TRACK": "1",
+               "WERF_LAYER_NATIVE": self.layer_native}
         env.pop("PREFECT_API_URL", None)
         return env
 
@@ -198,8 +210,11 @@ class WerfPrefect:
                 "--stages-storage", f"{self.registry.address}/{project.name}/stages", "--synchronization", ":local"]
 
     def build(self, project: Project) -> float:
-        return run([*self.args("build-and-publish", project), "--images-repo",
-                    f"{self.registry.address}/{project.name}", "--tag-custom", "latest"], env=self.env())
+        since = time.time()
+        seconds = run([*self.args("build-and-publish", project), "--images-repo",
+                       f"{self.registry.address}/{project.name}", "--tag-custom", "latest"], env=self.env())
+        self.containers = container_starts(project.name, since, time.time())
+        return seconds
 
     def idle_build_only(self, project: Project) -> float:
         return run(self.args("build", project), env=self.env())
@@ -208,8 +223,14 @@ class WerfPrefect:
         forget_images(self.client, project.name)
 
 
+class WerfPrefectContainers(WerfPrefect):
+    label = "werf-prefect, WERF_LAYER_NATIVE=0"
+    layer_native = "0"
+
+
 class BuildKit:
     label = "BuildKit (inline cache)"
+    containers = None
 
     def __init__(self, registry: BenchRegistry, base: str, work: Path, client) -> None:
         self.registry, self.base, self.client = registry, base, client
@@ -239,6 +260,7 @@ class BuildKit:
 
 class Buildah:
     label = "buildah (layers, registry cache)"
+    containers = None
 
     def __init__(self, registry: BenchRegistry, base: str, work: Path, client) -> None:
         self.registry, self.base, self.work = registry, base, work
@@ -269,19 +291,20 @@ class Buildah:
             self.root = None
 
 
-TOOLS = {"werf": WerfPrefect, "buildkit": BuildKit, "buildah": Buildah}
+TOOLS = {"werf": WerfPrefect, "werf-containers": WerfPrefectContainers, "buildkit": BuildKit, "buildah": Buildah}
 
 
 @dataclass
 class Sample:
     seconds: float
     transfers: Transfers
+    containers: int | None = None
 
 
 def measure(tool, project: Project, registry: BenchRegistry) -> Sample:
     position = registry.position()
     seconds = tool.build(project)
-    return Sample(seconds, registry.transfers(position))
+    return Sample(seconds, registry.transfers(position), tool.containers)
 
 
 def main() -> None:
@@ -313,7 +336,7 @@ def main() -> None:
                         project.change_one_file()
                     tool.fresh_runner(project)
                     samples.setdefault((tool.label, phase), []).append(measure(tool, project, registry))
-                if isinstance(tool, WerfPrefect):
+                if type(tool) is WerfPrefect:
                     tool.fresh_runner(project)
                     idle_build_only.append(tool.idle_build_only(project))
                 tool.cleanup(project)
@@ -331,15 +354,18 @@ def main() -> None:
           "by the registry (metadata = image configs and record images)\n")
     width = max(len(t.label) for t in tools)
     columns = ("layers pulled", "layers pushed", "metadata pulled", "metadata pushed")
-    print(f"| {'phase':<15} | {'tool':<{width}} | {'wall time':>9} | " + " | ".join(columns) + " |")
-    print(f"|{'-' * 17}|{'-' * (width + 2)}|{'-' * 11}|" + "|".join("-" * (len(c) + 2) for c in columns) + "|")
+    print(f"| {'phase':<15} | {'tool':<{width}} | {'wall time':>9} | " + " | ".join(columns) + " | containers |")
+    print(f"|{'-' * 17}|{'-' * (width + 2)}|{'-' * 11}|" + "|".join("-" * (len(c) + 2) for c in columns)
+          + "|------------|")
     for phase in PHASES:
         for tool in tools:
             got = samples[(tool.label, phase)]
             cells = [human(statistics.median(getattr(s.transfers, c.replace(" ", "_")) for s in got)).rjust(len(c))
                      for c in columns]
+            starts = [s.containers for s in got if s.containers is not None]
+            started = f"{statistics.median(starts):.0f}" if starts else "-"
             print(f"| {phase:<15} | {tool.label:<{width}} | {statistics.median(s.seconds for s in got):>7.2f} s | "
-                  + " | ".join(cells) + " |")
+                  + " | ".join(cells) + f" | {started:>10} |")
     if idle_build_only:
         idle = statistics.median(idle_build_only)
         print(f"\nwerf-prefect `werf build`, idle, fresh runner: {idle:.2f} s; process start-up (`werf version`): "

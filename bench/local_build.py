@@ -1,10 +1,13 @@
 """Local stages storage: cold build, idle build and a one-file change of examples/hello-app.
 
-    .venv/bin/python bench/local_build.py [--runs 5]
+    .venv/bin/python bench/local_build.py [--runs 5] [--no-buildah]
 
 Each run uses a fresh project name (so the cold build really builds everything) and its own werf home. Times are
-wall-clock of the `werf build` process; "start-up" is `werf version`, the floor of any command. Side by side:
-`docker build` (BuildKit, 20.10 client) of an equivalent Dockerfile with its local layer cache.
+wall-clock of the `werf build` process; "start-up" is `werf version`, the floor of any command. Two werf columns:
+layer-native (file-only and config-only stages loaded into the engine as a layer, no container) and
+`WERF_LAYER_NATIVE=0` (every stage a container + commit), with the containers each started (docker events). Side by
+side: `docker build` (BuildKit, 20.10 client) of an equivalent Dockerfile with its local layer cache, and buildah
+(`bud --isolation chroot --layers --storage-driver vfs`, its own storage root).
 """
 
 from __future__ import annotations
@@ -44,8 +47,24 @@ CMD ["/opt/launcher/bin/hello"]
 
 def timed(cmd: list[str], **kwargs) -> float:
     started = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, **kwargs)
+    done = subprocess.run(cmd, capture_output=True, **kwargs)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]!r}\n{done.stderr[-2000:]!r}")
     return time.perf_counter() - started
+
+
+def container_starts(project: str, since: float, until: float) -> int:
+    """Containers of the project started in [since, until] (the engine's event log)."""
+    out = subprocess.run(["docker", "events", "--since", f"{since:.3f}", "--until", f"{until + 0.5:.3f}",
+                          "--filter", "type=container", "--filter", "event=start", "--filter",
+                          f"label=werf={project}", "--format", "{{.ID}}"], capture_output=True, text=True).stdout
+    return len(out.split())
+
+
+def timed_werf(cmd: list[str], project: str, **kwargs) -> tuple[float, int]:
+    since = time.time()
+    seconds = timed(cmd, **kwargs)
+    return seconds, container_starts(project, since, time.time())
 
 
 def prepare(project: str) -> Path:
@@ -75,26 +94,52 @@ def remove_project(project: str, tag: str) -> None:
     subprocess.run(["docker", "rmi", "-f", tag], capture_output=True)
 
 
-def one_run() -> dict[str, float]:
+def one_run(use_buildah: bool) -> dict[str, float]:
+    result: dict[str, float] = {}
+    for variant, switch in (("werf", "1"), ("werf containers", "0")):
+        project = f"bench-{uuid.uuid4().hex[:8]}"
+        work = prepare(project)
+        app = work / "app"
+        env = {**os.environ, "WERF_HOME": str(work / "home"), "WERF_LAYER_NATIVE": switch}
+        env.pop("PREFECT_API_URL", None)
+        build = [str(WERF), "build", "--dir", str(app), "--stages-storage", ":local"]
+        try:
+            for scenario in ("cold", "idle", "one-file change"):
+                if scenario == "one-file change":
+                    commit_change(app)
+                seconds, starts = timed_werf(build, project, env=env)
+                result[f"{variant} {scenario}"] = seconds
+                result[f"{variant} {scenario} containers"] = starts
+        finally:
+            remove_project(project, f"{project}:docker")
+            shutil.rmtree(work, ignore_errors=True)
+
     project = f"bench-{uuid.uuid4().hex[:8]}"
     work = prepare(project)
     app = work / "app"
-    env = {**os.environ, "WERF_HOME": str(work / "home")}
-    env.pop("PREFECT_API_URL", None)
-    build = [str(WERF), "build", "--dir", str(app), "--stages-storage", ":local"]
     docker_env = {**os.environ, "DOCKER_BUILDKIT": "1"}
     docker = ["/usr/bin/docker", "build", "--network=none", "-q", "-t", f"{project}:docker", str(app)]
-    result = {}
+    root = work / "buildah"
+    buildah = ["buildah", "--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "vfs"]
+    bud = [*buildah, "bud", "--isolation", "chroot", "--layers", "-q", "-t", f"{project}:buildah", str(app)]
     try:
-        result["werf cold"] = timed(build, env=env)
-        result["werf idle"] = timed(build, env=env)
         result["docker cold"] = timed(docker + ["--no-cache"], env=docker_env)
         result["docker idle"] = timed(docker, env=docker_env)
+        if use_buildah:
+            timed([*buildah, "pull", "-q", "docker-daemon:werf-prefect/busybox:latest"])
+            subprocess.run([*buildah, "tag", "docker-daemon:werf-prefect/busybox:latest",
+                            "werf-prefect/busybox:latest"], capture_output=True)
+            result["buildah cold"] = timed(bud)
+            result["buildah idle"] = timed(bud)
         commit_change(app)
-        result["werf one-file change"] = timed(build, env=env)
         result["docker one-file change"] = timed(docker, env=docker_env)
+        if use_buildah:
+            result["buildah one-file change"] = timed(bud)
     finally:
         remove_project(project, f"{project}:docker")
+        if use_buildah:
+            subprocess.run([*buildah, "rm", "--all"], capture_output=True)
+            subprocess.run([*buildah, "rmi", "--all", "-f"], capture_output=True)
         shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -102,17 +147,31 @@ def one_run() -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-buildah", action="store_true")
     args = parser.parse_args()
+    use_buildah = not args.no_buildah and shutil.which("buildah") is not None
     startup = statistics.median(timed([str(WERF), "version"]) for _ in range(args.runs))
-    runs = [one_run() for _ in range(args.runs)]
+    runs = [one_run(use_buildah) for _ in range(args.runs)]
     print(f"examples/hello-app, local stages storage, median of {args.runs} runs (process start-up {startup:.2f}s)")
-    print(f"{'scenario':<16} {'werf build':>11} {'docker build (BuildKit)':>25}")
+    tools = [("werf", "werf (layer-native)"), ("werf containers", "werf (WERF_LAYER_NATIVE=0)"),
+             ("docker", "BuildKit"), *([("buildah", "buildah")] if use_buildah else [])]
+    header = "".join(f" | {label:>27}" for _, label in tools)
+    print(f"| {'scenario':<16}{header} | native / BuildKit |")
+    print(f"|{'-' * 18}" + "".join(f"|{'-' * 29}" for _ in tools) + f"|{'-' * 19}|")
     for scenario in ("cold", "idle", "one-file change"):
-        werf = statistics.median(r[f"werf {scenario}"] for r in runs)
-        docker = statistics.median(r[f"docker {scenario}"] for r in runs)
-        print(f"{scenario:<16} {werf:>10.2f}s {docker:>24.2f}s")
+        cells = []
+        for key, _ in tools:
+            seconds = statistics.median(r[f"{key} {scenario}"] for r in runs)
+            cell = f"{seconds:.2f}s"
+            if f"{key} {scenario} containers" in runs[0]:
+                starts = statistics.median(r[f"{key} {scenario} containers"] for r in runs)
+                cell += f" ({starts:.0f} containers)"
+            cells.append(f" | {cell:>27}")
+        ratio = statistics.median(r[f"werf {scenario}"] for r in runs) / \
+            statistics.median(r[f"docker {scenario}"] for r in runs)
+        print(f"| {scenario:<16}" + "".join(cells) + f" | {ratio:>16.1f}x |")
     idle = statistics.median(r["werf idle"] for r in runs)
-    print(f"idle build on top of process start-up: {idle - startup:.2f}s (target < 2 s)")
+    print(f"idle build on top of process start-up: {idle - startup:.2f}s")
 
 
 if __name__ == "__main__":

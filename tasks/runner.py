@@ -57,6 +57,7 @@ class PrefectStageRunner:
         started = time.monotonic()
         task = stage_task.with_options(result_storage=self.view)
         upstream = self.upstream(job)
+        conveyor.lease_stage(job.digest)   # before the lookup: a concurrent cleanup must not delete what we pick
         chosen = None if conveyor.dry_run else job.kind.select(job.ctx, conveyor.manager.stages_by_digest(job.digest))
         if chosen is None:      # a dry run (the policy caches nothing then), or nothing stored: the body runs
             call, state = self._call(task, conveyor, job, upstream)

@@ -126,3 +126,6 @@ def build_command(images, report_path, dry_run, log_format, log_quiet, log_verbo
                            report_path=report_path, dry_run=dry_run)
     if not log_quiet:
         print_summary(report)
+    if not dry_run:
+        from werf_cli.cleanup import after_build
+        after_build(report["project"])

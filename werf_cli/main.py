@@ -24,6 +24,10 @@ COMMANDS: dict[str, str] = {
     "publish": "werf_cli.publish:publish_command",
     "build-and-publish": "werf_cli.publish:build_and_publish_command",
     "config": "werf_cli.config:config_group",
+    "cleanup": "werf_cli.cleanup:cleanup_command",
+    "purge": "werf_cli.cleanup:purge_command",
+    "images": "werf_cli.cleanup:images_group",
+    "host": "werf_cli.cleanup:host_group",
 }
 
 

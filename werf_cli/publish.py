@@ -95,6 +95,9 @@ def _command(build: bool):
             print_summary(report)
             fresh = sum(1 for t in published["tags"] if t["status"] == PUBLISHED)
             click.echo(f"Published: {fresh} tag(s) written, {len(published['tags']) - fresh} up to date", err=True)
+        if build:
+            from werf_cli.cleanup import after_build
+            after_build(report["project"])
     return command
 
 

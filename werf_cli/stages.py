@@ -155,3 +155,14 @@ def switch_from_local_command(from_, to, workers, log_quiet, **kwargs):
                 say=say)
     say(f"Project {project} now uses the stages storage {destination.address}; --stages-storage :local is refused "
         "for it on this host")
+
+
+# ---------------------------------------------------------------- cleanup and purge (werf_cli/cleanup.py)
+
+def _register_cleanup_commands() -> None:
+    from werf_cli.cleanup import stages_cleanup_command, stages_purge_command
+    stages_group.add_command(stages_cleanup_command)
+    stages_group.add_command(stages_purge_command)
+
+
+_register_cleanup_commands()

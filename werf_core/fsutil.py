@@ -42,3 +42,32 @@ def exclusive_file_lock(path: str | os.PathLike) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+IN_USE_MARKER = ".werf-in-use.lock"
+
+
+def hold_in_use_marker(directory: str | os.PathLike) -> int:
+    """Mark a temporary directory as in use by this process (a held flock on a marker file inside it).
+
+    `werf host cleanup` removes leftover directories of killed builds; it never touches one whose marker is held.
+    Returns the descriptor; closing it (or the process dying) ends the mark.
+    """
+    fd = os.open(Path(directory) / IN_USE_MARKER, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def in_use_marker_held(directory: str | os.PathLike) -> bool | None:
+    """True if a live process holds the directory's marker, False if the marker is free, None if there is none."""
+    try:
+        fd = os.open(Path(directory) / IN_USE_MARKER, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)

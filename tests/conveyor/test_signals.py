@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.project import make_project, werf_env
+from werf_core.fsutil import in_use_marker_held
 from werf_core.leftovers import (
     BUILD_CONTAINER_LABEL,
     TMP_DIR_PREFIX,
@@ -81,7 +82,9 @@ def test_sigterm_stops_and_removes_the_build_container_and_exits_143(git_repo, w
     # the marks `werf host cleanup` relies on, while the build runs
     owner = container.attrs["Labels"][BUILD_CONTAINER_LABEL]
     assert owner.startswith(f"{proc.pid}.") and owner_alive(owner)
-    assert {tmp_dir_owner(p.name) for p in build_tmp.iterdir()} == {owner}
+    # every directory of the build: named after its owner, or holding the in-use marker `werf host cleanup` honours
+    assert all(tmp_dir_owner(p.name) == owner or in_use_marker_held(p) for p in build_tmp.iterdir())
+    assert any(tmp_dir_owner(p.name) == owner for p in build_tmp.iterdir())
     started = time.monotonic()
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
@@ -138,6 +141,7 @@ def test_kill_9_leftovers_are_marked_with_a_dead_owner(git_repo, werf_home, dock
         assert [c.id for c in listed] == [container.id]
         leftovers = [p for p in build_tmp.iterdir() if p.name.startswith(TMP_DIR_PREFIX)]
         assert leftovers and all(tmp_dir_owner(p.name) == owner for p in leftovers)
+        assert all(in_use_marker_held(p) is not True for p in build_tmp.iterdir())   # nothing claims to be live
     finally:
         docker_client.api.remove_container(container.id, force=True)
 

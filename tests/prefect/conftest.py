@@ -84,7 +84,8 @@ def deployments(prefect_server) -> dict[str, dict]:
 
     env = {**os.environ, **prefect_server.client_environment(), "WERF_PREFECT_ROOT": str(ROOT),
            "WERF_PREFECT_REBUILD_REPOSITORY": "https://git.example.com/acme/app.git",
-           "WERF_PREFECT_REBUILD_REF": "main", "WERF_PREFECT_IMAGES_REPO": "registry.example.com/acme/app"}
+           "WERF_PREFECT_REBUILD_REF": "main", "WERF_PREFECT_IMAGES_REPO": "registry.example.com/acme/app",
+           "WERF_PREFECT_CLEANUP_STAGES_STORAGE": "registry.example.com/acme/app/stages"}
     prefect = Path(sys.executable).with_name("prefect")
     for command in ([str(prefect), "work-pool", "create", WORK_POOL, "--type", "process", "--overwrite"],
                     [str(prefect), "--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml"]):
@@ -92,7 +93,8 @@ def deployments(prefect_server) -> dict[str, dict]:
         assert result.returncode == 0, f"{' '.join(command[1:])} failed:\n{result.stdout}\n{result.stderr}"
     found = {}
     for flow_name, name in (("werf-build", "scheduled-rebuild"), ("werf-build", "ci-build"),
-                            ("werf-build-and-publish", "ci-build-and-publish"), ("werf-stages-sync", "stages-sync")):
+                            ("werf-build-and-publish", "ci-build-and-publish"), ("werf-stages-sync", "stages-sync"),
+                            ("werf-cleanup", "scheduled-cleanup")):
         response = httpx.get(f"{prefect_server.api_url}/deployments/name/{flow_name}/{name}", timeout=30)
         response.raise_for_status()
         found[name] = response.json()

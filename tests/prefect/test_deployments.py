@@ -27,6 +27,13 @@ def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
     assert publish["parameters"] == {"stages_storage": ":local", "images_repo": "registry.example.com/acme/app"}
     assert deployments["stages-sync"]["parameter_openapi_schema"]["required"] == ["project", "from_storage",
                                                                                   "to_storage"]
+    cleanup = deployments["scheduled-cleanup"]
+    assert cleanup["entrypoint"] == "flows/cleanup.py:cleanup"
+    assert cleanup["parameters"] == {"repository": "https://git.example.com/acme/app.git",
+                                     "images_repo": "registry.example.com/acme/app",
+                                     "stages_storage": "registry.example.com/acme/app/stages"}
+    assert [s["schedule"]["cron"] for s in cleanup["schedules"]] == ["30 4 * * *"]
+    assert cleanup["parameter_openapi_schema"]["required"] == ["repository", "images_repo"]
 
 
 def test_the_schedule_yields_nightly_runs(prefect_api, deployments):

@@ -5,6 +5,9 @@ What it serves:
 - `/api/v1/namespaces` (list, create), `/api/v1/namespaces/{ns}` (get, delete — drops its ConfigMaps);
 - `/api/v1/namespaces/{ns}/configmaps` (list, create), `/api/v1/namespaces/{ns}/configmaps/{name}` (get, replace
   with PUT, patch — merge, strategic-merge and JSON patch —, delete), `/api/v1/configmaps` (list, all namespaces);
+- workloads, for the images cleanup's scan: `pods`, `replicationcontrollers` (core/v1), `deployments`,
+  `replicasets`, `statefulsets`, `daemonsets` (apps/v1), `jobs`, `cronjobs` (batch/v1) — list in a namespace and in
+  all namespaces, create (POST), get and delete one; their spec is stored as given (no controllers run);
 - `/version`.
 
 Semantics kept faithful, since the same client code runs against real clusters: one resourceVersion counter for all
@@ -51,7 +54,25 @@ _ROUTES = [
     (re.compile(r"^/api/v1/namespaces/(?P<namespace>[^/]+)/configmaps/(?P<name>[^/]+)$"), "configmaps", True),
     (re.compile(r"^/api/v1/configmaps$"), "configmaps", False),
 ]
-_KINDS = {"namespaces": "Namespace", "configmaps": "ConfigMap"}
+# workload resource → (API path prefix, apiVersion, kind)
+WORKLOADS = {
+    "pods": ("/api/v1", "v1", "Pod"),
+    "replicationcontrollers": ("/api/v1", "v1", "ReplicationController"),
+    "deployments": ("/apis/apps/v1", "apps/v1", "Deployment"),
+    "replicasets": ("/apis/apps/v1", "apps/v1", "ReplicaSet"),
+    "statefulsets": ("/apis/apps/v1", "apps/v1", "StatefulSet"),
+    "daemonsets": ("/apis/apps/v1", "apps/v1", "DaemonSet"),
+    "jobs": ("/apis/batch/v1", "batch/v1", "Job"),
+    "cronjobs": ("/apis/batch/v1", "batch/v1", "CronJob"),
+}
+for _resource, (_prefix, _, _) in WORKLOADS.items():
+    _ROUTES += [
+        (re.compile(rf"^{_prefix}/namespaces/(?P<namespace>[^/]+)/{_resource}$"), _resource, False),
+        (re.compile(rf"^{_prefix}/namespaces/(?P<namespace>[^/]+)/{_resource}/(?P<name>[^/]+)$"), _resource, True),
+        (re.compile(rf"^{_prefix}/{_resource}$"), _resource, False),
+    ]
+_KINDS = {"namespaces": "Namespace", "configmaps": "ConfigMap",
+          **{resource: kind for resource, (_, _, kind) in WORKLOADS.items()}}
 
 
 class ApiError(Exception):
@@ -115,6 +136,7 @@ class KubeEmulator:
         self._revision = 0
         self._namespaces: dict[str, dict] = {}
         self._config_maps: dict[tuple[str, str], dict] = {}
+        self._workloads: dict[tuple[str, str, str], dict] = {}     # (resource, namespace, name) → object
         self._denied: set[tuple[str, str, str | None]] = set()
         self._allowed: list[Rule] | None = None
         self.requests: list[Request] = []
@@ -199,6 +221,11 @@ class KubeEmulator:
             obj = self._config_maps.get((namespace, name))
             return _public(obj) if obj else None
 
+    def add_workload(self, resource: str, namespace: str, name: str, pod_spec: dict) -> dict:
+        """Create a workload directly (as if applied); `pod_spec` is its pod template's spec (a pod's own spec)."""
+        with self._mutex:
+            return self._create_workload(resource, namespace, _workload_body(resource, name, pod_spec))
+
     def config_map_names(self, namespace: str) -> list[str]:
         with self._mutex:
             return sorted(name for ns, name in self._config_maps if ns == namespace)
@@ -268,6 +295,8 @@ class KubeEmulator:
                                          f'"{resource}" in API group "" {scope}', details)
 
     def _dispatch(self, verb, resource, namespace, name, headers, body) -> tuple[int, dict]:
+        if resource in WORKLOADS:
+            return self._dispatch_workload(verb, resource, namespace, name, body)
         if resource == "namespaces":
             if verb == "list":
                 return 200, self._list("NamespaceList", self._namespaces.values())
@@ -292,6 +321,52 @@ class KubeEmulator:
             if verb == "delete":
                 return 200, self._delete_config_map(namespace, name, body)
         raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+    # -------- workloads
+    def _dispatch_workload(self, verb, resource, namespace, name, body) -> tuple[int, dict]:
+        _, api_version, kind = WORKLOADS[resource]
+        if verb == "list":
+            items = [obj for (res, ns, _), obj in sorted(self._workloads.items())
+                     if res == resource and namespace in (None, ns)]
+            listed = self._list(f"{kind}List", items)
+            listed["apiVersion"] = api_version
+            return 200, listed
+        if verb == "create":
+            return 201, self._create_workload(resource, namespace, _json_body(body))
+        obj = self._workloads.get((resource, namespace, name))
+        if obj is None:
+            raise _not_found(resource, name)
+        if verb == "get":
+            return 200, _public(obj)
+        if verb == "delete":
+            del self._workloads[(resource, namespace, name)]
+            self._revision += 1
+            return 200, _public(obj)
+        raise ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource")
+
+    def _create_workload(self, resource: str, namespace: str, body: dict) -> dict:
+        _, api_version, kind = WORKLOADS[resource]
+        meta = body.get("metadata") or {}
+        if meta.get("namespace") not in (None, "", namespace):
+            raise ApiError(400, "BadRequest", "the namespace of the provided object does not match the namespace "
+                                              "sent on the request")
+        name = meta.get("name") or ""
+        if not _DNS1123_SUBDOMAIN.match(name) or len(name) > 253:
+            raise _invalid(kind, name, "metadata.name", f'Invalid value: "{name}": a lowercase RFC 1123 subdomain '
+                           "must consist of lower case alphanumeric characters, '-' or '.'", "FieldValueInvalid")
+        if namespace not in self._namespaces:
+            raise _not_found("namespaces", namespace)
+        if (resource, namespace, name) in self._workloads:
+            raise ApiError(409, "AlreadyExists", f'{resource}.{api_version.split("/")[0]} "{name}" already exists'
+                           if "/" in api_version else f'{resource} "{name}" already exists',
+                           {"name": name, "kind": resource})
+        self._revision += 1
+        obj = {"kind": kind, "apiVersion": api_version,
+               "metadata": {**_user_metadata(meta), "name": name, "namespace": namespace, "uid": str(uuid.uuid4()),
+                            "resourceVersion": str(self._revision), "creationTimestamp": _now()},
+               "spec": copy.deepcopy(body.get("spec") or {})}
+        self._workloads[(resource, namespace, name)] = obj
+        return _public(obj)
 
     # -------- namespaces
     def _store_namespace(self, name: str, meta: dict | None = None) -> dict:
@@ -325,6 +400,8 @@ class KubeEmulator:
         del self._namespaces[name]
         for key in [k for k in self._config_maps if k[0] == name]:
             del self._config_maps[key]
+        for key in [k for k in self._workloads if k[1] == name]:
+            del self._workloads[key]
         self._revision += 1
         gone = _public(obj)
         gone["status"] = {"phase": "Terminating"}
@@ -480,6 +557,20 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 # -------- helpers
+def _workload_body(resource: str, name: str, pod_spec: dict) -> dict:
+    """A minimal manifest of `resource` whose pods run `pod_spec`."""
+    template = {"metadata": {"labels": {"app": name}}, "spec": pod_spec}
+    if resource == "pods":
+        spec = pod_spec
+    elif resource == "cronjobs":
+        spec = {"schedule": "0 * * * *", "jobTemplate": {"spec": {"template": template}}}
+    elif resource == "jobs":
+        spec = {"template": template}
+    else:
+        spec = {"selector": {"matchLabels": {"app": name}}, "template": template}
+    return {"metadata": {"name": name}, "spec": spec}
+
+
 def _verb(method: str, is_item: bool, query: dict) -> str:
     if method == "GET":
         if query.get("watch", ["false"])[0] in ("true", "1"):

@@ -23,7 +23,8 @@ def make_project(repo: GitRepo, werf_yaml: str, files: dict[str, str | bytes] | 
 
 
 def werf_env(werf_home: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "WERF_HOME": str(werf_home), "DO_NOT_TRACK": "1"}
+    # no automatic host cleanup after builds: on the shared test engine it would garbage-collect other tests' images
+    env = {**os.environ, "WERF_HOME": str(werf_home), "DO_NOT_TRACK": "1", "WERF_DISABLE_AUTO_HOST_CLEANUP": "1"}
     env.pop("PREFECT_API_URL", None)
     env.update(extra)
     return env

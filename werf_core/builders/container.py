@@ -29,6 +29,10 @@ CONTAINER_NAME_PREFIX = "werf.build."
 BUILD_DIR_IN_CONTAINER = "/.werf/build"
 FAILED_MARKER = "__WERF_FAILED_STEP__"
 STEP_MARKER = "__WERF_STEP__"     # printed before each command, so its output can be shown under the command
+# `<marker> key=value` lines of the build output become labels of the committed image (facts only the container
+# can learn, e.g. the numeric IDs of owner names); they are not shown as output
+LABEL_MARKER = "__WERF_LABEL__"
+REPORTABLE_LABEL_PREFIX = "werf-owner-id-"   # the only labels a build's output may set: user commands print too
 OUTPUT_TAIL_LINES = 30
 
 
@@ -39,11 +43,13 @@ class ParentConfig:
     entrypoint: list[str] | None
     cmd: list[str] | None
     user: str
+    env: tuple[str, ...] = ()
 
     @classmethod
     def of_image(cls, client, image: str) -> ParentConfig:
         config = client.api.inspect_image(image).get("Config") or {}
-        return cls(entrypoint=config.get("Entrypoint"), cmd=config.get("Cmd"), user=config.get("User") or "")
+        return cls(entrypoint=config.get("Entrypoint"), cmd=config.get("Cmd"), user=config.get("User") or "",
+                   env=tuple(config.get("Env") or ()))
 
 
 def random_container_name() -> str:
@@ -64,6 +70,7 @@ def render_script(instructions: ContainerInstructions) -> str:
         lines.append(f"echo '{STEP_MARKER} {index}'")
         lines.append(command)
     lines.append("__werf_step=")
+    lines.extend(instructions.report_commands)   # werf's own, after the user's commands; they never fail the build
     return "\n".join(lines) + "\n"
 
 
@@ -224,7 +231,8 @@ class ContainerRunner:
                 self._active.add(container_id)
             self._check_cancelled(stage)    # cancel_all ran between create and add: this one was not seen
             self.client.api.start(container_id)
-            tail = self._stream_output(container_id)
+            reported: dict[str, str] = {}
+            tail = self._stream_output(container_id, reported)
             exit_code = self.client.api.wait(container_id)["StatusCode"]
             if exit_code != 0:
                 if describe_failure is not None:
@@ -232,10 +240,15 @@ class ContainerRunner:
                     raise BuildError(f"stage {stage}: {describe_failure(output)}",
                                      hint="fix the task in werf.yaml; nothing was saved to the stages storage")
                 raise self._failure(stage, instructions, exit_code, tail)
-            labels = {**instructions.labels}
+            labels = {**reported, **instructions.labels}
+            # the changes apply to `conf`: it carries the parent's environment, so `ENV PATH=/x:$PATH` extends the
+            # inherited PATH (with Labels alone, `$PATH` would expand to nothing)
+            conf: dict = {"Labels": labels}
+            if parent.env:
+                conf["Env"] = list(parent.env)
             try:
                 result = self.client.api.commit(
-                    container_id, conf={"Labels": labels},
+                    container_id, conf=conf,
                     changes=commit_changes(parent, instructions, run_as_root))
             except docker.errors.APIError:
                 raise
@@ -257,20 +270,74 @@ class ContainerRunner:
             self._remove(container_id or container_name)   # by name when the create call itself was interrupted
             shutil.rmtree(work, ignore_errors=True)
 
-    def _stream_output(self, container_id: str) -> deque[str]:
+    def run_command(self, from_image: str, argv: list[str], *, stage: str, env: list[str], user: str,
+                    workdir: str, network: str = "none", extra_hosts: list[str] | None = None) -> str:
+        """A Dockerfile RUN: `argv` directly in a container of `from_image` (no toolchain, no mounts, so nothing of
+        ours lands in the image), as `user` in `workdir`; return the committed image ID. The committed config is
+        the container's and must be replaced by the caller (it carries the build args and the command)."""
+        import docker.errors
+
+        self._check_cancelled(stage)
+        container_id = None
+        container_name = random_container_name()   # known before the engine answers: an interrupt may land between
+        try:
+            host_config = self.client.api.create_host_config(network_mode=network,
+                                                             extra_hosts=extra_hosts or None)
+            created = self.client.api.create_container(
+                from_image, name=container_name, entrypoint=[], command=argv, environment=env,
+                user=user or None, working_dir=workdir or "/",
+                labels={"werf": self.project, **build_container_labels()},
+                host_config=host_config, network_disabled=network == "none")
+            container_id = created["Id"]
+            self.group.created(container_id)
+            with self._lock:
+                self._active.add(container_id)
+            self._check_cancelled(stage)
+            self.client.api.start(container_id)
+            tail = self._stream_output(container_id, {})   # a user's output never sets labels here
+            exit_code = self.client.api.wait(container_id)["StatusCode"]
+            if exit_code != 0:
+                output = "\n".join("    " + line for line in tail)
+                raise BuildError(f"stage {stage}: the command returned a non-zero code: {exit_code}"
+                                 + (f"\n  output (last lines):\n{output}" if output else ""),
+                                 hint="fix the RUN instruction; nothing was saved to the stages storage")
+            try:
+                return str(self.client.api.commit(container_id)["Id"])
+            except docker.errors.APIError:
+                raise
+            except BaseException:
+                self._remove_interrupted_commit(container_id)
+                raise
+        except docker.errors.APIError as err:
+            raise BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
+                             hint="check `docker info` and the daemon log") from None
+        finally:
+            if container_id is not None:
+                with self._lock:
+                    self._active.discard(container_id)
+            self._remove(container_id or container_name)
+
+    def _stream_output(self, container_id: str, reported: dict[str, str]) -> deque[str]:
         tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
         pending = b""
         for chunk in self.client.api.logs(container_id, stream=True, follow=True):
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for raw in lines:
-                self._emit(raw, tail)
+                self._emit(raw, tail, reported)
         if pending:
-            self._emit(pending, tail)
+            self._emit(pending, tail, reported)
         return tail
 
-    def _emit(self, raw: bytes, tail: deque[str]) -> None:
+    def _emit(self, raw: bytes, tail: deque[str], reported: dict[str, str]) -> None:
         line = raw.decode(errors="replace").rstrip("\r")
+        if line.startswith(LABEL_MARKER + " "):
+            key, sep, value = line[len(LABEL_MARKER) + 1:].partition("=")
+            key, value = key.strip(), value.strip()
+            if sep and key.startswith(REPORTABLE_LABEL_PREFIX) and value.isdigit() and len(key) < 128 \
+                    and len(reported) < 256:
+                reported[key] = value
+            return
         if line.startswith(STEP_MARKER):     # ours: which command starts now
             index = line[len(STEP_MARKER):].strip()
             if self.on_step is not None and index.isdigit():

@@ -29,6 +29,9 @@ class ContainerInstructions:
     env: dict[str, str] = field(default_factory=dict)
     # shell command lines, run in order by the toolchain shell with `set -e`; each may be a user command
     commands: list[str] = field(default_factory=list)
+    # werf's own commands run after `commands` (not steps of the stage; their failures are ignored), e.g. reporting
+    # facts the committed image's labels record
+    report_commands: list[str] = field(default_factory=list)
     # labels to put on the committed stage image
     labels: dict[str, str] = field(default_factory=dict)
     # image config set by the stage (the docker: directive): Dockerfile-style changes for `docker commit`
@@ -44,6 +47,7 @@ class ContainerInstructions:
             binds=[*self.binds, *other.binds],
             env={**self.env, **other.env},
             commands=[*self.commands, *other.commands],
+            report_commands=[*self.report_commands, *other.report_commands],
             labels={**self.labels, **other.labels},
             changes=[*self.changes, *other.changes],
             entrypoint=other.entrypoint if other.entrypoint is not None else self.entrypoint,

@@ -15,6 +15,7 @@ executed is a seam (`StageRunner`): in-process here, a Prefect task in `tasks/`.
 from __future__ import annotations
 
 import contextvars
+import os
 import shutil
 import tempfile
 import threading
@@ -30,9 +31,14 @@ from werf_core import BUILD_CACHE_VERSION, __version__, paths
 from werf_core.builders.container import ContainerRunner, RunnerGroup
 from werf_core.conveyor.results import BUILT, DISCARDED, PLANNED, REUSED, BuildReport, ImageResult, StageResult
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
+from werf_core.fsutil import hold_in_use_marker
 from werf_core.hashing import sha3_224_hash
-from werf_core.leftovers import build_container_labels, make_build_tmp_dir
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.recipe import LayerRecipe, build_layer
+from werf_core.layers.writer import Layer
+from werf_core.leftovers import build_container_labels
 from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
+from werf_core.stages.owner_ids import report_commands
 from werf_core.stages.registry import STAGE_KINDS
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription, new_unique_id
@@ -43,7 +49,6 @@ from werf_core.sync.intents import IntentOutcome
 
 def _test_pause(variable: str) -> None:
     """Tests freeze a runner at a chosen point (like werf's WERF_TEST_ATOMIC_STAGE_BUILD__* hooks)."""
-    import os
     seconds = os.environ.get(variable)
     if seconds:
         time.sleep(float(seconds))
@@ -61,6 +66,24 @@ def stage_content_digest(name: str, digest: str, next_deps: str) -> str:
 
 def image_content_digest(last: StageResult) -> str:
     return sha3_224_hash(BUILD_CACHE_VERSION, "imageStages", "", last.digest, last.next_deps)
+
+
+def layer_native_enabled() -> bool:
+    """WERF_LAYER_NATIVE=0 builds every stage in a container (for comparisons and as an escape hatch)."""
+    import os
+    return os.environ.get("WERF_LAYER_NATIVE", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+@dataclass
+class NativeStage:
+    """A stage built without a container: its layer file (None: config-only) and config changes, not yet stored."""
+
+    layer: Layer | None
+    changes: ConfigChanges
+
+    def discard(self) -> None:
+        if self.layer is not None:
+            self.layer.path.unlink(missing_ok=True)
 
 
 @dataclass
@@ -133,6 +156,8 @@ class Conveyor:
         self._runner_group = RunnerGroup()      # cancel(): no runner starts a container afterwards
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
+        # shared leases on every digest this build looks up, so a concurrent cleanup never deletes what we use
+        self._leases = sync.stage_leases() if hasattr(sync, "stage_leases") else None
 
     # ---------------------------------------------------------------- services, created on first use
     @property
@@ -159,7 +184,8 @@ class Conveyor:
         self.dry_run = dry_run
         self.should_be_built = should_be_built
         started = time.monotonic()
-        self._work_dir = make_build_tmp_dir(self.project)   # named so `werf host cleanup` finds it after kill -9
+        self._work_dir = Path(tempfile.mkdtemp(prefix=f"werf-{self.project}-", dir=paths.tmp_dir()))
+        marker = hold_in_use_marker(self._work_dir)   # `werf host cleanup` leaves a live build's directory alone
         try:
             while True:
                 try:
@@ -176,6 +202,7 @@ class Conveyor:
             raise
         finally:
             shutil.rmtree(self._work_dir, ignore_errors=True)
+            os.close(marker)
         # the report lists the images asked for (all when none were named), not the sources built for them
         wanted = [i for i in images if i.name in image_names] if image_names else images
         return BuildReport(project=self.project, stages_storage=self.storage.address, images=wanted,
@@ -211,6 +238,19 @@ class Conveyor:
         finally:
             pool.shutdown(wait=True)
 
+    def lease_stage(self, digest: str) -> None:
+        """Hold the shared in-use lease on `digest` until `release_leases` (see werf_core/sync/stage_leases.py).
+
+        Taken before the digest is looked up: a cleanup deleting its stages makes us wait, then we see them gone.
+        """
+        if self._leases is not None and not self.dry_run:
+            self._leases.hold(digest)
+
+    def release_leases(self) -> None:
+        """End the build's stage leases; called when the build and its publication are done."""
+        if self._leases is not None:
+            self._leases.release_all()
+
     def cancel(self) -> None:
         """Stop every running build container (Ctrl-C, SIGTERM, or another image failed)."""
         self._runner_group.cancelled.set()
@@ -219,8 +259,12 @@ class Conveyor:
 
     # ---------------------------------------------------------------- one image
     def build_image(self, spec: ImageSpec) -> ImageResult:
-        git = self.git_binder(spec)
         image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
+        if spec.dockerfile is not None:
+            # the Dockerfile-image path: one stage per instruction (werf_core/conveyor/dockerfile_image.py)
+            from werf_core.conveyor.dockerfile_image import build_dockerfile_image
+            return self._image_done(spec, build_dockerfile_image(self, spec, image_tmp))
+        git = self.git_binder(spec)
         prev: StageResult | None = None
         stages: list[StageResult] = []
         provisional = False  # dry run: an earlier git stage's image (and so the commits it records) is only predicted
@@ -244,6 +288,9 @@ class Conveyor:
             provisional = provisional or (result.status == PLANNED and kind.git_related)
             stages.append(result)
             prev = result
+        return self._image_done(spec, stages)
+
+    def _image_done(self, spec: ImageSpec, stages: list[StageResult]) -> ImageResult:
         if not stages:
             raise BuildError(f"image {spec.display_name} has no stages")
         image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
@@ -274,6 +321,7 @@ class Conveyor:
         """werf's per-stage algorithm; see the module docstring."""
         started = time.monotonic()
         self.progress.stage_started(job)
+        self.lease_stage(job.digest)
         with self._digest_mutex(job.digest):
             chosen = job.kind.select(job.ctx, self.manager.stages_by_digest(job.digest))
             if chosen is not None:
@@ -288,14 +336,18 @@ class Conveyor:
             with self._build_intent(job) as intent:
                 if intent.found is not None:
                     return self.finish_stage(job, intent.found, REUSED, started)
-                image_id = self.build_stage_image(job)
+                native = self.layer_native_recipe(job)
+                built: str | NativeStage = self.build_native_stage(job, native) if native is not None \
+                    else self.build_stage_image(job)
                 published = False
                 try:
-                    description, status = self.publish_stage(job, image_id)
+                    description, status = self.publish_stage(job, built)
                     published = status == BUILT
                 finally:
-                    if not published:
-                        self._remove_image(image_id)
+                    if not published and isinstance(built, NativeStage):
+                        built.discard()
+                    elif not published:
+                        self._remove_image(built)
                 return self.finish_stage(job, description, status, started)
 
     @contextmanager
@@ -322,8 +374,25 @@ class Conveyor:
                                        "gave up (failed, or stopped renewing its intent); building it here")
             yield intent
 
+    # ---------------------------------------------------------------- layer-native stages (no container)
+    def layer_native_recipe(self, job: StageJob) -> LayerRecipe | None:
+        """The stage's layer-native recipe when the stage kind, the storage and the switch allow one."""
+        if not layer_native_enabled() or job.ctx.prev_built is None or not hasattr(self.storage, "store_layer"):
+            return None
+        return job.kind.layer_recipe(job.ctx)
+
+    def build_native_stage(self, job: StageJob, recipe: LayerRecipe) -> NativeStage:
+        """Write the stage's layer in-process (nothing is published yet)."""
+        recipe.changes.labels.update(self._stage_labels(job, recipe.changes.labels))
+        layer = build_layer(recipe, Path(job.ctx.tmp_dir) / "layer.tar",
+                            compress=bool(getattr(self.storage, "compresses_layers", True)))
+        return NativeStage(layer=layer, changes=recipe.changes)
+
     def build_stage_image(self, job: StageJob) -> str:
         """Build the stage on top of the previous stage image; return the local image ID (not yet published)."""
+        if job.ctx.spec.dockerfile is not None:
+            from werf_core.conveyor.dockerfile_image import build_in_engine
+            return build_in_engine(self, job)
         ctx = job.ctx
         recipe: BuildRecipe = job.kind.recipe(ctx)
         base = self._build_base(job)
@@ -334,10 +403,9 @@ class Conveyor:
             recipe.instructions.binds.extend(mount_binds(
                 ctx.spec.mounts, project=self.project, project_dir=self.project_dir, werf_home=ctx.werf_home,
                 build_tmp_dir=str(Path(ctx.tmp_dir).parent)))
-        predicted = self._predicted_labels(ctx, recipe)
-        next_deps = job.kind.next_stage_dependencies(ctx, StageDescription(StageID(job.digest, 0), "", "", predicted))
-        recipe.instructions.labels.update(self.service_labels(job.digest, stage_content_digest(
-            job.stage, job.digest, next_deps)))
+        recipe.instructions.labels.update(self._stage_labels(job, recipe.instructions.labels))
+        # the owner names' IDs as this image has them, for later stages built without a container
+        recipe.instructions.report_commands.extend(report_commands(ctx.spec))
         commands = recipe.instructions.commands
         runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
                                  on_output=lambda line: self.progress.stage_output(job, line),
@@ -350,7 +418,15 @@ class Conveyor:
         finally:
             self._runners.remove(runner)
 
-    def publish_stage(self, job: StageJob, image_id: str) -> tuple[StageDescription, str]:
+    def _stage_labels(self, job: StageJob, own_labels: dict[str, str]) -> dict[str, str]:
+        """werf's service labels of a new stage image (its content digest follows from the labels it will carry)."""
+        predicted = dict(job.ctx.prev_built.labels) if job.ctx.prev_built else {}
+        predicted.update(own_labels)
+        next_deps = job.kind.next_stage_dependencies(job.ctx, StageDescription(StageID(job.digest, 0), "", "",
+                                                                               predicted))
+        return self.service_labels(job.digest, stage_content_digest(job.stage, job.digest, next_deps))
+
+    def publish_stage(self, job: StageJob, built: str | NativeStage) -> tuple[StageDescription, str]:
         """Lock the digest, look again, then publish the new stage or use the one published meanwhile."""
         with self.sync.locker.locked(self.sync.stage_lock_name(job.digest),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")) \
@@ -364,7 +440,11 @@ class Conveyor:
             _test_pause("WERF_TEST_SLEEP_SECONDS_BEFORE_STAGE_SAVE")
             stage_id = StageID(job.digest, new_unique_id())
             handle.ensure_held()
-            description = self.storage.store(self.project, image_id, stage_id)
+            if isinstance(built, NativeStage):
+                description = self.storage.store_layer(self.project, job.ctx.prev_built, built.layer, built.changes,
+                                                       stage_id)
+            else:
+                description = self.storage.store(self.project, built, stage_id)
             self.manager.record_new_stage(job.digest, known, description)
             return description, BUILT
 
@@ -396,6 +476,9 @@ class Conveyor:
     def finish_stage(self, job: StageJob, description: StageDescription, status: str, started: float) -> StageResult:
         """The result of a stage resolved to `description` (also used by runners that resolve stages themselves)."""
         next_deps = job.kind.next_stage_dependencies(job.ctx, description)
+        mark_used = getattr(self.storage, "mark_used", None)
+        if mark_used is not None and status != PLANNED:
+            mark_used(self.project, description)
         result = StageResult(image=job.image, name=job.stage, digest=job.digest, status=status,
                              description=description, next_deps=next_deps,
                              content_digest=stage_content_digest(job.stage, job.digest, next_deps),

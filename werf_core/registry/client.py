@@ -40,7 +40,7 @@ from werf_core.registry.manifest import (
 )
 from werf_core.registry.record_image import record_image_config, record_labels
 from werf_core.registry.reference import ImageReference, as_reference
-from werf_core.registry.retry import RetryPolicy
+from werf_core.registry.retry import RetryPolicy, restartable
 from werf_core.registry.transport import Transport, absolute_location
 
 CHUNK = 1 << 20
@@ -258,6 +258,48 @@ class RegistryClient:
             self._finish_upload(ref, location, digest, lambda: iter((data,)), len(data))
         return Descriptor(media_type=media_type, digest=digest, size=len(data))
 
+    def upload_blob_file(self, repository: ImageReference | str, path: str | Path, digest: str, size: int,
+                         media_type: str = "application/octet-stream") -> Descriptor:
+        """Upload a blob from a file unless the repository has it; returns only once the registry confirmed it.
+
+        Every request is already retried (5xx, 429, dropped connections); when an upload session itself breaks
+        (the registry lost it, or the retries of one request ran out), the upload restarts from a new session, a
+        bounded number of times. The source is re-read from the file on every attempt.
+        """
+        ref = as_reference(repository)
+        path = Path(path)
+
+        def chunks() -> Iterator[bytes]:
+            with open(path, "rb") as source:
+                while block := source.read(CHUNK):
+                    yield block
+
+        def attempt() -> None:
+            if self.blob_exists(ref, digest):
+                return
+            location = self._start_upload(ref)
+            self._finish_upload(ref, location, digest, chunks, size)
+
+        restartable(attempt, what=f"uploading blob {digest} to {ref.name}")
+        return Descriptor(media_type=media_type, digest=digest, size=size)
+
+    def upload_blob_restartable(self, repository: ImageReference | str, data: bytes,
+                                media_type: str = "application/octet-stream") -> Descriptor:
+        """`upload_blob` (skipped when present), restarted from a new session when a session breaks."""
+        ref = as_reference(repository)
+        result: list[Descriptor] = []
+        restartable(lambda: result.append(self.upload_blob(ref, data, media_type)),
+                    what=f"uploading a blob to {ref.name}")
+        return result[-1]
+
+    def manifest_and_config(self, ref: ImageReference | str) -> tuple[Manifest, bytes] | None:
+        """The image manifest of `ref` and the raw bytes of its config (digest-checked); None if `ref` is absent."""
+        ref = as_reference(ref)
+        manifest = self.get_manifest(ref)
+        if manifest is None:
+            return None
+        return manifest, self._read_config_bytes(ref, manifest)
+
     def push_manifest_only_image(self, ref: ImageReference | str, labels: dict[str, str]) -> str:
         """Push a werf record image (labels, no layers) under `ref`'s tag; returns its manifest digest."""
         ref = as_reference(ref)
@@ -368,6 +410,14 @@ class RegistryClient:
         return parse_manifest_document(raw, response.headers.get("Content-Type"), digest=digest, where=str(ref))
 
     def _read_config(self, ref: ImageReference, manifest: Manifest) -> dict:
+        raw = self._read_config_bytes(ref, manifest)
+        try:
+            config = json.loads(raw)
+        except ValueError:
+            raise RegistryError(f"the config blob of {ref} is not JSON", hint="push the image again") from None
+        return config if isinstance(config, dict) else {}
+
+    def _read_config_bytes(self, ref: ImageReference, manifest: Manifest) -> bytes:
         digest = manifest.config.digest
         what = f"reading the config of {ref}"
         response = self._request("GET", ref, f"/v2/{ref.repository}/blobs/{digest}",
@@ -378,11 +428,7 @@ class RegistryClient:
         if sha256_digest(response.content) != digest:
             raise RegistryError(f"registry {ref.registry} served config {digest} of {ref} with different content",
                                 hint="the registry's storage is corrupt; push the image again")
-        try:
-            config = json.loads(response.content)
-        except ValueError:
-            raise RegistryError(f"the config blob of {ref} is not JSON", hint="push the image again") from None
-        return config if isinstance(config, dict) else {}
+        return response.content
 
     def _broken(self, ref: ImageReference, kind: str, digest: str) -> BrokenImageError:
         return BrokenImageError(

@@ -56,7 +56,7 @@ class ImageInfo:
     tag: str | None
     repo_digest: str          # host/repo@sha256:… (the manifest digest)
     id: str                   # config digest = the image ID Docker shows after a pull
-    parent_id: str            # `.config.Image` of the config, else the werf.io/base-image-id label, else ""
+    parent_id: str            # `.config.Image`, else the werf.io/base-image-id label, else `.container_config.Image`
     labels: dict[str, str] = field(default_factory=dict)
     size: int = 0             # sum of compressed layer sizes
     created_at_unix_nano: int = 0
@@ -73,7 +73,10 @@ class ImageInfo:
     def from_manifest_and_config(cls, ref: ImageReference, manifest: Manifest, config: dict) -> ImageInfo:
         container_config = config.get("config") or {}
         labels = dict(container_config.get("Labels") or {})
-        parent = container_config.get("Image") or labels.get(BASE_IMAGE_ID_LABEL) or ""
+        # Docker's `commit` leaves `.config.Image` empty and records the base in `.container_config.Image` (by the
+        # name the container was created from): the last resort, so a committed stage still names its parent
+        parent = (container_config.get("Image") or labels.get(BASE_IMAGE_ID_LABEL)
+                  or (config.get("container_config") or {}).get("Image") or "")
         return cls(
             name=str(ref),
             repository=ref.name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
@@ -58,3 +59,33 @@ class RetryPolicy:
         if waited + wait > self.max_total_delay:
             return None
         return wait
+
+
+UPLOAD_RESTARTS = 3
+
+
+def restartable(operation: Callable[[], None], *, what: str, restarts: int = UPLOAD_RESTARTS,
+                base_delay: float = 0.5) -> None:
+    """Run a multi-request operation (an upload session), starting it over when it fails on the way.
+
+    Single requests are retried by the transport; this covers the session as a whole (an upload the registry lost
+    after a dropped PUT, a request whose own retries ran out). Only failures that may pass are restarted: the
+    registry unreachable or failing (5xx/429); a refusal (4xx) is raised at once.
+    """
+    from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+    def passing(err: BaseException) -> bool:
+        from werf_core.registry.errors import RegistryAuthError, RegistryUnreachableError
+        if isinstance(err, RegistryAuthError):
+            return False
+        if isinstance(err, RegistryUnreachableError):
+            return True
+        message = getattr(err, "message", str(err))
+        return any(f"answered {code}" in message for code in ("429", "500", "502", "503", "504")) \
+            or "names blobs the repository does not have" in message
+
+    for attempt in Retrying(stop=stop_after_attempt(restarts + 1), reraise=True,
+                            retry=retry_if_exception(passing),
+                            wait=wait_exponential_jitter(multiplier=base_delay, max=8.0, jitter=base_delay)):
+        with attempt:
+            operation()

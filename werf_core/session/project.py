@@ -42,8 +42,12 @@ class BuildProject:
     repository: object | None
     project_commit: str
     client_factory: Callable[[], object]
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
+        for close in self.on_close:      # e.g. the conveyor's stage leases, before the synchronization stops
+            close()
+        self.on_close.clear()
         self.sync.close()
 
 
@@ -123,13 +127,15 @@ def make_conveyor(project: BuildProject, *, progress, stage_runner=None, stage_l
     def bind(spec):
         return bind_git_mappings(spec.git, repository, warn=progress.warning)
 
-    return Conveyor(project=project.project, project_dir=str(project.project_dir), specs=specs,
-                    storage=project.storage, sync=project.sync,
-                    docker_client_factory=project.client_factory,
-                    git_binder=bind, project_commit=project.project_commit, progress=progress,
-                    stage_runner=stage_runner, parallel=project.options.parallel,
-                    parallel_tasks_limit=project.options.parallel_tasks_limit,
-                    base_image_resolver=registry_image_id_resolver(project.options), stage_labels=stage_labels)
+    conveyor = Conveyor(project=project.project, project_dir=str(project.project_dir), specs=specs,
+                      storage=project.storage, sync=project.sync,
+                      docker_client_factory=project.client_factory,
+                      git_binder=bind, project_commit=project.project_commit, progress=progress,
+                      stage_runner=stage_runner, parallel=project.options.parallel,
+                      parallel_tasks_limit=project.options.parallel_tasks_limit,
+                      base_image_resolver=registry_image_id_resolver(project.options), stage_labels=stage_labels)
+    project.on_close.append(conveyor.release_leases)   # held through the publication that may follow the build
+    return conveyor
 
 
 def registry_image_id_resolver(options: BuildOptions) -> Callable[[str], str]:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from werf_core.builders.instructions import ContainerInstructions
 from werf_core.hashing import sha256_hash
+from werf_core.layers.recipe import LayerRecipe
 from werf_core.storage.base import StageDescription
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class StageContext:
     docker_client: Callable[[], object] | None = None
     werf_home: str = ""
     tmp_dir: str = ""
+    # Dockerfile images: (mode, uid, gid) of paths in a stored stage image, None for a missing path
+    stat_paths: Callable[[StageDescription, list[str]], dict[str, tuple[int, int, int] | None]] | None = None
 
 
 @dataclass
@@ -83,6 +86,11 @@ class StageKind(Protocol):
     def recipe(self, ctx: StageContext) -> BuildRecipe:
         """What the builder must do to produce the stage on top of `ctx.prev_built` (or the base image)."""
 
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        """The stage as a layer and/or config change made without a container (file-only or config-only), or None
+        when it needs a container (it runs commands, or needs the image's own files, e.g. to resolve a user name).
+        Both recipes must give the same filesystem and config."""
+
 
 def commit_label(paramshash: str) -> str:
     return f"werf-git-{paramshash}-commit"
@@ -113,6 +121,9 @@ class PlainStage:
 
     def select(self, ctx: StageContext, candidates: list[StageDescription]) -> StageDescription | None:
         return oldest(candidates)
+
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        return None
 
 
 class GitRelatedStage(PlainStage):

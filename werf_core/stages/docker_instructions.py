@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from werf_core.hashing import sha256_hash
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.recipe import LayerRecipe
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
 from werf_core.stages.spec import DockerSpec, ImageSpec
 
@@ -65,6 +67,20 @@ class DockerInstructionsStage(PlainStage):
         if d.user:
             ins.user = d.user
         return recipe
+
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        """Config-only. HEALTHCHECK (options plus a command in Dockerfile syntax) stays with the engine."""
+        d: DockerSpec = ctx.spec.docker
+        if d.healthcheck:
+            return None
+        changes = ConfigChanges(env=list(d.env), labels=dict(d.label), volumes=list(d.volume),
+                                expose=list(d.expose), workdir=d.workdir or None, user=d.user or None,
+                                created_by="werf dockerInstructions")
+        if d.entrypoint_set:
+            changes.entrypoint = as_exec_form(d.entrypoint) if d.entrypoint else []
+        if d.cmd_set:
+            changes.cmd = as_exec_form(d.cmd) if d.cmd else []
+        return LayerRecipe(content=None, changes=changes)
 
 
 STAGE = DockerInstructionsStage()

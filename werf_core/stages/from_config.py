@@ -5,7 +5,15 @@ from __future__ import annotations
 from werf_core.builders.secrets import SecretSpec
 from werf_core.config.schema.imports import is_external_reference
 from werf_core.errors import ConfigError
-from werf_core.stages.spec import USER_STAGES, DockerSpec, ImageSpec, ImportSpec, MountSpec, UserStageSpec
+from werf_core.stages.spec import (
+    USER_STAGES,
+    DockerfileSpec,
+    DockerSpec,
+    ImageSpec,
+    ImportSpec,
+    MountSpec,
+    UserStageSpec,
+)
 
 
 def image_spec(model) -> ImageSpec:
@@ -28,10 +36,7 @@ def _image_spec(model) -> ImageSpec:
                           hint="build the external image's files into an image of werf.yaml (`from: IMAGE:TAG`) "
                                "and import from that")
     if not hasattr(model, "from_latest"):  # a Dockerfile image
-        source = model.source
-        raise ConfigError(f"image {model.name or '~'}: Dockerfile images are not built by werf-prefect yet",
-                          path=source.path if source else None, line=source.line if source else None,
-                          hint="describe the image with the stapel directives (from, git, shell/ansible, docker)")
+        return _dockerfile_spec(model)
     builder, stages, cache_version = "", {}, ""
     if model.shell is not None:
         builder, cache_version = "shell", model.shell.cache_version or ""
@@ -67,6 +72,36 @@ def _image_spec(model) -> ImageSpec:
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
+
+
+def _dockerfile_spec(model) -> ImageSpec:
+    source = model.source
+    for key, label in (("secrets", "secrets"), ("dependencies", "dependencies")):
+        if getattr(model, key, ()):
+            # never silently: a build without them would differ from what the config asks for
+            raise ConfigError(f"image {model.name or '~'}: `{label}` of Dockerfile images are not built by "
+                              "werf-prefect yet", path=source.path if source else None,
+                              line=source.line if source else None,
+                              hint=f"remove `{label}` from the Dockerfile image, or pass the values as `args`")
+    # `staged` needs nothing: every instruction is a stage here
+    args = tuple((str(k), _arg_text(v)) for k, v in (model.args or {}).items())
+    return ImageSpec(
+        name=model.name,
+        dockerfile=DockerfileSpec(dockerfile=model.dockerfile, context=model.context or ".",
+                                  target=model.target or "", args=args, add_host=tuple(model.add_host),
+                                  network=model.network or "", ssh=model.ssh or ""),
+        source_path=source.path if source else "",
+        source_line=source.line if source else 0,
+    )
+
+
+def _arg_text(value) -> str:
+    """Build argument values as werf passes them: YAML scalars in their string form."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _from_cache_version(model) -> str:

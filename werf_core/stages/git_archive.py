@@ -10,8 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from werf_core.hashing import sha256_hash
+from werf_core.layers.recipe import LayerRecipe
 from werf_core.stages.base import BuildRecipe, GitRelatedStage, StageContext
 from werf_core.stages.git_apply import add_archive
+from werf_core.stages.git_layer import archive_layer_recipe
 from werf_core.stages.spec import ImageSpec
 
 
@@ -29,6 +31,9 @@ class GitArchiveStage(GitRelatedStage):
         for mapping in ctx.git:
             add_archive(recipe, mapping, mapping.archive(str(Path(ctx.tmp_dir) / self.name)))
         return recipe
+
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        return archive_layer_recipe(ctx, str(Path(ctx.tmp_dir) / self.name))
 
 
 STAGE = GitArchiveStage()

@@ -7,7 +7,9 @@ step. A base commit missing from the repository (history rewritten) counts as si
 from __future__ import annotations
 
 from werf_core.hashing import sha256_hash
+from werf_core.layers.recipe import LayerRecipe
 from werf_core.stages.base import BuildRecipe, GitRelatedStage, StageContext
+from werf_core.stages.git_layer import patch_layer_recipe
 from werf_core.stages.git_patches import base_commit, patch_recipe, patches
 from werf_core.stages.spec import ImageSpec
 
@@ -39,6 +41,9 @@ class GitCacheStage(GitRelatedStage):
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
         return patch_recipe(ctx, self.name)
+
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        return patch_layer_recipe(ctx, self.name)
 
 
 STAGE = GitCacheStage()

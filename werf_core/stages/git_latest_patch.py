@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from werf_core.errors import GitError
 from werf_core.hashing import sha256_hash
+from werf_core.layers.recipe import LayerRecipe
 from werf_core.stages.base import BuildRecipe, GitRelatedStage, StageContext
+from werf_core.stages.git_layer import patch_layer_recipe
 from werf_core.stages.git_patches import base_commit, patch_recipe, patches
 from werf_core.stages.spec import ImageSpec
 
@@ -30,6 +32,9 @@ class GitLatestPatchStage(GitRelatedStage):
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
         return patch_recipe(ctx, self.name)
+
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        return patch_layer_recipe(ctx, self.name)
 
     def _patches(self, ctx: StageContext):
         for mapping in ctx.git:

@@ -7,16 +7,22 @@ owner/group, and extracted in the build container. The digest follows the source
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import shlex
 import tarfile
 from pathlib import Path
 
 from werf_core.hashing import sha256_hash
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.recipe import LayerRecipe
+from werf_core.layers.writer import LayerWriter
 from werf_core.stages.base import BuildRecipe, PlainStage, StageContext
 from werf_core.stages.dependency_env import dependency_digest, dependency_env
 from werf_core.stages.docker_instructions import dockerfile_quote
 from werf_core.stages.git_apply import owner_checks
+from werf_core.stages.git_layer import member_opener
+from werf_core.stages.owner_ids import resolve
 from werf_core.stages.spec import ImageSpec, ImportSpec
 
 BIN = "/.werf/stapel/bin"
@@ -74,6 +80,66 @@ class ImportsStage(PlainStage):
         for name, value in dependency_env(ctx, self.name).items():
             recipe.instructions.changes.append(f"ENV {name}={dockerfile_quote(value)}")
         return recipe
+
+
+    def layer_recipe(self, ctx: StageContext) -> LayerRecipe | None:
+        """The imported files as a layer: exported from the source stage (a created, never started, container),
+        rebased and filtered exactly as for the container, owned by the IDs the image resolves the names to."""
+        prepared = []
+        for imp in self.imports(ctx.spec):
+            ids = resolve(imp.owner, imp.group, ctx.prev_built.labels if ctx.prev_built else {})
+            if ids is None:
+                return None
+            prepared.append((imp, ids))
+        work = Path(ctx.tmp_dir) / f"{self.name}-layer"
+        work.mkdir(parents=True, exist_ok=True)
+        labels: dict[str, str] = {}
+        parts = []
+        for index, (imp, ids) in enumerate(prepared):
+            _, stage = self._source(ctx, imp)
+            rebased = work / f"import-{index}.tar"
+            is_dir = rebase_import(ctx.export_path(stage, imp.add), rebased, imp)
+            target_dir = imp.to if is_dir else posixpath.dirname(imp.to) or "/"
+            parts.append((rebased, target_dir, ids))
+            labels[import_label(imp.source)] = stage.image_id
+
+        def content(writer: LayerWriter, resources: contextlib.ExitStack) -> None:
+            for rebased, target_dir, ids in parts:
+                copy_import(writer, resources, rebased, target_dir, ids)
+        return LayerRecipe(content=content, changes=ConfigChanges(labels=labels, created_by=f"werf {self.name}"))
+
+
+def copy_import(writer: LayerWriter, resources: contextlib.ExitStack, rebased: Path, target_dir: str,
+                ids: tuple[int, int]) -> None:
+    """A rebased import tar as layer entries under `target_dir` (created root-owned like `mkdir -p`)."""
+    root = target_dir.strip("/")
+    uid, gid = ids
+    if root:
+        writer.ensure_directories(root + "/x")
+        if not writer.has(root):
+            writer.add_directory(root)
+    tar = resources.enter_context(tarfile.open(rebased, "r:"))
+    for member in tar.getmembers():
+        relative = member.name.strip("/")
+        relative = "" if relative == "." else relative
+        full = f"{root}/{relative}".strip("/") if relative else root
+        if not full:
+            continue  # the image root itself is never an entry
+        if member.isdir():
+            writer.add_directory(full, mode=member.mode, uid=uid, gid=gid, mtime=member.mtime)
+        elif member.issym():
+            # as the container's busybox tar leaves them: links are not chown'ed
+            writer.add_symlink(full, member.linkname, mtime=member.mtime)
+        elif member.islnk():
+            link = member.linkname.strip("/")
+            writer.add_hardlink(full, f"{root}/{link}" if root else link, mode=member.mode, uid=uid, gid=gid,
+                                mtime=member.mtime)
+        elif member.isfile():
+            writer.add_file(full, member_opener(tar, member), size=member.size, mode=member.mode, uid=uid, gid=gid,
+                            mtime=member.mtime)
+        else:
+            writer.add_special(full, member, uid=uid, gid=gid)
+        writer.ensure_directories(full)
 
 
 def rebase_import(exported: Path, output: Path, imp: ImportSpec) -> bool:

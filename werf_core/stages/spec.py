@@ -58,6 +58,19 @@ class UserStageSpec:
 
 
 @dataclass(frozen=True)
+class DockerfileSpec:
+    """An image built from a Dockerfile: paths relative to the project directory."""
+
+    dockerfile: str
+    context: str = "."
+    target: str = ""
+    args: tuple[tuple[str, str], ...] = ()
+    add_host: tuple[str, ...] = ()
+    network: str = ""
+    ssh: str = ""
+
+
+@dataclass(frozen=True)
 class ImageSpec:
     name: str | None                           # None for the nameless image
     is_artifact: bool = False
@@ -73,6 +86,7 @@ class ImageSpec:
     user_stages: dict[str, UserStageSpec] = field(default_factory=dict)
     imports: tuple[ImportSpec, ...] = ()
     docker: DockerSpec | None = None
+    dockerfile: DockerfileSpec | None = None   # a Dockerfile image (then no stapel directives)
     secrets: tuple[SecretSpec, ...] = ()       # build secrets, mounted at /run/secrets for user stages only
     image_dependencies: tuple[Any, ...] = ()   # werf_core.stages.dependency_env.DependencySpec records
     disable_git_after_patch: bool = False      # werf 1.2: no gitCache / gitLatestPatch stages

@@ -26,15 +26,17 @@ class StageDescription:
     labels: dict[str, str] = field(default_factory=dict)
     size: int = 0
     created_at: float = 0.0             # Unix seconds
+    parent: str = ""                    # what the image was built on: an image ID or a reference (cleanup's ancestry)
 
     def to_json(self) -> dict:
         return {"stageID": self.stage_id.to_json(), "imageName": self.image_name, "imageID": self.image_id,
-                "labels": self.labels, "size": self.size, "createdAt": self.created_at}
+                "labels": self.labels, "size": self.size, "createdAt": self.created_at, "parent": self.parent}
 
     @classmethod
     def from_json(cls, data: dict) -> StageDescription:
         return cls(StageID.from_json(data["stageID"]), data["imageName"], data["imageID"],
-                   dict(data.get("labels") or {}), int(data.get("size") or 0), float(data.get("createdAt") or 0))
+                   dict(data.get("labels") or {}), int(data.get("size") or 0), float(data.get("createdAt") or 0),
+                   str(data.get("parent") or ""))
 
 
 def new_unique_id() -> int:

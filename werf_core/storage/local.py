@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.writer import Layer
 from werf_core.storage.base import LOCAL_ADDRESS, StageDescription
+from werf_core.storage.lru import forget as forget_use
+from werf_core.storage.lru import record_use
 from werf_core.storage.stage_id import StageID
 
 REPOSITORY_PREFIX = "werf-stages-storage"
@@ -21,6 +25,17 @@ def _created_seconds(value: str) -> float:
     head, _, frac = value.rstrip("Z").partition(".")
     stamp = datetime.fromisoformat(head + "+00:00").timestamp()
     return stamp + (float("0." + frac[:6]) if frac else 0.0)
+
+
+def engine_config(inspect: dict) -> dict:
+    """An image config rebuilt from the engine's inspect data (the engine does not hand out the raw config without
+    a full `docker save`); what a new config needs of its parent: runtime config, platform, layers."""
+    config = {"architecture": inspect.get("Architecture") or "amd64", "os": inspect.get("Os") or "linux",
+              "config": inspect.get("Config") or {}, "created": inspect.get("Created") or "",
+              "rootfs": {"type": "layers", "diff_ids": list((inspect.get("RootFS") or {}).get("Layers") or [])}}
+    if inspect.get("Variant"):
+        config["variant"] = inspect["Variant"]
+    return config
 
 
 class LocalStagesStorage:
@@ -63,16 +78,53 @@ class LocalStagesStorage:
             return None
         return StageDescription(stage_id=stage_id, image_name=name, image_id=info["Id"],
                                 labels=dict((info.get("Config") or {}).get("Labels") or {}),
-                                size=int(info.get("Size") or 0), created_at=_created_seconds(info.get("Created", "")))
+                                size=int(info.get("Size") or 0), created_at=_created_seconds(info.get("Created", "")),
+                                parent=(info.get("Config") or {}).get("Image") or info.get("Parent") or "")
 
     def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
         self.client.api.tag(local_image_id, self.repository(project), stage_id.tag)
         description = self.describe(project, stage_id)
         assert description is not None, "a tag we just created must exist"
+        record_use(description.image_name)
         return description
 
+    def store_layer(self, project: str, parent: StageDescription, layer: Layer | None, changes: ConfigChanges,
+                    stage_id: StageID) -> StageDescription:
+        """A layer-native stage without a container: `docker load` of an archive holding only the new layer and
+        config (the engine has the parent's layers). The tag appears when the load completes."""
+        import tempfile
+
+        from werf_core import paths
+        from werf_core.layers.config import append_layer, canonical_json
+        from werf_core.layers.engine_archive import write_load_archive
+        info = self.client.api.inspect_image(parent.image_id)
+        config = append_layer(engine_config(info), layer, changes, parent_id=info["Id"])
+        raw = canonical_json(config)
+        name = self.stage_image_name(project, stage_id)
+        with tempfile.TemporaryDirectory(prefix="werf-load-", dir=paths.tmp_dir()) as work:
+            archive = write_load_archive(f"{work}/image.tar", raw, config["rootfs"]["diff_ids"], layer, [name])
+            with open(archive, "rb") as data:
+                for _ in self.client.api.load_image(data, quiet=True):
+                    pass
+        description = self.describe(project, stage_id)
+        if description is None:
+            from werf_core.errors import StorageError
+            raise StorageError(f"the Docker engine did not load stage {name}",
+                               hint="check the daemon log; nothing was stored")
+        return description
+
+    @property
+    def compresses_layers(self) -> bool:
+        return False
+
     def fetch(self, project: str, description: StageDescription) -> str:
+        record_use(description.image_name)
         return description.image_name
+
+    def mark_used(self, project: str, description: StageDescription) -> None:
+        """A build used this stage: its last-use time orders the LRU GC of `werf host cleanup`."""
+        if description.image_name:
+            record_use(description.image_name)
 
     def delete(self, project: str, stage_id: StageID) -> None:
         import docker.errors
@@ -80,6 +132,7 @@ class LocalStagesStorage:
             self.client.api.remove_image(self.stage_image_name(project, stage_id), noprune=False)
         except docker.errors.ImageNotFound:
             pass
+        forget_use(self.stage_image_name(project, stage_id))
 
     def reject(self, project: str, stage_id: StageID) -> None:
         """Local stages cannot be half-present: nothing to mark."""

@@ -87,6 +87,7 @@ class StageRecords(Protocol):
     def image_metadata(self, project: str, name: str | None, commit: str) -> ImageMetadata | None: ...
     def put_image_metadata(self, project: str, name: str | None, commit: str, content_digest: str) -> None: ...
     def metadata_commits(self, project: str, name: str | None) -> list[str]: ...
+    def remove_image_metadata(self, project: str, name: str | None, commit: str) -> None: ...
 
 
 # ====================================================================== registry
@@ -148,6 +149,10 @@ class RegistryRecords:
         prefix = f"{METADATA_PREFIX}{image_name_slug(name)}-"
         commits = [t[len(prefix):] for t in self.registry.list_tags(self.repository) if t.startswith(prefix)]
         return sorted(c for c in commits if _COMMIT.fullmatch(c))
+
+    def remove_image_metadata(self, project: str, name: str | None, commit: str) -> None:
+        if recordable(name):
+            self.registry.delete_tag(self._ref(metadata_tag(name, commit)))
 
 
 # ====================================================================== local Docker engine
@@ -230,6 +235,11 @@ class LocalRecords:
         prefix = f"{image_name_slug(name)}-"
         tags = self._tags(f"{LOCAL_METADATA_REPOSITORY}/{project}")
         return sorted(t[len(prefix):] for t in tags if t.startswith(prefix) and _COMMIT.fullmatch(t[len(prefix):]))
+
+    def remove_image_metadata(self, project: str, name: str | None, commit: str) -> None:
+        if recordable(name):
+            repository, tag = self._metadata_ref(project, name, commit)
+            self._remove(f"{repository}:{tag}")
 
 
 def records_for(storage) -> StageRecords | None:

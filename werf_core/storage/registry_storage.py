@@ -7,9 +7,11 @@ Many runners share one registry repository; each stage is pushed once and reused
   skipped), and so does `describe`'s rejected-marker probe. `describe` reads a stage's manifest and config once, then
   answers from the host manifest cache. With a warm stages-storage cache an idle build therefore sends the registry
   no request at all.
-- `store` tags the freshly built local image with its stage name and `docker push`es it. The registry makes a tag
-  visible only when its manifest arrives, and Docker pushes the manifest after every layer, so other runners never
-  see a half-written stage.
+- `store` publishes a freshly built local image with our registry client (registry_push.py): only layers the parent
+  stage does not already have are uploaded, with retries and restartable uploads; the manifest goes last, after every
+  blob is confirmed, and the registry makes the tag visible only then — other runners never see a half-written
+  stage. `store_layer` publishes a layer-native stage (a layer and/or config change built in-process) the same way,
+  reusing the parent's layers: no pull, no engine.
 - `fetch` is the lazy pull: it runs only when something must be built on top of a stage, and pulls only when the
   engine does not already hold the stage's image ID. A stage that turns out gone makes the build reset its
   stages-storage cache and start over; a broken one (missing blobs) is marked rejected first, so nobody selects it
@@ -18,17 +20,22 @@ Many runners share one registry repository; each stage is pushed once and reused
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
+from werf_core.layers.config import ConfigChanges
+from werf_core.layers.writer import Layer
 from werf_core.registry.errors import BrokenImageError, RegistryUnreachableError
 from werf_core.registry.image_info import ImageInfo
 from werf_core.registry.manifest import UnsupportedManifestError
 from werf_core.registry.reference import ImageReference
 from werf_core.storage.base import BrokenStage, StageDescription
+from werf_core.storage.lru import record_use
 from werf_core.storage.manifest_cache import ManifestCache
 from werf_core.storage.stage_id import StageID
 
@@ -150,7 +157,7 @@ def put_manifest_settled(registry, source: str, target: str, raw: bytes, media_t
 
 def description_from_info(stage_id: StageID, image_name: str, info: ImageInfo) -> StageDescription:
     return StageDescription(stage_id=stage_id, image_name=image_name, image_id=info.id, labels=dict(info.labels),
-                            size=info.size, created_at=info.created_at_unix_nano / 1e9)
+                            size=info.size, created_at=info.created_at_unix_nano / 1e9, parent=info.parent_id)
 
 
 class RegistryStagesStorage:
@@ -171,6 +178,9 @@ class RegistryStagesStorage:
         self._listing: set[str] | None = None
         self._lock = threading.Lock()
         self._say: Callable[[str], None] = lambda message: None
+        # layer-native stages this process published: a later fetch loads them into the engine from the layer file
+        # (the parent is local or loaded the same way) instead of pulling every layer again
+        self._built_here: dict[str, tuple[StageDescription, Layer | None, bytes]] = {}
 
     # ---------------------------------------------------------------- services, created on first use
     @property
@@ -254,26 +264,66 @@ class RegistryStagesStorage:
 
     # ---------------------------------------------------------------- writing
     def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
+        """Publish an image the engine built: its new layers go up through our client (retried, restartable), the
+        parent's are reused; the tag appears with the manifest, after every blob is confirmed."""
+        from werf_core.storage.registry_push import push_engine_image
         name = self.stage_image_name(project, stage_id)
-        self.client.api.tag(local_image_id, self.address, stage_id.tag)
-        try:
-            self._push(name)
-        except BaseException:
-            self._untag(name)
-            raise
-        info = self.registry.image_info(name, check_layers=False)
-        if info is None:
-            raise StorageError(f"stage {name} was pushed but the registry does not show it",
-                               hint="the registry may be eventually consistent or misconfigured; rerun the build")
+        started = time.monotonic()
+        self._say(f"Pushing stage {name} ...")
+        with self._publishing(name):
+            info = push_engine_image(self.registry, self.client, local_image_id, self.address, name)
+        repository, _, tag = name.rpartition(":")
+        self.client.api.tag(local_image_id, repository, tag)  # a later fetch finds it without a pull
+        self._say(f"Pushed stage {name} ({time.monotonic() - started:.2f}s)")
         self.manifest_cache.put(name, info)
         self._note_tag(stage_id.tag)
         return description_from_info(stage_id, name, info)
+
+    def store_layer(self, project: str, parent: StageDescription, layer: Layer | None, changes: ConfigChanges,
+                    stage_id: StageID) -> StageDescription:
+        """Publish a layer-native stage: `parent` + `layer` + `changes`, without pulling anything or the engine."""
+        from werf_core.storage.registry_push import push_layer_stage
+        name = self.stage_image_name(project, stage_id)
+        with self._publishing(name):
+            found = self.registry.manifest_and_config(parent.image_name)
+            if found is None or found[0].config.digest != parent.image_id:
+                self.manifest_cache.delete(parent.image_name)
+                raise ShouldResetStagesStorageCache(f"stage {parent.image_name} is no longer in {self.address} "
+                                                    "as it was selected")
+            started = time.monotonic()
+            info, config = push_layer_stage(self.registry, self.address, name, parent.image_name, parent.image_id,
+                                            found, layer, changes)
+        self._say(f"Pushed stage {name}: {layer.size if layer else 0} byte(s) of layer, no engine "
+                  f"({time.monotonic() - started:.2f}s)")
+        self.manifest_cache.put(name, info)
+        self._note_tag(stage_id.tag)
+        description = description_from_info(stage_id, name, info)
+        with self._lock:
+            self._built_here[description.image_id] = (parent, layer, config)
+        return description
+
+    @property
+    def compresses_layers(self) -> bool:
+        return True
+
+    @contextlib.contextmanager
+    def _publishing(self, name: str) -> Iterator[None]:
+        """A registry that stays unreachable through every retry: one clear error (nothing half-written exists:
+        a stage appears only with its manifest, which goes last)."""
+        try:
+            yield
+        except RegistryUnreachableError as err:
+            raise RegistryUnreachableError(
+                f"registry {self.reference.registry} is unreachable: cannot push {name} ({err.message})",
+                hint="check that the registry is running and reachable; nothing half-written is visible in the "
+                     "registry, so rerunning continues where it stopped") from None
 
     def fetch(self, project: str, description: StageDescription) -> str:
         """The stage image in the local engine (pulled only if its image ID is missing); returns its name."""
         import docker.errors
         client = self.client
         name = description.image_name
+        record_use(name)
         try:
             local = client.api.inspect_image(description.image_id)
         except docker.errors.ImageNotFound:
@@ -283,8 +333,33 @@ class RegistryStagesStorage:
                 repository, _, tag = name.rpartition(":")
                 client.api.tag(description.image_id, repository, tag)
             return name
+        with self._lock:
+            built_here = self._built_here.get(description.image_id)
+        if built_here is not None and (built_here[1] is None or built_here[1].path.exists()):
+            self._load_built_here(project, description, *built_here)
+            return name
         self._pull(project, description)
         return name
+
+    def mark_used(self, project: str, description: StageDescription) -> None:
+        """A build used this stage: if the engine holds a copy, its last-use time orders the host LRU GC."""
+        if description.image_name:
+            record_use(description.image_name)
+
+    def _load_built_here(self, project: str, description: StageDescription, parent: StageDescription,
+                         layer: Layer | None, raw: bytes) -> None:
+        """`docker load` of a stage this process published layer-natively: only its own layer goes in."""
+        import tempfile
+
+        from werf_core import paths
+        from werf_core.layers.engine_archive import write_load_archive
+        self.fetch(project, parent)
+        diff_ids = json.loads(raw)["rootfs"]["diff_ids"]
+        with tempfile.TemporaryDirectory(prefix="werf-load-", dir=paths.tmp_dir()) as work:
+            archive = write_load_archive(f"{work}/image.tar", raw, diff_ids, layer, [description.image_name])
+            with open(archive, "rb") as data:
+                for _ in self.client.api.load_image(data, quiet=True):
+                    pass
 
     def delete(self, project: str, stage_id: StageID) -> None:
         name = self.stage_image_name(project, stage_id)

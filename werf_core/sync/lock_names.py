@@ -5,6 +5,7 @@
 | publishing a stage                      | `<project>.<digest>`          | `stage/<digest>`                   |
 | updating the stages-storage cache entry | `<project>.<digest>.cache`    | `stage-cache/<digest>`             |
 | publishing an image tag                 | `<image>.image`               | `image/<image>`                    |
+| a stage digest in use by a build (ours) | `<project>.<digest>.in-use`   | `stage-in-use/<digest>`            |
 | build intent: "I am building a stage"   | `<project>.<digest>.intent`   | `stage-intent/<digest>`            |
 
 Build intents are werf-prefect's own (werf v1.1 has none): a werf runner simply does not wait for them, and its
@@ -32,3 +33,8 @@ def build_intent_lock_name(project: str, digest: str, *, kubernetes: bool = Fals
 def image_lock_name(image: str, *, kubernetes: bool = False) -> str:
     """`image` is the full image name with tag (`registry/repo:tag`)."""
     return f"image/{image}" if kubernetes else f"{image}.image"
+
+
+def stage_in_use_lock_name(project: str, digest: str, *, kubernetes: bool = False) -> str:
+    """werf-prefect's own lease (see stage_leases.py): builds hold it shared, cleanup probes it exclusively."""
+    return f"stage-in-use/{digest}" if kubernetes else f"{project}.{digest}.in-use"

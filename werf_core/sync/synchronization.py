@@ -31,8 +31,13 @@ class Synchronization:
     locker: Locker
     cache: StagesStorageCache
     is_kubernetes: bool = False
+    in_use_locker: Locker | None = None       # where stage in-use leases live (default: `locker`)
     intents: BuildIntents | None = None      # None: every runner builds what it misses (no coordination)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def leases_locker(self) -> Locker:
+        return self.in_use_locker or self.locker
 
     def stage_lock_name(self, digest: str) -> str:
         return lock_names.stage_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
@@ -45,6 +50,15 @@ class Synchronization:
 
     def image_lock_name(self, image: str) -> str:
         return lock_names.image_lock_name(image, kubernetes=self.is_kubernetes)
+
+    def stage_in_use_lock_name(self, digest: str) -> str:
+        return lock_names.stage_in_use_lock_name(self.project, digest, kubernetes=self.is_kubernetes)
+
+    def stage_leases(self):
+        """A build's set of shared stage leases (see stage_leases.py); release them with `release_all()`."""
+        from werf_core.sync.stage_leases import StageLeases
+        return StageLeases(self.project, self.leases_locker, kubernetes=self.is_kubernetes,
+                           host_locker=host_locker())
 
     def close(self) -> None:
         """Stop background lease renewal (held distributed locks then expire after their TTL)."""
@@ -100,6 +114,10 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     api = KubeApi.connect(address.kube, **options)
     store = ConfigMapAnnotationsStore(api, address.namespace, config_map_name(project))
     locker = DistributedLocker(store, timings=timings)
+    # stage in-use leases (stage_leases.py) are many and renewed often: spread over their own ConfigMaps
+    in_use_locker = DistributedLocker(ShardedConfigMapAnnotationsStore(api, address.namespace,
+                                                                       f"{config_map_name(project)}-in-use"),
+                                      timings=timings)
     cache_options = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
     # intents are ours alone: their leases live apart from werf's lock records (fewer write conflicts), and a lost
@@ -111,7 +129,8 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     intents = BuildIntents(intent_locker, lambda digest: lock_names.build_intent_lock_name(
         project, digest, kubernetes=True), poll=min(timings.poll_period, 0.5), retake_every=timings.poll_period)
     return Synchronization(address.text, project, locker, cache, is_kubernetes=True, intents=intents,
-                           _on_close=[locker.close, intent_locker.close])
+                           in_use_locker=in_use_locker,
+                           _on_close=[locker.close, intent_locker.close, in_use_locker.close])
 
 
 def host_locker() -> FileLocker:

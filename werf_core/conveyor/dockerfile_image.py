@@ -1,0 +1,288 @@
+"""The Dockerfile-image path of the conveyor, beside the stapel one.
+
+A Dockerfile image is planned once (werf_core.dockerfile.plan), then every needed Dockerfile stage is walked in
+order and every instruction becomes one conveyor stage with its own digest, selected, built and published by the
+conveyor's per-stage algorithm exactly like a stapel stage. `FROM <stage>` continues that stage's chain;
+`COPY --from=<stage>` depends on the digest of that stage's last instruction.
+
+What the engine builds here: FROM (a config-only `docker load` on the base image), RUN (a container on the parent
+stage, committed, then its config replaced by the planned one so no build argument or command leaks into it), and —
+only when layer-native stages are unavailable — the other instructions (their layer loaded onto the parent).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werf_core import BUILD_CACHE_VERSION, paths
+from werf_core.builders.container import ContainerRunner
+from werf_core.dockerfile.context import BuildContext
+from werf_core.dockerfile.errors import DockerfileError
+from werf_core.dockerfile.image_config import scratch_config
+from werf_core.dockerfile.plan import Plan, load_plan
+from werf_core.hashing import sha3_224_hash
+from werf_core.layers.config import append_layer, canonical_json, now_rfc3339
+from werf_core.layers.engine_archive import write_load_archive
+from werf_core.layers.recipe import build_layer
+from werf_core.stages.base import StageContext
+from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStepKind, dockerfile_text
+from werf_core.stages.spec import ImageSpec
+from werf_core.storage.base import StageDescription
+from werf_core.storage.local import engine_config
+
+if TYPE_CHECKING:
+    from werf_core.conveyor.conveyor import Conveyor, StageJob
+    from werf_core.conveyor.results import StageResult
+
+
+def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
+    """Independent of the instruction's position: the same instruction on the same parent is the same stage."""
+    if prev is None:
+        return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies)
+    return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, prev.digest)
+
+
+def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]:
+    assert spec.dockerfile is not None
+    root = Path(conveyor.project_dir)
+    path = root / spec.dockerfile.dockerfile
+    context_dir = (root / spec.dockerfile.context).resolve()
+    try:
+        context_dir.relative_to(root.resolve())
+    except ValueError:
+        raise DockerfileError("the build context is outside the project directory", path=str(context_dir)) from None
+    text = dockerfile_text(path, root)
+
+    def base_config(reference: str) -> dict[str, Any]:
+        return base_image_config(conveyor, spec, reference)
+
+    plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
+                     target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
+    return plan, BuildContext.open(context_dir, tracked_blobs(context_dir))
+
+
+def tracked_blobs(context_dir: Path) -> dict[str, str]:
+    """Context-relative path → git object ID of the files whose working-tree content is their index entry (werf
+    reads tracked files' checksums from git); empty without a repository."""
+    from werf_core.errors import WerfError
+    from werf_core.git import open_local_repository
+    try:
+        repository = open_local_repository(context_dir)
+        top = repository.work_tree
+        if top is None:
+            return {}
+        prefix = context_dir.resolve().relative_to(Path(top).resolve()).as_posix()
+        listed = str(repository.run_git("ls-files", "-s", "-z", "--full-name", "--", prefix, what="ls-files"))
+        changed = set(str(repository.run_git("diff", "--name-only", "-z", "--", prefix, what="diff")).split("\0"))
+    except (WerfError, ValueError):
+        return {}
+    blobs: dict[str, str] = {}
+    start = "" if prefix == "." else prefix + "/"
+    for record in listed.split("\0"):
+        meta, _, path = record.partition("\t")
+        fields = meta.split()
+        if len(fields) != 3 or fields[2] != "0" or path in changed or not path.startswith(start):
+            continue
+        if fields[0] in ("100644", "100755"):
+            blobs[path[len(start):]] = fields[1]
+    return blobs
+
+
+def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> dict[str, Any]:
+    """The base image's runtime config: from the engine when it has the image, else only the config from its
+    registry (planning and an idle build pull no layer), else pulled."""
+    import docker.errors
+
+    from werf_core.errors import WerfError
+    from werf_core.registry import RegistryClient
+    try:
+        return dict(conveyor.client.api.inspect_image(reference).get("Config") or {})
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        with RegistryClient.from_werf_options() as registry:
+            return dict(registry.get_config(reference).get("config") or {})
+    except (WerfError, OSError, ValueError):
+        image = conveyor.ensure_base_image(reference, spec)
+        return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
+
+
+def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path) -> list[StageResult]:
+    from werf_core.conveyor.conveyor import StageJob
+    plan, context = plan_image(conveyor, spec)
+    finals: dict[int, StageResult] = {}
+    results: list[StageResult] = []
+
+    def lookup(index: int) -> tuple[StageDescription, str]:
+        result = finals[index]
+        return result.description, result.digest
+
+    for stage in plan.stages:
+        prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
+        kinds: list[DockerfileFromKind | DockerfileStepKind] = []
+        if stage.base_stage is None:   # an image or scratch: the chain starts here
+            kinds.append(DockerfileFromKind(plan=plan, stage=stage))
+        kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
+                                        image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
+                     for step in stage.steps)
+        for kind in kinds:
+            ctx = StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
+                               prev_built=prev.description if prev else None, source_image=conveyor.source_image,
+                               export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
+                               stat_paths=lambda d, p: stat_paths(conveyor, d, p),
+                               werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+            Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
+            digest = dockerfile_digest(kind.dependencies(ctx), prev)
+            job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=conveyor.project,
+                           stages_storage=conveyor.storage.address)
+            prev = conveyor.stage_runner.run_stage(conveyor, job)
+            results.append(prev)
+        assert prev is not None
+        finals[stage.index] = prev
+    target = finals[plan.target.index]
+    if not results or results[-1] is not target:
+        results.append(target)
+    return results
+
+
+# ---------------------------------------------------------------------- engine builds
+def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
+    """The local image of a Dockerfile stage built with the engine (not yet published)."""
+    kind = job.kind
+    if isinstance(kind, DockerfileFromKind) and kind.stage.is_scratch:
+        if not conveyor.storage.is_local():
+            # the engine cannot export an image without layers, which publishing to a registry needs
+            raise DockerfileError("FROM scratch is not supported with a registry stages storage yet",
+                                  path=kind.plan.path, line=kind.stage.line,
+                                  hint="build with --stages-storage :local, or start from a small base image")
+        # an image without layers: BuildKit's empty image (the default PATH) and werf's labels
+        runtime = {**scratch_config(), "Labels": conveyor._stage_labels(job, {})}
+        return _load(conveyor, job, {"architecture": "amd64", "os": "linux", "config": runtime,
+                                     "rootfs": {"type": "layers", "diff_ids": []}, "history": []}, None)
+    if isinstance(kind, DockerfileFromKind):
+        assert kind.stage.base_image is not None
+        base = conveyor.ensure_base_image(kind.stage.base_image, job.ctx.spec)
+        info = conveyor.client.api.inspect_image(base)
+        runtime = dict(info.get("Config") or {})
+        runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
+        config = engine_config(info)
+        config["config"] = runtime
+        return _load(conveyor, job, config, None)
+    assert isinstance(kind, DockerfileStepKind) and job.ctx.prev_built is not None
+    parent = conveyor.storage.fetch(conveyor.project, job.ctx.prev_built)
+    run = kind.step.run
+    if run is not None:
+        runner = ContainerRunner(conveyor.client, project=conveyor.project, toolchain_container="",
+                                 on_output=lambda line: conveyor.progress.stage_output(job, line))
+        conveyor._runners.append(runner)
+        try:
+            network = "none" if run.network == "none" else (job.ctx.spec.dockerfile.network if job.ctx.spec.dockerfile
+                                                          and job.ctx.spec.dockerfile.network else "none")
+            committed = runner.run_command(parent, list(run.argv), stage=f"{job.image}/{job.stage}",
+                                           env=list(run.env), user=run.user, workdir=run.workdir,
+                                           network="host" if run.network == "host" else network,
+                                           extra_hosts=list(job.ctx.spec.dockerfile.add_host)
+                                           if job.ctx.spec.dockerfile else None)
+        finally:
+            conveyor._runners.remove(runner)
+        try:
+            info = conveyor.client.api.inspect_image(committed)
+            runtime = json.loads(json.dumps(kind.step.config))
+            runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
+            config = engine_config(info)
+            config["config"] = runtime
+            return _load(conveyor, job, config, None)
+        finally:
+            conveyor._remove_image(committed)
+    recipe = kind.layer_recipe(job.ctx)
+    assert recipe is not None
+    recipe.changes.labels.update(conveyor._stage_labels(job, {}))
+    layer = build_layer(recipe, Path(job.ctx.tmp_dir) / "layer.tar", compress=False)
+    info = conveyor.client.api.inspect_image(parent)
+    config = append_layer(engine_config(info), layer, recipe.changes, parent_id=info["Id"])
+    return _load(conveyor, job, config, layer)
+
+
+def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any) -> str:
+    if not config.get("created"):
+        config["created"] = now_rfc3339()
+    raw = canonical_json(config)
+    image_id = "sha256:" + hashlib.sha256(raw).hexdigest()
+    with tempfile.TemporaryDirectory(prefix="werf-dockerfile-", dir=paths.tmp_dir()) as work:
+        archive = write_load_archive(f"{work}/image.tar", raw, config["rootfs"]["diff_ids"], layer, [])
+        with open(archive, "rb") as data:
+            for _ in conveyor.client.api.load_image(data, quiet=True):
+                pass
+    conveyor.client.api.inspect_image(image_id)
+    return image_id
+
+
+def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path: str) -> Path:
+    """A tar of `path` inside the external image `reference` (COPY --from=<image>); pulled if missing."""
+    import docker.errors
+
+    from werf_core.errors import BuildError
+    image = conveyor.ensure_base_image(reference, spec)
+    client = conveyor.client
+    container = client.api.create_container(image, command=["/.werf/none"], network_disabled=True,
+                                            labels={"werf": conveyor.project})
+    target = Path(tempfile.mkstemp(prefix="copy-from-", suffix=".tar", dir=paths.tmp_dir())[1])
+    try:
+        try:
+            stream, _ = client.api.get_archive(container["Id"], path)
+        except docker.errors.NotFound:
+            raise BuildError(f"COPY --from={reference}: {path} does not exist in the image",
+                             hint="check the COPY source path") from None
+        with open(target, "wb") as f:
+            for chunk in stream:
+                f.write(chunk)
+    finally:
+        client.api.remove_container(container["Id"], force=True)
+    return target
+
+
+def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
+               ) -> dict[str, tuple[int, int, int] | None]:
+    """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
+    header from the engine (a directory's content is never streamed)."""
+    import docker.errors
+    local = conveyor.storage.fetch(conveyor.project, description)
+    client = conveyor.client
+    container = client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
+                                            labels={"werf": conveyor.project})
+    result: dict[str, tuple[int, int, int] | None] = {}
+    try:
+        for path in paths:
+            try:
+                stream, _ = client.api.get_archive(container["Id"], path, chunk_size=4096)
+            except docker.errors.NotFound:
+                result[path] = None
+                continue
+            result[path] = _first_header(stream)
+    finally:
+        client.api.remove_container(container["Id"], force=True)
+    return result
+
+
+def _first_header(stream: Any) -> tuple[int, int, int] | None:
+    import io
+    import tarfile
+    buffer = b""
+    try:
+        for chunk in stream:
+            buffer += chunk
+            if len(buffer) >= 64 * 1024:
+                break
+        with tarfile.open(fileobj=io.BytesIO(buffer), mode="r|") as tar:
+            member = tar.next()
+            return (member.mode, member.uid, member.gid) if member is not None else None
+    except tarfile.TarError:
+        return None
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()
