@@ -20,11 +20,13 @@ from prefect.states import Failed
 
 from flows import engine_logs
 from flows.artifacts import publish_build_artifacts
+from flows.credentials import git_credentials_from_block, scrub_stored_parameters
 from flows.params import BuildParameters, build_run_name_for, validate_build_parameters
 from flows.progress import PrefectProgress
 from flows.source import Source, checked_out
 from tasks.runner import FLOW_RUN_LABEL
 from werf_core.errors import WerfError
+from werf_core.redaction import redact
 
 engine_logs.install()     # deployment runs load this module before the engine runs the flow
 
@@ -66,7 +68,8 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
           insecure_registry: bool = False, dry_run: bool = False, skip_tls_verify_registry: bool = False,
           allow_git_shallow_clone: bool = False, docker_config: str | None = None,
           config_templates_dir: str | None = None, trigger: str | None = None, fan_out: bool = False,
-          image_deployment: str = "werf-image/fan-out-image") -> dict[str, Any]:
+          image_deployment: str = "werf-image/fan-out-image", git_credentials_block: str | None = None,
+          ) -> dict[str, Any]:
     """Build the stages of IMAGES (default: all) of the werf project in REPOSITORY at REF/COMMIT; return the report.
 
     repository: https/ssh/git URL, user@host:path, or an absolute local path on the worker (without ref and commit a
@@ -76,12 +79,14 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
     to the project directory. trigger: what started the run (schedule, webhook, ...), shown in the run name.
     fan_out: one `werf-image` run per image through IMAGE_DEPLOYMENT, each on whichever worker is free (needs a
     registry stages storage and kubernetes:// synchronization).
+    git_credentials_block: the name of a Prefect Secret block with the token for an https repository (a token, or
+    {"host", "username", "password"}); credentials are never accepted in the repository URL itself.
     """
     def body() -> dict[str, Any]:
         params = validate_build_parameters(
             repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config, images=images,
             stages_storage=stages_storage, synchronization=synchronization, project_name=project_name,
-            trigger=trigger)
+            trigger=trigger, git_credentials_block=git_credentials_block)
         settings = build_settings(
             dry_run=dry_run, parallel=parallel, parallel_tasks_limit=parallel_tasks_limit,
             insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
@@ -89,7 +94,8 @@ def build(repository: str, ref: str | None = None, commit: str | None = None, pr
             config_templates_dir=config_templates_dir)
         if fan_out:
             from flows.fan_out_build import run_fan_out
-            return run_fan_out(params, settings, image_deployment=image_deployment)
+            with git_credentials_from_block(params.git_credentials_block, params.repository):
+                return run_fan_out(params, settings, image_deployment=image_deployment)
         return run_build(params, settings)[0].to_json()
     return guarded(body)
 
@@ -109,12 +115,26 @@ def guarded(body: Callable[[], Any]) -> Any:
 
     The error itself is the failed state's data: a caller in this process (`werf build --prefect`) gets it back,
     typed, from `state.result()`.
+
+    Before anything else, credential-bearing parameter values are replaced by their redacted form on the server (the
+    checks then refuse them). Any other exception whose text carries a credential is re-raised redacted, so Prefect's
+    state message, logs and events never hold it.
     """
+    scrub_stored_parameters()
     try:
         return body()
     except WerfError as err:
         get_run_logger().error(err.render())
         return Failed(message=err.render(), data=err)
+    except Exception as err:
+        text = f"{type(err).__name__}: {err}"
+        if redact(text) == text:
+            raise
+        raise RedactedError(redact(text)) from None
+
+
+class RedactedError(RuntimeError):
+    """An unexpected error whose message carried a credential, re-raised with the credential masked."""
 
 
 Publish = Callable[["BuildSession", "Source", "BuildReport"], Any]
@@ -133,7 +153,8 @@ def run_build(params: BuildParameters, settings: BuildSettings, *,
     from werf_core.session.session import BuildSession
 
     published = None
-    with checked_out(params) as source:
+    with git_credentials_from_block(params.git_credentials_block, params.repository), \
+            checked_out(params) as source:
         publish = prepare_publish(source) if prepare_publish is not None else None
         progress = PrefectProgress()
         with BuildSession.open(build_options(params, settings, source), progress=progress,

@@ -11,6 +11,7 @@ No Prefect import here: the webhook receiver and the unit tests use it directly.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,17 +20,25 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from werf_core.errors import WerfError
+from werf_core.git.refname import refname_problem
+from werf_core.redaction import redact, strip_url_credentials, url_has_credentials
 
 LOCAL_STORAGE = ":local"
 URL_SCHEMES = ("https", "ssh", "git")
 _SHELL_META = re.compile(r"[\s;&|`$<>\\'\"(){}\[\]*?!#~^]")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!//)[A-Za-z0-9._/~-]+$")
-_REF = re.compile(r"^[A-Za-z0-9._/+@-]+$")
+_SCP_LIKE = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._-]*@[A-Za-z0-9.][A-Za-z0-9.-]*:(?!//)(?!-)[A-Za-z0-9._/~-]+$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,64}$")
 _IMAGE_NAME = re.compile(r"^(?:~|[A-Za-z0-9][A-Za-z0-9._/-]{0,127})$")
 _TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 _PROJECT = re.compile(r"^(?:[a-z0-9]|[a-z0-9][a-z0-9-]{0,48}[a-z0-9])$")
 MAX_REF_LENGTH = 255
+_REF_SHELL_META = re.compile(r"[;|&$`<>(){}'\"!]")
+_BLOCK_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+MAX_REPOSITORY_LENGTH = 2048
+CREDENTIALS_HINT = ("credentials are never accepted in parameters (the Prefect server stores and shows them): give the "
+                    "worker a token through a Prefect Secret block (flow parameter git_credentials_block), the "
+                    "WERF_GIT_HTTP_HOST/WERF_GIT_HTTP_PASSWORD environment variables, a git credential helper or "
+                    "an ssh key")
 
 
 class ParameterError(WerfError):
@@ -49,6 +58,7 @@ class BuildParameters:
     project_name: str | None = None
     images_repo: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    git_credentials_block: str | None = None   # a Prefect Secret block with the https token (never the token)
 
     @property
     def is_url(self) -> bool:
@@ -75,7 +85,8 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
                               synchronization: str | None = None,
                               project_name: str | None = None, images_repo: str | None = None,
                               tags: list[str] | tuple[str, ...] | None = None,
-                              local_roots: list[str] | None = None, trigger: str | None = None) -> BuildParameters:
+                              local_roots: list[str] | None = None, trigger: str | None = None,
+                              git_credentials_block: str | None = None) -> BuildParameters:
     """`local_roots`: when given, a local repository path must lie under one of them (webhooks)."""
     _check_no_placeholders(repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config,
                            stages_storage=stages_storage, synchronization=synchronization,
@@ -94,6 +105,7 @@ def validate_build_parameters(*, repository: str, ref: str | None = None, commit
         project_name=check_project_name(project_name) if project_name else None,
         images_repo=check_repository_reference("images_repo", images_repo) if images_repo else None,
         tags=tuple(check_tag(tag) for tag in (tags or [])),
+        git_credentials_block=check_block_name(git_credentials_block) if git_credentials_block else None,
     )
 
 
@@ -107,13 +119,19 @@ def _check_no_placeholders(**values: str | None) -> None:
 
 
 def check_repository(value: str, *, local_roots: list[str] | None = None) -> str:
-    value = (value or "").strip()
     hint = ("give an https://, ssh:// or git:// URL, user@host:path, or an absolute local path "
             "(webhooks: under a configured root)")
+    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in value or ""):     # a trailing newline too: never stripped
+        raise ParameterError(f"repository {value!r}: not a repository address (control characters)", hint=hint)
+    value = (value or "").strip(" ")
     if not value:
         raise ParameterError("repository: empty", hint=hint)
-    if value.startswith("-") or "\n" in value or "\x00" in value:
+    if len(value) > MAX_REPOSITORY_LENGTH:
+        raise ParameterError(f"repository: longer than {MAX_REPOSITORY_LENGTH} characters", hint=hint)
+    if value.startswith("-"):
         raise ParameterError(f"repository {value!r}: not a repository address", hint=hint)
+    if url_has_credentials(value):
+        raise ParameterError(f"repository {redact(value)}: the URL carries credentials", hint=CREDENTIALS_HINT)
     if value.startswith("/"):
         return _check_local_path(value, local_roots, hint)
     if _SCP_LIKE.match(value):
@@ -127,6 +145,9 @@ def check_repository(value: str, *, local_roots: list[str] | None = None) -> str
         raise ParameterError(f"repository {value!r}: query strings and fragments are not accepted", hint=hint)
     if not parts.hostname or _SHELL_META.search(value.replace(f"{parts.scheme}://", "", 1).replace("~", "")):
         raise ParameterError(f"repository {value!r}: not a valid {parts.scheme} URL", hint=hint)
+    if parts.hostname.startswith("-") or parts.path.lstrip("/").startswith("-") or \
+            (parts.username or "").startswith("-"):
+        raise ParameterError(f"repository {value!r}: a host, user or path may not begin with '-'", hint=hint)
     _check_no_traversal("repository", parts.path, hint)
     return value
 
@@ -137,8 +158,10 @@ def _check_local_path(value: str, local_roots: list[str] | None, hint: str) -> s
                              hint=hint)
     path = _check_no_traversal("repository", value, hint)
     if local_roots is not None:
-        roots = [PurePosixPath(root) for root in local_roots]
-        if not any(path == root or root in path.parents for root in roots):
+        # compared after resolving symlinks: a link under a root may point anywhere on the host
+        resolved = PurePosixPath(os.path.realpath(path))
+        roots = [PurePosixPath(os.path.realpath(root)) for root in local_roots]
+        if not any(resolved == root or root in resolved.parents for root in roots):
             raise ParameterError(f"repository {value}: local paths are accepted only under "
                                  f"{', '.join(map(str, roots)) or '(none configured)'}",
                                  hint="set WERF_PREFECT_WEBHOOK_LOCAL_ROOTS on the receiver, or send a URL")
@@ -152,22 +175,21 @@ def _check_no_traversal(name: str, path: str, hint: str) -> PurePosixPath:
 
 
 def check_ref(value: str) -> str:
+    """git's own ref-name rules (`git check-ref-format --allow-onelevel`), see werf_core.git.refname.
+
+    Not stripped: a trailing newline or space is an invalid ref, not a typo to fix silently. Stricter than git in
+    one way: no shell metacharacters."""
     hint = ("a branch or tag name (main, v1.2) or a full ref (refs/heads/main, refs/tags/v1.2, refs/pull/7/head); "
             "git's ref-name rules apply")
-    value = value.strip()
-    problem = None
-    if len(value) > MAX_REF_LENGTH:
-        problem = f"longer than {MAX_REF_LENGTH} characters"
-    elif not _REF.match(value):
-        problem = "only letters, digits and . _ / + @ - are accepted"
-    elif value.startswith(("-", "/")) or value.endswith(("/", ".", ".lock")):
-        problem = "it may not start with '-' or '/' nor end with '/', '.' or '.lock'"
-    elif ".." in value or "//" in value or "@{" in value or value == "@":
-        problem = "'..', '//' and '@{' are not allowed in git refs"
-    elif any(part.startswith(".") for part in value.split("/")):
-        problem = "no path component may start with '.'"
+    if not isinstance(value, str):
+        raise ParameterError(f"ref: expected a string, got {type(value).__name__}", hint=hint)
+    problem = refname_problem(value)
+    if problem is None and _REF_SHELL_META.search(value):
+        # valid for git, but refs also become run names and image tags that CI scripts handle: keep them inert
+        problem = "shell metacharacters (; | & $ ` < > ( ) { } ' \" !) are not accepted"
     if problem:
-        raise ParameterError(f"ref {value!r}: {problem}", hint=hint)
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        raise ParameterError(f"ref {shown!r}: {problem}", hint=hint)
     return value
 
 
@@ -187,7 +209,8 @@ def build_run_name_for(parameters: Mapping[str, Any], *, commit: str | None = No
 
     `<project>` is the `project_name` parameter or the repository's name (known before anything runs, unlike the
     project named in werf.yaml); `commit` and `ref` are what was checked out when the parameters named none."""
-    repository = str(parameters.get("repository") or "project").rstrip("/").removesuffix(".git")
+    repository = strip_url_credentials(str(parameters.get("repository") or "project")).split("?", 1)[0]
+    repository = repository.rstrip("/").removesuffix(".git")
     name = parameters.get("project_name") or repository.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or "project"
     ref = parameters.get("ref") or ref
     commit = str(parameters.get("commit") or commit or "")
@@ -195,7 +218,7 @@ def build_run_name_for(parameters: Mapping[str, Any], *, commit: str | None = No
     trigger = parameters.get("trigger")
     if trigger:
         parts.append(str(trigger))
-    return "-".join(part for part in parts if part)
+    return redact("-".join(part for part in parts if part))[:200]   # never a credential in a run name
 
 
 def short_ref(ref: str) -> str:
@@ -269,6 +292,13 @@ def check_synchronization(value: str) -> str:
         raise ParameterError("synchronization: an inline kubeconfig (@base64:...) may not be a flow parameter",
                              hint="give the worker the kubeconfig (WERF_KUBE_CONFIG_BASE64, KUBECONFIG or a path: "
                                   "kubernetes://NAMESPACE@/path/to/kubeconfig), or set WERF_SYNCHRONIZATION there")
+    return value
+
+
+def check_block_name(value: str) -> str:
+    if not _BLOCK_NAME.match(value or ""):
+        raise ParameterError(f"git_credentials_block {value!r}: not a Prefect block name",
+                             hint="the name of a Prefect Secret block: lowercase letters, digits and dashes")
     return value
 
 

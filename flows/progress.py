@@ -13,6 +13,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from werf_core.conveyor.progress import human_size
+from werf_core.redaction import redact
 
 if TYPE_CHECKING:
     from werf_core.conveyor.conveyor import Progress, StageJob
@@ -38,7 +39,7 @@ class PrefectProgress:
         self._fallback = logging.getLogger("werf_prefect.build")
 
     def _log(self, level: int, message: str) -> None:
-        _run_logger(self._fallback).log(level, message)
+        _run_logger(self._fallback).log(level, redact(message))
 
     @staticmethod
     def _event(method: str, *args: Any) -> None:

@@ -102,7 +102,8 @@ def build_and_publish(repository: str, images_repo: str, ref: str | None = None,
                       insecure_registry: bool = False, skip_tls_verify_registry: bool = False,
                       allow_git_shallow_clone: bool = False, docker_config: str | None = None,
                       config_templates_dir: str | None = None,
-                      tags_by_strategy: dict[str, list[str]] | None = None, trigger: str | None = None) -> Any:
+                      tags_by_strategy: dict[str, list[str]] | None = None, trigger: str | None = None,
+                      git_credentials_block: str | None = None) -> Any:
     """Build the stages of IMAGES (default: all), then publish the images to IMAGES_REPO with tags.
 
     Tags: the branch or tag name of REF (tag_git_ref), the commit (tag_git_commit), the content digest
@@ -115,7 +116,7 @@ def build_and_publish(repository: str, images_repo: str, ref: str | None = None,
         params = validate_build_parameters(
             repository=repository, ref=ref, commit=commit, project_dir=project_dir, config=config, images=images,
             stages_storage=stages_storage, synchronization=synchronization, project_name=project_name,
-            images_repo=images_repo, tags=tags, trigger=trigger)
+            images_repo=images_repo, tags=tags, trigger=trigger, git_credentials_block=git_credentials_block)
         repo = ImagesRepo.open(params.images_repo, images_repo_mode)    # a bad repo or mode fails before any work
 
         def prepare_publish(source: Source) -> Callable[[BuildSession, Source, BuildReport], PublishReport]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from pathlib import Path
 from flows.params import BuildParameters
 from werf_core.errors import GitError
 from werf_core.fsutil import exclusive_file_lock
-from werf_core.paths import tmp_dir
+from werf_core.leftovers import make_build_tmp_dir
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,8 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
     remote = open_remote_repository(params.repository)
     commit = resolve_revision(remote, ref=params.ref, commit=params.commit)
     branch, tag = ref_kind(remote, params.ref)
-    worktree = Path(tmp_dir()) / f"werf-source-{uuid.uuid4().hex[:12]}"
+    holder = make_build_tmp_dir("source")        # named so `werf host cleanup` finds it after a kill -9
+    worktree = holder / "tree"
     with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
         _git(remote.directory, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
     try:
@@ -63,7 +63,7 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
         with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
             _git(remote.directory, "worktree", "remove", "--force", str(worktree), check=False)
             _git(remote.directory, "worktree", "prune", check=False)
-        shutil.rmtree(worktree, ignore_errors=True)
+        shutil.rmtree(holder, ignore_errors=True)
 
 
 def resolve_revision(remote, *, ref: str | None, commit: str | None) -> str:
@@ -117,8 +117,9 @@ def fetch_ref(remote, ref: str) -> str:
     """Fetch one ref that the cached clone does not mirror (pull/merge-request heads) and return its commit."""
     local = f"refs/werf-prefect/{ref.removeprefix('refs/')}"
     with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
-        result = _git(remote.directory, "fetch", "--quiet", "--force", "--", remote.url, f"+{ref}:{local}",
-                      check=False)
+        result = subprocess.run(remote.remote_git_command("fetch", "--quiet", "--force", "--", remote.url,
+                                                          f"+{ref}:{local}"),
+                                capture_output=True, text=True, env=remote.remote_git_env())
     if result.returncode != 0:
         raise GitError(f"cannot fetch {ref} from {remote.url}: {result.stderr.strip().splitlines()[-1:] or ''}",
                        hint=f"check that the ref exists (`git ls-remote {remote.url} {ref}`)")

@@ -11,12 +11,13 @@ from werf_cli.options import apply_home_and_tmp, project_dir_options
 
 def _load(options: dict):
     from werf_core.config import load_werf_config
+    from werf_core.redaction import redact
     apply_home_and_tmp(options["home_dir"], options["tmp_dir"])
     config = load_werf_config(Path(options["dir"]), config=options["config"],
                               templates_dir=options["config_templates_dir"],
                               project_name_override=options["project_name"])
     for warning in config.warnings:
-        click.echo(warning, err=True)
+        click.echo(redact(warning), err=True)
     return config
 
 
@@ -35,14 +36,16 @@ def config_group() -> None:
 def render_command(images: tuple[str, ...], **options) -> None:
     """Print the rendered werf.yaml (after Go templates), or only the sections of the given IMAGES.
 
-    The config is validated first, so a printed render is one werf accepts.
+    The config is validated first, so a printed render is one werf accepts. Credentials (a token in a git URL)
+    are printed masked.
     """
+    from werf_core.redaction import redact  # a git URL with a token is shown masked, like in every message
     config = _load(options)
     if not images:
-        click.echo(config.rendered, nl=not config.rendered.endswith("\n"))
+        click.echo(redact(config.rendered), nl=not config.rendered.endswith("\n"))
         return
     texts = [config.document_text(_image_argument(name)) for name in images]
-    click.echo("---\n".join(text if text.endswith("\n") else text + "\n" for text in texts), nl=False)
+    click.echo(redact("---\n".join(text if text.endswith("\n") else text + "\n" for text in texts)), nl=False)
 
 
 @config_group.command("list")

@@ -7,6 +7,7 @@ do not pay for modules they do not use. A command is listed here only once it wo
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 
 import click
@@ -57,19 +58,72 @@ def version_command() -> None:
     click.echo(__version__)
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM: unwinds like Ctrl-C, so every `except KeyboardInterrupt`/`finally` cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class _Interrupts:
+    """The first SIGINT/SIGTERM raises `Interrupted` in the main thread; later ones only say that cleanup is under
+    way — raising again would abort the cleanup (containers, temporary directories, locks) half-way."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+
+    def handle(self, signum: int, frame: object) -> None:
+        if self.received is not None:
+            try:
+                sys.stderr.write(f"werf: {signal.Signals(signum).name} again: still stopping build containers and "
+                                 "removing temporary files, please wait\n")
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            return
+        self.received = signum
+        raise Interrupted(signum)
+
+    def install(self) -> None:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, self.handle)
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.received or signal.SIGINT)   # 130 for SIGINT, 143 for SIGTERM
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; user errors print one message and exit 1, Ctrl-C exits 130 — never a traceback for either."""
+    """Run the CLI; user errors print one message and exit 1, Ctrl-C exits 130 and SIGTERM 143 after the same
+    cleanup — never a traceback for any of them."""
+    from werf_core.git.credentials import capture_environment
+    from werf_core.redaction import install_log_redaction
+    install_log_redaction()
+    capture_environment()     # the git token leaves os.environ before any werf.yaml template could read it
+    interrupts = _Interrupts()
+    interrupts.install()
+    try:
+        return _run(argv, interrupts)
+    except KeyboardInterrupt:      # a signal during the error reporting itself
+        return interrupts.exit_code
+
+
+def _run(argv: list[str] | None, interrupts: _Interrupts) -> int:
     try:
         cli.main(args=argv, prog_name="werf", standalone_mode=False)
     except WerfError as err:
+        if interrupts.received is not None:        # an error raised while unwinding from the signal
+            click.echo("Interrupted: stopped cleanly, nothing half-written was published.", err=True)
+            return interrupts.exit_code
         click.echo(err.render(), err=True)
         return err.exit_code
     except click.exceptions.Abort:
-        click.echo("Interrupted.", err=True)
-        return 130
+        click.echo("Interrupted: stopped cleanly, nothing half-written was published.", err=True)
+        return interrupts.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted: stopped cleanly, nothing half-written was published.", err=True)
-        return 130
+        return interrupts.exit_code
     except click.ClickException as err:
         err.show()
         return err.exit_code

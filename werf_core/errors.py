@@ -3,9 +3,14 @@
 Every failure caused by the user's input or environment (a bad werf.yaml, an unreachable registry, a lock timeout,
 a missing base image) is raised as a `WerfError`. The CLI prints it as one message plus a hint and exits with code 1,
 without a traceback. Anything else is a bug and keeps its traceback.
+
+Message and hint pass through `werf_core.redaction.redact` when the error is made, so no credential (a token in a
+git URL, a password in a snippet of werf.yaml) reaches the terminal, a log, a flow-run state or a report.
 """
 
 from __future__ import annotations
+
+from werf_core.redaction import redact
 
 
 class WerfError(Exception):
@@ -14,9 +19,10 @@ class WerfError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = redact(hint) if hint else hint
 
     def render(self) -> str:
         text = f"Error: {self.message}"

@@ -39,6 +39,17 @@ class Ignored:
     reason: str
 
 
+MAX_NUMBER = 2**31 - 1
+
+
+def _positive_int(payload: object, *path: str) -> int:
+    """Pull-request numbers and merge-request iids: positive integers (JSON `true` is not 1, `-1` is no PR)."""
+    value = _get(payload, *path, kind=int)
+    if isinstance(value, bool) or not 0 < value <= MAX_NUMBER:
+        raise MalformedPayload(f"{'.'.join(path)} must be a positive integer")
+    return value
+
+
 def _get(payload: object, *path: str, kind: type = str):
     value = payload
     for key in path:
@@ -64,7 +75,7 @@ def github_trigger(event: str, payload: object, *, url_field: str = "clone_url")
         action = _get(payload, "action")
         if action not in GITHUB_PR_ACTIONS:
             return Ignored(f"pull_request action {action!r} brings no new commits")
-        number = _get(payload, "number", kind=int)
+        number = _positive_int(payload, "number")
         return BuildTrigger(_get(payload, "pull_request", "base", "repo", url_field), f"refs/pull/{number}/head",
                             _get(payload, "pull_request", "head", "sha"), f"pull request #{number} ({action})")
     return Ignored(f"GitHub event {event!r} does not trigger builds")
@@ -86,7 +97,7 @@ def gitlab_trigger(event: str, payload: object, *, url_field: str = "git_http_ur
         attributes = payload["object_attributes"]
         if action not in GITLAB_MR_ACTIONS or (action == "update" and not attributes.get("oldrev")):
             return Ignored(f"merge request action {action!r} brings no new commits")
-        iid = _get(payload, "object_attributes", "iid", kind=int)
+        iid = _positive_int(payload, "object_attributes", "iid")
         return BuildTrigger(_gitlab_url(payload, url_field), f"refs/merge-requests/{iid}/head",
                             _get(payload, "object_attributes", "last_commit", "id"), f"merge request !{iid} ({action})")
     return Ignored(f"GitLab event {event!r} does not trigger builds")

@@ -9,6 +9,9 @@
 | `WERF_PREFECT_WEBHOOK_CLONE_URL` | `https` | which repository URL of the payload to build from: `https` or `ssh` |
 | `WERF_PREFECT_WEBHOOK_LOCAL_ROOTS` | — | `:`-separated directories; payload repositories that are local paths must lie under one |
 | `WERF_PREFECT_WEBHOOK_HOST`, `_PORT` | `127.0.0.1`, `8787` | where `python -m deployments.webhook` listens |
+| `WERF_PREFECT_WEBHOOK_HEADER_TIMEOUT` | `5` | seconds a client has to send a complete request head (408 after) |
+| `WERF_PREFECT_WEBHOOK_BODY_TIMEOUT` | `15` | seconds a client has to send the whole body (408 after) |
+| `WERF_PREFECT_WEBHOOK_MAX_CONNECTIONS` | `64` | open connections at most; one more is answered 503 and closed |
 
 The secret is never logged and never part of an error message.
 """
@@ -38,6 +41,9 @@ class WebhookSettings:
     local_roots: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8787
+    header_timeout: float = 5.0
+    body_timeout: float = 15.0
+    max_connections: int = 64
 
     @property
     def github_url_field(self) -> str:
@@ -74,7 +80,10 @@ class WebhookSettings:
                    max_body=_positive_int(env, "WERF_PREFECT_WEBHOOK_MAX_BODY", DEFAULT_MAX_BODY),
                    clone_url=clone_url, local_roots=roots,
                    host=env.get("WERF_PREFECT_WEBHOOK_HOST", "127.0.0.1"),
-                   port=_positive_int(env, "WERF_PREFECT_WEBHOOK_PORT", 8787))
+                   port=_positive_int(env, "WERF_PREFECT_WEBHOOK_PORT", 8787),
+                   header_timeout=_positive_int(env, "WERF_PREFECT_WEBHOOK_HEADER_TIMEOUT", 5),
+                   body_timeout=_positive_int(env, "WERF_PREFECT_WEBHOOK_BODY_TIMEOUT", 15),
+                   max_connections=_positive_int(env, "WERF_PREFECT_WEBHOOK_MAX_CONNECTIONS", 64))
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -91,7 +91,8 @@ def stage_tags(client, project: str) -> list[str]:
 
 
 def containers_of(client, project: str) -> list:
-    return client.containers.list(all=True, filters={"label": f"werf={project}"})
+    # sparse: a container removed between listing and inspecting must not fail the listing
+    return client.containers.list(all=True, filters={"label": f"werf={project}"}, sparse=True)
 
 
 @pytest.fixture
@@ -273,7 +274,9 @@ def test_ctrl_c_mid_build_stops_cleanly(git_repo, werf_home, docker_client, proj
     proc = subprocess.Popen([werf, "build", "--dir", str(git_repo.path), "--stages-storage", ":local"],
                             env=werf_env(werf_home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not containers_of(docker_client, project_name):
+    # `from` published and the install container up (a loaded machine may take longer than a second for `from`)
+    while time.monotonic() < deadline and not (stage_tags(docker_client, project_name)
+                                               and containers_of(docker_client, project_name)):
         time.sleep(0.2)
     assert containers_of(docker_client, project_name), "the build container never started"
     time.sleep(1)

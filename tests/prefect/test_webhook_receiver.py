@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -19,15 +20,23 @@ SECRET = "s3cr3t-webhook-value"
 
 
 class FakeStarter:
+    """Behaves like the Prefect server: one run per idempotency key; the tags of every start are kept on it."""
+
     def __init__(self, fail: bool = False) -> None:
         self.calls: list[dict] = []
         self.fail = fail
+        self.runs: dict[str, tuple[str, set[str]]] = {}     # idempotency key -> (run id, tags)
 
     async def start(self, parameters: dict, *, idempotency_key: str, tags: list[str]) -> StartedRun:
         if self.fail:
             raise ConnectionError("Prefect API unreachable")
         self.calls.append({"parameters": parameters, "key": idempotency_key, "tags": tags})
-        return StartedRun(id=f"run-{len(self.calls)}", name="build-app-main")
+        run_id, run_tags = self.runs.setdefault(idempotency_key, (f"run-{len(self.runs) + 1}", set()))
+        run_tags.update(tags)
+        return StartedRun(id=run_id, name="build-app-main")
+
+    async def keys_for_tag(self, tag: str) -> list[str]:
+        return [key for key, (_, tags) in self.runs.items() if tag in tags]
 
 
 @pytest.fixture
@@ -63,17 +72,18 @@ def test_signed_github_push_starts_a_run_with_repository_ref_and_commit(client, 
     response = github_post(client, github_push(), delivery="72d3162e-cc78-11e3-81ab-4c9367dc0958")
     assert response.status_code == 202
     assert response.json()["flow_run_id"] == "run-1"
+    body = json.dumps(github_push()).encode()
     assert starter.calls == [{"parameters": {"repository": "https://github.com/acme/app.git",
-                                             "ref": "refs/heads/main", "commit": SHA},
-                              "key": "github-72d3162e-cc78-11e3-81ab-4c9367dc0958",
-                              "tags": ["ci-webhook", "github"]}]
+                                             "ref": "refs/heads/main", "commit": SHA, "trigger": "webhook"},
+                              "key": "github-" + hashlib.sha256(body).hexdigest(),
+                              "tags": ["ci-webhook", "github", "delivery:github:72d3162e-cc78-11e3-81ab-4c9367dc0958"]}]
 
 
 def test_github_pull_request_builds_the_head_commit_from_the_base_repository(client, starter):
     response = github_post(client, github_pull_request(action="opened", number=42), event="pull_request")
     assert response.status_code == 202
     assert starter.calls[0]["parameters"] == {"repository": "https://github.com/acme/app.git",
-                                              "ref": "refs/pull/42/head", "commit": SHA}
+                                              "ref": "refs/pull/42/head", "commit": SHA, "trigger": "webhook"}
 
 
 def test_gitlab_push_and_merge_request(client, starter):
@@ -81,10 +91,10 @@ def test_gitlab_push_and_merge_request(client, starter):
                        event="Tag Push Hook", uuid="u-7").status_code == 202
     assert gitlab_post(client, gitlab_merge_request(iid=3), event="Merge Request Hook").status_code == 202
     assert [c["parameters"] for c in starter.calls] == [
-        {"repository": "https://gitlab.example.com/group/app.git", "ref": "refs/tags/v1.0", "commit": SHA},
+        {"repository": "https://gitlab.example.com/group/app.git", "ref": "refs/tags/v1.0", "commit": SHA, "trigger": "webhook"},
         {"repository": "https://gitlab.example.com/group/app.git", "ref": "refs/merge-requests/3/head",
-         "commit": SHA}]
-    assert starter.calls[0]["key"] == "gitlab-u-7"
+         "commit": SHA, "trigger": "webhook"}]
+    assert starter.calls[0]["key"].startswith("gitlab-") and "delivery:gitlab:u-7" in starter.calls[0]["tags"]
 
 
 def test_ssh_clone_urls_when_configured(starter):

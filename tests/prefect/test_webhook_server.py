@@ -66,7 +66,7 @@ def test_signed_push_starts_one_ci_build_run_per_delivery(prefect_api, deploymen
     run = flow_run(prefect_api, run_id)
     assert run["deployment_id"] == deployments["ci-build"]["id"]
     assert run["parameters"] == {"repository": repository, "ref": "refs/heads/main",
-                                 "commit": github_push()["after"], "stages_storage": ":local"}
+                                 "commit": github_push()["after"], "stages_storage": ":local", "trigger": "webhook"}
     assert run["state_type"] == "SCHEDULED" and {"ci-webhook", "github"} <= set(run["tags"])
 
     # GitHub redelivers, a CI job is re-run: the same delivery id starts nothing new
@@ -75,6 +75,16 @@ def test_signed_push_starts_one_ci_build_run_per_delivery(prefect_api, deploymen
     runs = prefect_api.post("/flow_runs/filter", {"deployments": {"id": {"any_": [deployments["ci-build"]["id"]]}},
                                                   "flow_runs": {"tags": {"all_": ["ci-webhook"]}}})
     assert [r["id"] for r in runs if r["parameters"].get("repository") == repository] == [run_id]
+
+    # the delivery id is not signed: the same body under a new id is the same run (and that id is bound to it) ...
+    replayed = post(url, body, delivery=str(uuid.uuid4()) + "-replay")
+    assert replayed.status_code == 202 and replayed.json()["flow_run_id"] == run_id
+    # ... and a known delivery id with another (validly signed) body is refused, not answered with this run
+    other = json.dumps(github_push(ref="refs/heads/other", clone_url=repository)).encode()
+    reused = post(url, other, delivery=delivery)
+    assert reused.status_code == 409 and "different body" in reused.json()["error"]
+    reused = post(url, other, delivery=replayed.request.headers["X-GitHub-Delivery"])
+    assert reused.status_code == 409
 
     # a bad signature and an oversized body are refused before anything reaches Prefect
     forged = post(url, body.replace(b"refs/heads/main", b"refs/heads/evil"), delivery=str(uuid.uuid4()),

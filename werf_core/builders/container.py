@@ -4,7 +4,8 @@ The container starts from the previous stage image with the toolchain mounted re
 script with the toolchain shell (`set -e`, one command per line) and is committed with werf's labels. The committed
 image keeps the parent's ENTRYPOINT, CMD and USER (the container itself runs the toolchain shell as root), and no
 build-time environment leaks into it: variables the builders need are exported inside the script, never set on the
-container. The container is removed on success, failure and Ctrl-C alike.
+container. The container is removed on success, failure, Ctrl-C and SIGTERM alike; it and its temporary directory
+carry the marks of `werf_core.leftovers`, so what a killed build leaves behind can be found.
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ import secrets
 import shlex
 import shutil
 import string
-import tempfile
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from werf_core import paths
 from werf_core.builders.instructions import TOOLCHAIN_MOUNT, TOOLCHAIN_SHELL, Bind, ContainerInstructions
 from werf_core.errors import BuildError
+from werf_core.leftovers import build_container_labels, make_build_tmp_dir
 
 if TYPE_CHECKING:
     import docker
@@ -98,27 +99,95 @@ def commit_changes(parent: ParentConfig, instructions: ContainerInstructions, ra
     return changes
 
 
+class RunnerGroup:
+    """What the container runners of one build share: the cancellation flag (once set, no runner starts a
+    container — one may be being created in another thread while `cancel_all` runs) and the containers they
+    created, so that images committed from them but never published can be found after an interrupt."""
+
+    def __init__(self) -> None:
+        self.cancelled = threading.Event()
+        self._created: set[str] = set()
+        self._lock = threading.Lock()
+
+    def created(self, container_id: str) -> None:
+        with self._lock:
+            self._created.add(container_id)
+
+    def remove_unpublished_images(self, client: docker.DockerClient, project: str) -> None:
+        """Remove the untagged images committed from this build's containers (an interrupt between commit and
+        publication). Tagged ones — published stages — are never touched."""
+        import docker.errors
+        with self._lock:
+            created = set(self._created)
+        if not created:
+            return
+        try:
+            for image in client.api.images(filters={"dangling": True, "label": f"werf={project}"}):
+                if client.api.inspect_image(image["Id"]).get("Container") in created:
+                    client.api.remove_image(image["Id"], noprune=False)
+        except docker.errors.APIError:
+            pass
+
+
 class ContainerRunner:
     """Builds stage images with the Docker engine."""
 
     def __init__(self, client: docker.DockerClient, *, project: str, toolchain_container: str,
                  on_output: Callable[[str], None] | None = None,
-                 on_step: Callable[[int], None] | None = None) -> None:
+                 on_step: Callable[[int], None] | None = None, group: RunnerGroup | None = None) -> None:
         self.client = client
         self.project = project
         self.toolchain_container = toolchain_container
         self.on_output = on_output
         self.on_step = on_step        # told the index of each command as it starts
         self._active: set[str] = set()
+        self._lock = threading.Lock()
+        self.group = group if group is not None else RunnerGroup()
+        self.cancelled = self.group.cancelled
+
+    def _check_cancelled(self, stage: str) -> None:
+        if self.cancelled.is_set():
+            raise BuildError(f"stage {stage}: the build was cancelled")
 
     def cancel_all(self) -> None:
         """Kill and remove running build containers (called from another thread on Ctrl-C or a sibling failure)."""
+        self.cancelled.set()
+        with self._lock:
+            active = list(self._active)
+        for container_id in active:
+            self._remove(container_id)
+
+    def _remove_interrupted_commit(self, container_id: str, wait: float = 5.0) -> None:
+        import time
+
         import docker.errors
-        for container_id in list(self._active):
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
             try:
-                self.client.api.remove_container(container_id, force=True, v=True)
+                for image in self.client.api.images(filters={"dangling": True, "label": f"werf={self.project}"}):
+                    if self.client.api.inspect_image(image["Id"]).get("Container") == container_id:
+                        self.client.api.remove_image(image["Id"], noprune=False)
+                        return
             except docker.errors.APIError:
-                pass
+                return
+            time.sleep(0.2)
+
+    def _remove(self, container: str, attempts: int = 40) -> None:
+        """Remove a build container for good. An interrupt can land while the engine is still creating or starting
+        it; the engine then refuses the removal for a moment (409), so retry for a few seconds."""
+        import time
+
+        import docker.errors
+        for _ in range(attempts):
+            try:
+                self.client.api.remove_container(container, force=True, v=True)
+                return
+            except docker.errors.NotFound:
+                return
+            except docker.errors.APIError as err:
+                if err.status_code != 409 and "in progress" not in str(err):
+                    return
+            time.sleep(0.25)
 
     def build(self, from_image: str, instructions: ContainerInstructions, *, stage: str,
               files: dict[str, bytes | str | Path] | None = None,
@@ -129,9 +198,11 @@ class ContainerRunner:
         """
         import docker.errors
 
+        self._check_cancelled(stage)
         parent = ParentConfig.of_image(self.client, from_image)
-        work = Path(tempfile.mkdtemp(prefix="werf-build-", dir=paths.tmp_dir()))
+        work = make_build_tmp_dir("container")
         container_id = None
+        container_name = random_container_name()   # known before the engine answers: an interrupt may land between
         try:
             (work / "script.sh").write_text(render_script(instructions))
             for name, content in (files or {}).items():
@@ -153,13 +224,16 @@ class ContainerRunner:
             host_config = self.client.api.create_host_config(binds=binds, volumes_from=volumes_from,
                                                              network_mode="none")
             created = self.client.api.create_container(
-                from_image, name=random_container_name(),
+                from_image, name=container_name,
                 entrypoint=[TOOLCHAIN_SHELL], command=["-e", f"{BUILD_DIR_IN_CONTAINER}/script.sh"],
                 user="0:0" if run_as_root else None,
-                labels={"werf": self.project},
+                labels={"werf": self.project, **build_container_labels()},
                 host_config=host_config, network_disabled=True)
             container_id = created["Id"]
-            self._active.add(container_id)
+            self.group.created(container_id)
+            with self._lock:
+                self._active.add(container_id)
+            self._check_cancelled(stage)    # cancel_all ran between create and add: this one was not seen
             self.client.api.start(container_id)
             reported: dict[str, str] = {}
             tail = self._stream_output(container_id, reported)
@@ -176,9 +250,16 @@ class ContainerRunner:
             conf: dict[str, object] = {"Labels": labels}
             if parent.env:
                 conf["Env"] = list(parent.env)
-            result = self.client.api.commit(
-                container_id, conf=conf,
-                changes=commit_changes(parent, instructions, run_as_root))
+            try:
+                result = self.client.api.commit(
+                    container_id, conf=conf,
+                    changes=commit_changes(parent, instructions, run_as_root))
+            except docker.errors.APIError:
+                raise
+            except BaseException:
+                # interrupted while the engine commits: the image may still appear, without its ID reaching us
+                self._remove_interrupted_commit(container_id)
+                raise
             image_id: str = result["Id"]
             return image_id
         except docker.errors.ImageNotFound as err:
@@ -189,11 +270,9 @@ class ContainerRunner:
                              hint="check `docker info` and the daemon log") from None
         finally:
             if container_id is not None:
-                self._active.discard(container_id)
-                try:
-                    self.client.api.remove_container(container_id, force=True, v=True)
-                except docker.errors.APIError:
-                    pass
+                with self._lock:
+                    self._active.discard(container_id)
+            self._remove(container_id or container_name)   # by name when the create call itself was interrupted
             shutil.rmtree(work, ignore_errors=True)
 
     def run_command(self, from_image: str, argv: list[str], *, stage: str, env: list[str], user: str,
@@ -203,16 +282,22 @@ class ContainerRunner:
         the container's and must be replaced by the caller (it carries the build args and the command)."""
         import docker.errors
 
+        self._check_cancelled(stage)
         container_id = None
+        container_name = random_container_name()   # known before the engine answers: an interrupt may land between
         try:
             host_config = self.client.api.create_host_config(network_mode=network,
                                                              extra_hosts=extra_hosts or None)
             created = self.client.api.create_container(
-                from_image, name=random_container_name(), entrypoint=[], command=argv, environment=env,
-                user=user or None, working_dir=workdir or "/", labels={"werf": self.project},
+                from_image, name=container_name, entrypoint=[], command=argv, environment=env,
+                user=user or None, working_dir=workdir or "/",
+                labels={"werf": self.project, **build_container_labels()},
                 host_config=host_config, network_disabled=network == "none")
             container_id = created["Id"]
-            self._active.add(container_id)
+            self.group.created(container_id)
+            with self._lock:
+                self._active.add(container_id)
+            self._check_cancelled(stage)
             self.client.api.start(container_id)
             tail = self._stream_output(container_id, {})   # a user's output never sets labels here
             exit_code = self.client.api.wait(container_id)["StatusCode"]
@@ -221,17 +306,21 @@ class ContainerRunner:
                 raise BuildError(f"stage {stage}: the command returned a non-zero code: {exit_code}"
                                  + (f"\n  output (last lines):\n{output}" if output else ""),
                                  hint="fix the RUN instruction; nothing was saved to the stages storage")
-            return str(self.client.api.commit(container_id)["Id"])
+            try:
+                return str(self.client.api.commit(container_id)["Id"])
+            except docker.errors.APIError:
+                raise
+            except BaseException:
+                self._remove_interrupted_commit(container_id)
+                raise
         except docker.errors.APIError as err:
             raise BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
                              hint="check `docker info` and the daemon log") from None
         finally:
             if container_id is not None:
-                self._active.discard(container_id)
-                try:
-                    self.client.api.remove_container(container_id, force=True, v=True)
-                except docker.errors.APIError:
-                    pass
+                with self._lock:
+                    self._active.discard(container_id)
+            self._remove(container_id or container_name)
 
     def _stream_output(self, container_id: str, reported: dict[str, str]) -> deque[str]:
         tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
@@ -282,4 +371,4 @@ class ContainerRunner:
         return BuildError(message, hint="fix the command in werf.yaml; nothing was saved to the stages storage")
 
 
-__all__ = ["ContainerRunner", "ParentConfig", "render_script", "commit_changes", "Bind", "TOOLCHAIN_MOUNT"]
+__all__ = ["ContainerRunner", "RunnerGroup", "ParentConfig", "render_script", "commit_changes", "Bind", "TOOLCHAIN_MOUNT"]

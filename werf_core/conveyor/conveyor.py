@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from werf_core import BUILD_CACHE_VERSION, __version__, paths
-from werf_core.builders.container import ContainerRunner
+from werf_core.builders.container import ContainerRunner, RunnerGroup
 from werf_core.conveyor.results import BuildReport, ImageResult, StageResult, StageStatus
 from werf_core.errors import BuildError, ShouldResetStagesStorageCache, StorageError
 from werf_core.fsutil import hold_in_use_marker
@@ -36,6 +36,7 @@ from werf_core.hashing import sha3_224_hash
 from werf_core.layers.config import ConfigChanges
 from werf_core.layers.recipe import LayerRecipe, build_layer
 from werf_core.layers.writer import Layer
+from werf_core.leftovers import build_container_labels
 from werf_core.stages.base import BuildRecipe, SourceImage, StageContext, StageKind, commit_label
 from werf_core.stages.owner_ids import report_commands
 from werf_core.stages.registry import STAGE_KINDS
@@ -174,6 +175,7 @@ class Conveyor:
         self._digest_mutexes: dict[str, threading.Lock] = {}
         self._mutex_guard = threading.Lock()
         self._runners: list[ContainerRunner] = []
+        self._runner_group = RunnerGroup()      # cancel(): no runner starts a container afterwards
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
         # shared leases on every digest this build looks up, so a concurrent cleanup never deletes what we use
@@ -228,6 +230,10 @@ class Conveyor:
                                           "and starting over")
                     self.manager.reset_cache()
                     self._image_results.clear()
+        except BaseException:
+            if self._client is not None:    # an interrupt between a commit and its publication leaves an image
+                self._runner_group.remove_unpublished_images(self._client, self.project)
+            raise
         finally:
             shutil.rmtree(self._work_dir, ignore_errors=True)
             os.close(marker)
@@ -281,7 +287,8 @@ class Conveyor:
             self._leases.release_all()
 
     def cancel(self) -> None:
-        """Stop every running build container (Ctrl-C, or another image failed)."""
+        """Stop every running build container (Ctrl-C, SIGTERM, or another image failed)."""
+        self._runner_group.cancelled.set()
         for runner in list(self._runners):
             runner.cancel_all()
 
@@ -438,7 +445,8 @@ class Conveyor:
         commands = recipe.instructions.commands
         runner = ContainerRunner(self.client, project=self.project, toolchain_container=self._toolchain_container(),
                                  on_output=lambda line: self.progress.stage_output(job, line),
-                                 on_step=lambda index: self.progress.stage_command(job, commands[index]))
+                                 on_step=lambda index: self.progress.stage_command(job, commands[index]),
+                                 group=self._runner_group)
         self._runners.append(runner)
         try:
             return runner.build(base, recipe.instructions, stage=f"{job.image}/{job.stage}", files=recipe.files,
@@ -561,7 +569,7 @@ class Conveyor:
         import docker.errors
         local = self.storage.fetch(self.project, description)
         container = self.client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
-                                                     labels={"werf": self.project})
+                                                     labels={"werf": self.project, **build_container_labels()})
         target = Path(tempfile.mkstemp(prefix="import-", suffix=".tar", dir=self._work_dir)[1])
         try:
             try:

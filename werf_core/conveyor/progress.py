@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any, TextIO
 
 from werf_core.conveyor.results import ImageResult, StageResult
+from werf_core.redaction import redact
 
 if TYPE_CHECKING:
     from werf_core.conveyor.conveyor import StageJob
@@ -31,6 +32,7 @@ class TextProgress:
         self._lock = threading.Lock()
 
     def _print(self, text: str) -> None:
+        text = redact(text)   # build output may echo a URL with a token
         with self._lock:
             print(text, file=self.stream, flush=True)
 
@@ -74,8 +76,9 @@ class JsonProgress:
         self._lock = threading.Lock()
 
     def _emit(self, event: str, **fields: Any) -> None:
+        line = redact(json.dumps({"event": event, "time": round(time.time(), 3), **fields}))
         with self._lock:
-            self.stream.write(json.dumps({"event": event, "time": round(time.time(), 3), **fields}) + "\n")
+            self.stream.write(line + "\n")
             self.stream.flush()
 
     def stage_started(self, job: StageJob) -> None:

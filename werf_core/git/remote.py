@@ -10,6 +10,11 @@ default branch. Those are fetched first, at most once per `FETCH_MAX_AGE_SECONDS
 build share one fetch and a long-lived worker still sees new branch heads. Resolve each mapping's commit once per
 build and pass it along: a branch may move during a build.
 A local path or `file://` URL works like any other remote.
+
+Credentials never reach the disk: a URL's embedded `user:token@` is removed before the URL is used as the cache key,
+given to `git clone` (which records it in the clone's config) or shown; the token is handed to each git process
+through `werf_core.git.credentials` (GIT_ASKPASS from the environment), as are credentials from the worker's
+environment or a Prefect Secret block. The cache directory is private to the user (0700).
 """
 
 from __future__ import annotations
@@ -26,9 +31,17 @@ from typing import TYPE_CHECKING
 
 from werf_core.errors import GitError
 from werf_core.fsutil import exclusive_file_lock
+from werf_core.git.credentials import (
+    GitCredentials,
+    credentials_for,
+    git_credential_args,
+    git_credential_env,
+    split_url_credentials,
+)
 from werf_core.git.mapping import repository_id_from_url
 from werf_core.git.repository import NON_INTERACTIVE_ENV, GitRepository
 from werf_core.paths import werf_home
+from werf_core.redaction import redact, redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
     import git
@@ -53,30 +66,28 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def redact_url(url: str) -> str:
-    """The URL without credentials: `https://user:secret@host/…` and `https://token@host/…` → `https://***@host/…`.
-
-    (A user name alone may be a token, as in GitHub's `https://<token>@github.com/…`.) scp-like `git@host:…` stays.
-    """
-    return re.sub(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1***@", url, flags=re.IGNORECASE)
-
-
 def _safe_message(text: str, url: str) -> str:
-    return text.replace(url, redact_url(url))
+    return redact(text.replace(url, redact_url(url)))
 
 
 def remote_cache_directory(url: str) -> Path:
-    url = normalize_url(url)
+    url = split_url_credentials(normalize_url(url))[0]
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", repository_id_from_url(url)).strip("-")[:60] or "repo"
     key = hashlib.sha256(url.encode()).hexdigest()[:16]
     return werf_home() / "local_cache" / "git_repos" / f"{slug}-{key}"
 
 
-def _git_env() -> dict[str, str]:
-    env = {**os.environ, **NON_INTERACTIVE_ENV, "LC_ALL": "C"}
+def _git_env(credentials: GitCredentials | None = None) -> dict[str, str]:
+    env = {**os.environ, **NON_INTERACTIVE_ENV, "LC_ALL": "C", **git_credential_env(credentials)}
     if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
         env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
     return env
+
+
+def _private_cache_root() -> None:
+    root = werf_home() / "local_cache" / "git_repos"
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)       # clones of private repositories: readable by this user only
 
 
 def _last_line(text: str) -> str:
@@ -84,11 +95,11 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else "no output"
 
 
-def _clone(url: str, destination: Path) -> None:
+def _clone(url: str, destination: Path, credentials: GitCredentials | None = None) -> None:
     temporary = destination.with_name(f"{destination.name}.tmp-{os.getpid()}")
     shutil.rmtree(temporary, ignore_errors=True)
-    result = subprocess.run(["git", "clone", "--bare", "--quiet", "--", url, str(temporary)],
-                            capture_output=True, text=True, env=_git_env())
+    result = subprocess.run(["git", *git_credential_args(credentials), "clone", "--bare", "--quiet", "--", url,
+                             str(temporary)], capture_output=True, text=True, env=_git_env(credentials))
     if result.returncode != 0:
         shutil.rmtree(temporary, ignore_errors=True)
         raise GitError(_safe_message(f"cannot clone git repository {url}: {_last_line(result.stderr)}", url),
@@ -104,10 +115,18 @@ def _remember_fetch(directory: Path) -> None:
 class RemoteGitRepository(GitRepository):
     """A bare clone of a remote repository in the host cache."""
 
-    def __init__(self, repo: git.Repo, *, url: str, directory: Path) -> None:
+    def __init__(self, repo: git.Repo, *, url: str, directory: Path, credentials: GitCredentials | None = None) -> None:
         super().__init__(repo, name=repository_id_from_url(url), description=redact_url(url))
-        self.url = url
+        self.url = url                  # without credentials
         self.directory = directory
+        self.credentials = credentials
+
+    def remote_git_command(self, *args: str) -> list[str]:
+        """A `git` command line that talks to the remote (credentials, if any, go through `remote_git_env`)."""
+        return ["git", *git_credential_args(self.credentials), "--git-dir", str(self.directory), *args]
+
+    def remote_git_env(self) -> dict[str, str]:
+        return _git_env(self.credentials)
 
     @property
     def lock_path(self) -> Path:
@@ -116,9 +135,9 @@ class RemoteGitRepository(GitRepository):
     def fetch(self) -> None:
         """Fetch all branches and tags (pruning deleted ones), under the cache entry's lock."""
         with exclusive_file_lock(self.lock_path):
-            result = subprocess.run(["git", "--git-dir", str(self.directory), "fetch", "--quiet", "--prune",
-                                     "--force", "--", self.url, *_FETCH_REFSPECS],
-                                    capture_output=True, text=True, env=_git_env())
+            result = subprocess.run(self.remote_git_command("fetch", "--quiet", "--prune", "--force", "--", self.url,
+                                                            *_FETCH_REFSPECS),
+                                    capture_output=True, text=True, env=self.remote_git_env())
         if result.returncode != 0:
             raise GitError(_safe_message(f"cannot fetch git repository {self.url}: {_last_line(result.stderr)}",
                                          self.url), hint=UNREACHABLE_HINT)
@@ -162,19 +181,21 @@ class RemoteGitRepository(GitRepository):
 def open_remote_repository(url: str) -> RemoteGitRepository:
     """The cached bare clone of `url`, cloned now if this host has none yet (safe against concurrent processes)."""
     import git as gitpython
-    url = normalize_url(url)
+    url, embedded = split_url_credentials(normalize_url(url))
+    credentials = credentials_for(url, embedded)
     directory = remote_cache_directory(url)
     if not (directory / "HEAD").exists():
+        _private_cache_root()
         with exclusive_file_lock(directory.with_name(directory.name + ".lock")):
             if not (directory / "HEAD").exists():
-                _clone(url, directory)
+                _clone(url, directory, credentials)
                 _remember_fetch(directory)  # a fresh clone is up to date
     try:
         repo = gitpython.Repo(directory)
     except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
         raise GitError(f"the cached clone of {redact_url(url)} at {directory} is damaged",
                        hint=f"remove {directory} and run again") from None
-    return RemoteGitRepository(repo, url=url, directory=directory)
+    return RemoteGitRepository(repo, url=url, directory=directory, credentials=credentials)
 
 
 def open_mapping_repository(mapping: GitMapping, project_repository: GitRepository | None) -> GitRepository:
