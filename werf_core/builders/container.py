@@ -266,13 +266,9 @@ class ContainerRunner:
             raise BuildError(f"stage {stage}: image {from_image} is not in the Docker engine ({err.explanation})",
                              hint="check the `from:` image name, or pull it first") from None
         except docker.errors.APIError as err:
-            raise BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
-                             hint="check `docker info` and the daemon log") from None
+            raise self._refused(stage, err) from None
         finally:
-            if container_id is not None:
-                with self._lock:
-                    self._active.discard(container_id)
-            self._remove(container_id or container_name)   # by name when the create call itself was interrupted
+            self._done_with(container_id, container_name)
             shutil.rmtree(work, ignore_errors=True)
 
     def run_command(self, from_image: str, argv: list[str], *, stage: str, env: list[str], user: str,
@@ -314,13 +310,21 @@ class ContainerRunner:
                 self._remove_interrupted_commit(container_id)
                 raise
         except docker.errors.APIError as err:
-            raise BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
-                             hint="check `docker info` and the daemon log") from None
+            raise self._refused(stage, err) from None
         finally:
-            if container_id is not None:
-                with self._lock:
-                    self._active.discard(container_id)
-            self._remove(container_id or container_name)
+            self._done_with(container_id, container_name)
+
+    @staticmethod
+    def _refused(stage: str, err: docker.errors.APIError) -> BuildError:
+        return BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
+                          hint="check `docker info` and the daemon log")
+
+    def _done_with(self, container_id: str | None, container_name: str) -> None:
+        """Forget and remove a build container — by name when the create call itself was interrupted."""
+        if container_id is not None:
+            with self._lock:
+                self._active.discard(container_id)
+        self._remove(container_id or container_name)
 
     def _stream_output(self, container_id: str, reported: dict[str, str]) -> deque[str]:
         tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
