@@ -65,7 +65,9 @@ def child_parameters(params: BuildParameters, settings: BuildSettings, *, commit
             "insecure_registry": settings.insecure_registry,
             "skip_tls_verify_registry": settings.skip_tls_verify_registry,
             "allow_git_shallow_clone": settings.allow_git_shallow_clone, "docker_config": settings.docker_config,
-            "config_templates_dir": settings.config_templates_dir}
+            "config_templates_dir": settings.config_templates_dir,
+            # the name of the Secret block, never the token: each child loads it on its own worker
+            "git_credentials_block": params.git_credentials_block}
 
 
 def collect_reports(project: str, flow_runs: dict[str, str]) -> dict[str, dict[str, Any]]:

@@ -25,12 +25,14 @@ def build_image(repository: str, image: str, commit: str | None = None, ref: str
                 synchronization: str | None = None, project_name: str | None = None,
                 insecure_registry: bool = False, skip_tls_verify_registry: bool = False,
                 allow_git_shallow_clone: bool = False, docker_config: str | None = None,
-                config_templates_dir: str | None = None, trigger: str | None = None) -> dict[str, Any]:
+                config_templates_dir: str | None = None, trigger: str | None = None,
+                git_credentials_block: str | None = None) -> dict[str, Any]:
     """Build IMAGE of the werf project in REPOSITORY at COMMIT; return the build report."""
     return guarded(lambda: run_build(
         validate_build_parameters(repository=repository, ref=ref, commit=commit, project_dir=project_dir,
                                   config=config, images=[image], stages_storage=stages_storage,
-                                  synchronization=synchronization, project_name=project_name, trigger=trigger),
+                                  synchronization=synchronization, project_name=project_name, trigger=trigger,
+                                  git_credentials_block=git_credentials_block),
         build_settings(insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
                        allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
                        config_templates_dir=config_templates_dir), latest_artifact=False)[0].to_json())
