@@ -109,7 +109,10 @@ class ImportsStage(PlainStage):
         def content(writer: LayerWriter, resources: contextlib.ExitStack) -> None:
             for rebased, target_dir, ids in parts:
                 copy_import(writer, resources, rebased, target_dir, ids)
-        return LayerRecipe(content=content, changes=ConfigChanges(labels=labels, created_by=f"werf {self.name}"))
+        # werf 1.2 `dependencies:` placed at this stage: facts about other images as ENV, as in the container path
+        env = list(dependency_env(ctx, self.name).items())
+        return LayerRecipe(content=content, changes=ConfigChanges(env=env, labels=labels,
+                                                                  created_by=f"werf {self.name}"))
 
 
 def copy_import(writer: LayerWriter, resources: contextlib.ExitStack, rebased: Path, target_dir: str,
