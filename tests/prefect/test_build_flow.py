@@ -51,10 +51,10 @@ def test_example_stages_are_task_runs_cached_on_the_second_run(prefect_api, git_
     assert first["counts"] == {"built": 8, "reused": 1}
     assert flow_run(prefect_api, first_id)["name"] == f"build-{project_name}-main-{commit[:7]}"
 
-    # the dashboard's artifacts: a stages table per image and a summary naming the final images
+    # the dashboard's artifacts: a stages table per image, a summary naming the final images, the branch's latest
     found = artifacts(prefect_api, first_id)
     assert set(found) == {f"werf-{project_name}-app-stages", f"werf-{project_name}-launcher-stages",
-                          f"werf-{project_name}-build"}
+                          f"werf-{project_name}-build", f"werf-{project_name}-main-latest"}
     rows = table_rows(found[f"werf-{project_name}-app-stages"])
     assert [(r["stage"], r["digest"], r["status"]) for r in rows] == [
         (s["name"], s["digest"], s["status"]) for s in first["images"]["app"]["stages"]]
@@ -214,7 +214,7 @@ def test_a_reused_stages_task_run_names_the_flow_run_that_built_it(prefect_api, 
     built = wait_until(lambda: (lambda m: m if any("digest:" in x for x in m) else None)(logs_of(first_id, "install")),
                        what="the built stage's details")
     assert any("$ echo step-one; echo step-two" in line for line in built)          # the command, echoed
-    assert "step-one" in built and "step-two" in built                               # and its output
+    assert "app/install │ step-one" in built and "app/install │ step-two" in built   # and its output
     reused = wait_until(lambda: (lambda m: m if any("digest:" in x for x in m) else None)(
         logs_of(second_id, "install")), what="the reused stage's details")
     details = next(line for line in reused if "digest:" in line)
