@@ -42,10 +42,11 @@ def test_run_pages_show_cached_stages_their_lineage_and_digests(prefect_api, git
     base = prefect_api.server.url
     flow_page = f"{base}/runs/flow-run/{run_id}"
 
-    def flow_page_text():
-        text = page_text(dump_dom(flow_page, budget_ms=40000, timeout=200))
-        return text if all(name in text for name in stages) and "digest:" in text else None
-    text = wait_until(flow_page_text, timeout=240, interval=1, what=f"the UI to list {sorted(stages)}")
+    def task_runs_tab():
+        # the run graph is a canvas; the run's task-run list (rendered as text by the v2 pages) names the same runs
+        text = page_text(dump_dom(f"{base}/v2/runs/flow-run/{run_id}?tab=TaskRuns", budget_ms=40000, timeout=200))
+        return text if all(name in text for name in stages) else None
+    text = wait_until(task_runs_tab, timeout=300, interval=1, what=f"the UI to list {sorted(stages)}")
     assert "Cached" in text and "Completed" in text
 
     imports = next(name for name in stages if name.startswith("app/importsAfterInstall"))
@@ -53,10 +54,12 @@ def test_run_pages_show_cached_stages_their_lineage_and_digests(prefect_api, git
     upstream = {name.split(" ")[0]: run["id"] for name, run in runs.items()}
     task_page = f"{base}/runs/task-run/{runs[imports]['id']}"
     logs = wait_until(lambda: (lambda t: t if digest in t else None)(
-        page_text(dump_dom(f"{task_page}?tab=Logs", budget_ms=40000, timeout=200))),
+        page_text(dump_dom(f"{task_page}?tab=Logs", budget_ms=60000, timeout=200))),
         timeout=240, interval=1, what="the task run's logs to show the digest")
     assert "stage image: werf-stages-storage/" in logs
-    inputs = page_text(dump_dom(f"{task_page}?tab=Task%20Inputs", budget_ms=40000, timeout=200))
+    inputs = wait_until(lambda: (lambda t: t if "wait_for" in t else None)(
+        page_text(dump_dom(f"{task_page}?tab=Task%20Inputs", budget_ms=40000, timeout=200))),
+        timeout=240, interval=1, what="the task run's inputs")
     assert upstream["app/install"] in inputs and upstream["builder/install"] in inputs      # the lineage edges
 
     shot = screenshot(flow_page, tmp_path / "flow-run.png", budget_ms=40000, timeout=200)
