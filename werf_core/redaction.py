@@ -31,6 +31,8 @@ _MIN_REGISTERED_SECRET = 6        # shorter values would mask ordinary words
 
 # scheme://USERINFO@ — userinfo runs to the last '@' of the token (passwords with a raw '@' are common)
 _URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s\"'<>`]*)@")
+# a documented address format, not a credential: kubernetes://NAMESPACE[:CONTEXT][@PATH] (upper-case placeholders)
+_PLACEHOLDER = re.compile(r"[A-Z_]+(?:\[:[A-Z_]+\])*\[?")
 _SECRET_QUERY = re.compile(
     r"(?P<key>[?&;#](?:[\w.-]*(?:token|secret|password|passwd|pwd|apikey|api_key|api-key|key|auth|signature|"
     r"credential|sig|code|session)[\w.-]*)=)(?P<value>(?:(?!:(?:\s|$))[^&;#\s\"'<>`])*)", re.IGNORECASE)
@@ -71,6 +73,8 @@ def register_secret(value: str | None) -> None:
 def _masked_user(scheme: str, userinfo: str) -> str:
     if scheme.lower() in _SSH_SCHEMES and re.fullmatch(r"[A-Za-z0-9._-]{1,64}", userinfo):
         return userinfo                     # an ssh user name (git@) is not a secret
+    if "[" in userinfo and _PLACEHOLDER.fullmatch(userinfo):
+        return userinfo                     # a format in a hint, e.g. NAMESPACE[:CONTEXT][
     return MASK
 
 

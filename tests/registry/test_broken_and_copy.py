@@ -87,7 +87,7 @@ def test_copy_between_registries_streams_blobs_and_skips_present_ones(client, ra
         client.counter.reset()
         client.copy_image(f"{src}:abc-1", f"{other.address}/mirror/stages:again")
         assert client.counter.count("GET", "blob") == 0                   # all blobs already there
-        assert client.counter.count("HEAD", "blob") == 3
+        assert client.counter.count("HEAD", "blob") == 0                  # this client just copied them there
     finally:
         remove_registry(other)
 

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.registry.conftest import fast_client
 from tests.registry.servers import start_registry, stop_process
 from werf_core.errors import RegistryError
 from werf_core.registry import RECORD_NAME_LABEL, ImageReference
@@ -91,7 +92,10 @@ def test_upload_blob_skips_blobs_already_present(client, repo):
     client.upload_blob(name, b"config bytes")
     client.counter.reset()
     descriptor = client.upload_blob(name, b"config bytes")
-    assert client.counter.snapshot() == {"HEAD blob": 1}
+    assert client.counter.snapshot() == {}              # this client pushed it: known present, nothing asked
+    with fast_client() as other:                        # another client asks once, and uploads nothing
+        assert other.upload_blob(name, b"config bytes") == descriptor
+        assert other.counter.snapshot() == {"HEAD blob": 1}
     assert descriptor.size == 12 and client.blob_exists(name, descriptor.digest)
 
 
