@@ -24,6 +24,10 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.distributed_build import ContainerStarts  # noqa: E402 - after the path set-up, as in dockerfile_build
+
 WERF = Path(sys.executable).with_name("werf")
 GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b", "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
 
@@ -51,29 +55,6 @@ def timed(cmd: list[str], **kwargs) -> float:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stdout[-2000:]!r}\n{done.stderr[-2000:]!r}")
     return time.perf_counter() - started
-
-
-class ContainerStarts:
-    """Counts the project's build containers the engine starts while in the `with` block: a live `docker events`
-    stream (the engine keeps only its last 256 events for `--since` queries, too few on a busy shared engine)."""
-
-    def __init__(self, project: str) -> None:
-        self.project = project
-        self.count = 0
-
-    def __enter__(self) -> ContainerStarts:
-        self.process = subprocess.Popen(["docker", "events", "--filter", "type=container", "--filter",
-                                         "event=start",
-                                         "--filter", f"label=werf={self.project}", "--format", "{{.ID}}"],
-                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        time.sleep(0.3)   # subscribed before the build starts
-        return self
-
-    def __exit__(self, *exc) -> None:
-        time.sleep(0.3)
-        self.process.terminate()
-        out, _ = self.process.communicate(timeout=10)
-        self.count = len(out.split())
 
 
 def timed_werf(cmd: list[str], project: str, **kwargs) -> tuple[float, int]:
