@@ -322,6 +322,25 @@ def measure(tool, project: Project, registry: BenchRegistry) -> Sample:
     return Sample(seconds, registry.transfers(position), tool.containers)
 
 
+def print_table(tools, samples) -> None:
+    """Per phase and tool: median wall time, blob bytes by kind, build containers started."""
+    width = max(len(t.label) for t in tools)
+    columns = ("layers pulled", "layers pushed", "metadata pulled", "metadata pushed")
+    print(f"| {'phase':<15} | {'tool':<{width}} | {'wall time':>9} | " + " | ".join(columns) + " | containers |")
+    print(f"|{'-' * 17}|{'-' * (width + 2)}|{'-' * 11}|" + "|".join("-" * (len(c) + 2) for c in columns)
+          + "|------------|")
+    for phase in PHASES:
+        for tool in tools:
+            got = samples[(tool.label, phase)]
+            cells = [human(statistics.median(getattr(s.transfers, c.replace(" ", "_")) for s in got)).rjust(len(c))
+                     for c in columns]
+            starts = [s.containers for s in got if s.containers is not None]
+            started = f"{statistics.median(starts):.0f}" if starts else "-"
+            print(f"| {phase:<15} | {tool.label:<{width}} | {statistics.median(s.seconds for s in got):>7.2f} s | "
+                  + " | ".join(cells) + f" | {started:>10} |")
+
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
@@ -367,20 +386,7 @@ def main() -> None:
     payload = f" with a {args.payload_mb} MB file added to src/" if args.payload_mb else ""
     print(f"examples/hello-app{payload}, fresh runner for every phase, median of {args.runs} runs; blob bytes seen "
           "by the registry (metadata = image configs and record images)\n")
-    width = max(len(t.label) for t in tools)
-    columns = ("layers pulled", "layers pushed", "metadata pulled", "metadata pushed")
-    print(f"| {'phase':<15} | {'tool':<{width}} | {'wall time':>9} | " + " | ".join(columns) + " | containers |")
-    print(f"|{'-' * 17}|{'-' * (width + 2)}|{'-' * 11}|" + "|".join("-" * (len(c) + 2) for c in columns)
-          + "|------------|")
-    for phase in PHASES:
-        for tool in tools:
-            got = samples[(tool.label, phase)]
-            cells = [human(statistics.median(getattr(s.transfers, c.replace(" ", "_")) for s in got)).rjust(len(c))
-                     for c in columns]
-            starts = [s.containers for s in got if s.containers is not None]
-            started = f"{statistics.median(starts):.0f}" if starts else "-"
-            print(f"| {phase:<15} | {tool.label:<{width}} | {statistics.median(s.seconds for s in got):>7.2f} s | "
-                  + " | ".join(cells) + f" | {started:>10} |")
+    print_table(tools, samples)
     if idle_build_only:
         idle = statistics.median(idle_build_only)
         print(f"\nwerf-prefect `werf build`, idle, fresh runner: {idle:.2f} s; process start-up (`werf version`): "

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
 import uuid
@@ -32,8 +31,8 @@ from bench.distributed_build import (
     Project,
     Sample,
     WerfPrefect,
-    human,
     measure,
+    print_table,
 )
 
 
@@ -92,20 +91,7 @@ def main() -> None:
 
     print(f"bench/Dockerfile.hello-app, fresh runner for every phase, median of {args.runs} runs; blob bytes seen by "
           "the registry\n")
-    width = max(len(t.label) for t in tools)
-    columns = ("layers pulled", "layers pushed", "metadata pulled", "metadata pushed")
-    print(f"| {'phase':<15} | {'tool':<{width}} | {'wall time':>9} | " + " | ".join(columns) + " | containers |")
-    print(f"|{'-' * 17}|{'-' * (width + 2)}|{'-' * 11}|" + "|".join("-" * (len(c) + 2) for c in columns)
-          + "|------------|")
-    for phase in PHASES:
-        for tool in tools:
-            got = samples[(tool.label, phase)]
-            cells = [human(statistics.median(getattr(s.transfers, c.replace(" ", "_")) for s in got)).rjust(len(c))
-                     for c in columns]
-            starts = [s.containers for s in got if s.containers is not None]
-            started = f"{statistics.median(starts):.0f}" if starts else "-"
-            print(f"| {phase:<15} | {tool.label:<{width}} | {statistics.median(s.seconds for s in got):>7.2f} s | "
-                  + " | ".join(cells) + f" | {started:>10} |")
+    print_table(tools, samples)
 
 
 if __name__ == "__main__":
