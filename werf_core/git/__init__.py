@@ -1,6 +1,6 @@
 """Git: repositories (local and remote), mappings, path matching, archives, patches, dependency checksums.
 
-Importing this package is cheap: GitPython is imported only when a repository is opened.
+Importing this package is cheap: repositories are read through the `git` CLI, only when opened.
 
     repo = open_local_repository(project_dir)                 # or open_remote_repository(url)
     mapping = GitMapping.from_config(git_entry_of_werf_yaml)
