@@ -20,6 +20,8 @@ from werf_core.storage.stage_id import StageID
 if TYPE_CHECKING:
     import docker
 
+    from werf_core.engine_api import EngineAPI
+
 REPOSITORY_PREFIX = "werf-stages-storage"
 
 
@@ -46,8 +48,36 @@ def engine_config(inspect: dict[str, Any]) -> dict[str, Any]:
 class LocalStagesStorage:
     address = LOCAL_ADDRESS
 
-    def __init__(self, client: docker.DockerClient) -> None:
-        self.client = client
+    def __init__(self, client: docker.DockerClient | None = None, *,
+                 client_factory: Callable[[], docker.DockerClient] | None = None,
+                 engine: EngineAPI | None = None) -> None:
+        """`client`, or `client_factory` to make docker-py's client when first needed; `engine` (optional) answers
+        the stage inspections of an idle build without docker-py (see werf_core.engine_api)."""
+        self._client = client
+        self._client_factory = client_factory
+        self._engine = engine
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None and self._client_factory is not None:
+            self._client = self._client_factory()
+        assert self._client is not None, "LocalStagesStorage needs a client or a client factory"
+        return self._client
+
+    def _inspect(self, name: str) -> dict[str, Any] | None:
+        """The engine's inspect answer for an image, None if there is none."""
+        if self._engine is not None:
+            from werf_core.engine_api import NotAnswered
+            try:
+                return self._engine.inspect_image(name)
+            except NotAnswered:
+                pass                    # docker-py asks again, and raises its own error if there is one
+        import docker.errors
+        try:
+            info: dict[str, Any] = self.client.api.inspect_image(name)
+        except docker.errors.ImageNotFound:
+            return None
+        return info
 
     def is_local(self) -> bool:
         return True
@@ -78,11 +108,9 @@ class LocalStagesStorage:
         return sorted(ids)
 
     def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
-        import docker.errors
         name = self.stage_image_name(project, stage_id)
-        try:
-            info = self.client.api.inspect_image(name)
-        except docker.errors.ImageNotFound:
+        info = self._inspect(name)
+        if info is None:
             return None
         return StageDescription(stage_id=stage_id, image_name=name, image_id=info["Id"],
                                 labels=dict((info.get("Config") or {}).get("Labels") or {}),
