@@ -1,9 +1,10 @@
-"""`EngineAPI`: the read-only Docker Engine API requests of an idle build (ping, image inspect) over `http.client`.
+"""`EngineAPI`: the Docker Engine API requests of the local stages storage's usual path, over `http.client`.
 
-An idle build with the local stages storage asks the engine only "is it there?" and "describe this stage image".
-docker-py answers that too, but importing it (with requests and urllib3) costs more than the whole rest of such a
-build; so those two requests go straight to the engine's socket, and docker-py is imported only when something is
-built, tagged, loaded or removed.
+An idle build with the local stages storage asks the engine only "is it there?" and "describe this stage image"; a
+one-file change adds "list the stages of this digest" and "load this layer-native stage". docker-py answers all that
+too, but importing it (with requests and urllib3) costs more than the whole rest of such a build; so these requests
+go straight to the engine's socket, and docker-py is imported only when a container runs, a tag is set or an image is
+removed.
 
 Only addresses that need no TLS are served here: the default socket, `unix://PATH` and plain `tcp://HOST:PORT`
 (`from_env` returns None for anything else — TLS, ssh://, npipe — and docker-py does all the work). A request is
@@ -19,14 +20,17 @@ import json
 import os
 import socket
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 __all__ = ["EngineAPI", "EngineUnavailable", "NotAnswered"]
 
 DEFAULT_SOCKET = "/var/run/docker.sock"
 TIMEOUT_SECONDS = 600.0        # as docker_client(): docker.from_env(timeout=600)
 _MAX_INSPECT_BYTES = 16 << 20  # an image inspect is a few KiB; anything near this is not an inspect answer
+_MAX_LIST_BYTES = 256 << 20    # an image list: about 1 KiB per image
+_MAX_LOAD_ANSWER_BYTES = 1 << 20  # `docker load --quiet` answers one line per loaded image
 
 
 class NotAnswered(Exception):
@@ -100,9 +104,13 @@ class EngineAPI:
         return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
 
     def _get(self, path: str, limit: int) -> tuple[int, bytes]:
+        return self._request("GET", path, limit)
+
+    def _request(self, method: str, path: str, limit: int, *, body: Any = None,
+                 headers: Mapping[str, str] | None = None) -> tuple[int, bytes]:
         connection = self._connection()
         try:
-            connection.request("GET", path, headers={"Accept": "application/json"})
+            connection.request(method, path, body=body, headers={"Accept": "application/json", **(headers or {})})
             response = connection.getresponse()
             body = response.read(limit + 1)
             return response.status, body
@@ -116,6 +124,34 @@ class EngineAPI:
         status, body = self._get("/_ping", 1024)
         if status != 200:
             raise EngineUnavailable(f"GET /_ping answered {status}: {body[:200].decode(errors='replace')}")
+
+    def _json(self, path: str, limit: int, what: str) -> Any:
+        status, body = self._get(path, limit)
+        if status != 200 or len(body) > limit:
+            raise NotAnswered(f"{what} answered {status}")
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise NotAnswered(f"{what} answered something that is not JSON") from None
+
+    def images(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:
+        """`docker images --filter K=V ...` (docker-py's `api.images(filters=...)`): the engine's image summaries."""
+        query = urlencode({"only_ids": 0, "all": 0, "filters": json.dumps({k: [v] for k, v in filters.items()})})
+        listing = self._json(f"/images/json?{query}", _MAX_LIST_BYTES, "image list")
+        if not isinstance(listing, list) or not all(isinstance(item, dict) for item in listing):
+            raise NotAnswered("image list answered something that is not a list of images")
+        return listing
+
+    def load_image(self, archive: Path) -> None:
+        """`docker load --quiet < archive`. Like docker-py's `load_image`, the answer's lines are not interpreted:
+        the caller inspects what it expected to be loaded."""
+        size = archive.stat().st_size
+        with open(archive, "rb") as data:
+            status, body = self._request("POST", "/images/load?quiet=1", _MAX_LOAD_ANSWER_BYTES, body=data,
+                                         headers={"Content-Type": "application/x-tar",
+                                                  "Content-Length": str(size)})
+        if status != 200:
+            raise NotAnswered(f"image load answered {status}: {body[:200].decode(errors='replace')}")
 
     def inspect_image(self, name: str) -> dict[str, Any] | None:
         """`docker image inspect NAME`: the engine's answer, None if there is no such image; NotAnswered else."""

@@ -86,7 +86,7 @@ def test_other_answers_are_left_to_docker_py(failing_engine):
 def test_local_storage_describes_the_same_through_either_client(docker_client, busybox_image, project_name):
     stage_id = StageID("0" * 56, 1700000000000)
     # an image of its own (labelled with the project, so the fixture removes it), never a tag of the shared base
-    dockerfile = f"FROM {busybox_image}\nLABEL werf={project_name}\n".encode()
+    dockerfile = f"FROM {busybox_image}\nLABEL werf={project_name} werf-stage-signature={stage_id.digest}\n".encode()
     image, _ = docker_client.images.build(fileobj=io.BytesIO(dockerfile), rm=True)
     docker_client.api.tag(image.id, LocalStagesStorage.repository(project_name), stage_id.tag)
     engine = EngineAPI.from_env()
@@ -100,6 +100,11 @@ def test_local_storage_describes_the_same_through_either_client(docker_client, b
 
     fast = LocalStagesStorage(client_factory=factory, engine=engine)
     assert fast.describe(project_name, stage_id) == LocalStagesStorage(docker_client).describe(project_name, stage_id)
+    filters = {"reference": LocalStagesStorage.repository(project_name), "label": f"werf={project_name}"}
+    assert engine.images(filters) == docker_client.api.images(filters=dict(filters))
+    assert fast.list_stage_ids(project_name) == [stage_id]
+    assert fast.list_stage_ids(project_name, "0" * 56) == [stage_id]
+    assert fast.list_stage_ids(project_name, "1" * 56) == []
     assert fast.describe(project_name, StageID("1" * 56, 1700000000000)) is None
     assert made == []          # docker-py's client was never needed for the inspections
     # a failing engine hands the request to docker-py, whose answer (or error) counts
