@@ -364,7 +364,7 @@ def _host_port(host: str, port: int) -> str:
 def _describe(err: BaseException) -> str:
     """What went wrong, without addresses of Python objects or anything sent."""
     if isinstance(err, ssl.SSLCertVerificationError):
-        return f"TLS: {err.verify_message or err.reason}"
+        return f"TLS: certificate verify failed: {err.verify_message or err.reason}"
     if isinstance(err, ssl.SSLError):
         return f"TLS: {err.reason or err.strerror}"
     if isinstance(err, TimeoutError | socket.timeout):
