@@ -55,6 +55,10 @@ class GitRepository:
         self._repo = repo
         self.name = name
         self.description = description  # how messages name it: a path or a URL
+        # answers about full commit SHAs never change (a commit that exists stays, ancestry is immutable): an idle
+        # build asks them for every stage of every image, each a git process, so each is asked once
+        self._existing_commits: set[str] = set()
+        self._ancestry: dict[tuple[str, str], bool] = {}
         self._listings: OrderedDict[str, TreeListing] = OrderedDict()
         self._listings_lock = threading.Lock()
         env = dict(NON_INTERACTIVE_ENV)
@@ -141,7 +145,12 @@ class GitRepository:
     def commit_exists(self, commit: str) -> bool:
         if not commit or commit.startswith("-"):
             return False
-        return self._exit_code("cat-file", "-e", f"{commit}^{{commit}}") == 0
+        if commit in self._existing_commits:
+            return True
+        exists = self._exit_code("cat-file", "-e", f"{commit}^{{commit}}") == 0
+        if exists and _FULL_SHA.fullmatch(commit):
+            self._existing_commits.add(commit)   # a missing one may still arrive with a fetch: asked again
+        return exists
 
     def require_commit(self, commit: str) -> str:
         if not self.commit_exists(commit):
@@ -152,10 +161,15 @@ class GitRepository:
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
         """Whether `ancestor` is an ancestor of `descendant` or the same commit."""
+        known = self._ancestry.get((ancestor, descendant))
+        if known is not None:
+            return known
         self.require_commit(ancestor)
         self.require_commit(descendant)
         code = self._exit_code("merge-base", "--is-ancestor", ancestor, descendant)
         if code in (0, 1):
+            if _FULL_SHA.fullmatch(ancestor) and _FULL_SHA.fullmatch(descendant):
+                self._ancestry[(ancestor, descendant)] = code == 0
             return code == 0
         raise GitError(f"cannot compare commits {ancestor} and {descendant} in git repository {self.description}",
                        hint="check that both commits exist (`git cat-file -t <commit>`)")
