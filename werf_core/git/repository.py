@@ -128,10 +128,15 @@ class GitRepository:
     # ------------------------------------------------------------------ commits
     def head_commit(self) -> str:
         """The commit HEAD points at (full SHA)."""
-        if self._exit_code("rev-parse", "--verify", "--quiet", "HEAD^{commit}") != 0:
+        import git as gitpython
+        try:   # one git process: every image's git mappings ask
+            return self.run_git("rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+        except gitpython.GitCommandError as err:
+            if _is_dubious_ownership(err):
+                raise self._error_for(err, "rev-parse") from None
             raise GitError(f"git repository {self.description} has no commits (HEAD does not point at a commit)",
-                           hint="commit your files first (`git add -A && git commit`); werf builds from commits")
-        return self.run_git("rev-parse", "--verify", "HEAD^{commit}")
+                           hint="commit your files first (`git add -A && git commit`); werf builds from commits"
+                           ) from None
 
     def resolve_commit(self, ref: str) -> str:
         """A branch, tag, (abbreviated) SHA or any revision → the full SHA of the commit it names."""
