@@ -18,8 +18,8 @@ if TYPE_CHECKING:   # the real names for type checkers; at run time they load on
     from werf_core.sync.errors import SynchronizationUnreachable as SynchronizationUnreachable
     from werf_core.sync.file_locker import FileLocker as FileLocker
     from werf_core.sync.kube_api import KubeApi as KubeApi
-    from werf_core.sync.kubeconfig import KubeConfigSource as KubeConfigSource
     from werf_core.sync.kube_stages_cache import KubernetesStagesStorageCache as KubernetesStagesStorageCache
+    from werf_core.sync.kubeconfig import KubeConfigSource as KubeConfigSource
     from werf_core.sync.lease import LeaseTimings as LeaseTimings
     from werf_core.sync.lock_names import image_lock_name as image_lock_name
     from werf_core.sync.lock_names import stage_cache_lock_name as stage_cache_lock_name

@@ -64,7 +64,8 @@ class _Connection(http.client.HTTPConnection):
     def connect(self) -> None:
         super().connect()      # TCP (to the proxy, then CONNECT through it, when tunnelling)
         if self._ssl_context is not None:
-            hostname = self._server_hostname or self._tunnel_host or self.host
+            tunnel_host: str | None = getattr(self, "_tunnel_host", None)    # http.client's CONNECT target
+            hostname = self._server_hostname or tunnel_host or self.host
             self.sock = self._ssl_context.wrap_socket(self.sock, server_hostname=hostname)
         self.sock.settimeout(self._read_timeout)
 
