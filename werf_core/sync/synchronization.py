@@ -153,7 +153,7 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
         project, digest, kubernetes=True), poll=min(timings.poll_period, INTENT_POLL), retake_every=timings.poll_period)
     return Synchronization(address.text, project, locker, cache, is_kubernetes=True, intents=intents,
                            in_use_locker=in_use_locker,
-                           _on_close=[locker.close, intent_locker.close, in_use_locker.close])
+                           _on_close=[locker.close, intent_locker.close, in_use_locker.close, api.close])
 
 
 def host_locker() -> FileLocker:
