@@ -273,12 +273,17 @@ def runs(tmp_path: Path) -> list[dict]:
 
 def test_exec_plugin_token_is_used_and_kept_until_it_expires(emulator, tmp_path):
     exec_plugin(tmp_path, {"token": SECRET, "expirationTimestamp": "2999-01-01T00:00:00Z"})
-    api = api_for(exec_config(emulator, tmp_path, "./plugin.py", provideClusterInfo=True))  # relative: kubeconfig's dir
+    path = exec_config(emulator, tmp_path, "./plugin.py", provideClusterInfo=True)      # relative: kubeconfig's dir
+    config = yaml.safe_load(path.read_text())
+    config["clusters"][0]["cluster"]["extensions"] = [{"name": "client.authentication.k8s.io/exec",
+                                                       "extension": {"audience": "werf"}}]
+    api = api_for(write(path, config))
     roundtrip(api)
     roundtrip(api, "second")
     assert len(runs(tmp_path)) == 1
     info = runs(tmp_path)[0]
     assert info["spec"]["interactive"] is False and info["spec"]["cluster"]["server"] == emulator.url
+    assert info["spec"]["cluster"]["config"] == {"audience": "werf"} and info["apiVersion"].endswith("/v1")
 
 
 def test_exec_plugin_is_asked_again_after_expiry_or_401(emulator, tmp_path):

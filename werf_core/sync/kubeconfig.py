@@ -227,9 +227,12 @@ def _access_from_config(config: dict[str, Any], source: KubeConfigSource, base_d
     if user.get("username") and user.get("password"):
         basic = (str(user["username"]), str(user["password"]))
     exec_plugin = _exec_plugin(user.get("exec"), user_dir, fail) if user.get("exec") else None
+    # client.authentication.k8s.io Cluster, as exec plugins that ask for it (provideClusterInfo) receive it
     cluster_info = {key: value for key, value in cluster.items() if key in (
         "server", "tls-server-name", "insecure-skip-tls-verify", "certificate-authority-data", "proxy-url")}
-    cluster_info = {"server": server, **{_camel(k): v for k, v in cluster_info.items() if k != "server"}}
+    for extension in cluster.get("extensions") or []:
+        if isinstance(extension, dict) and extension.get("name") == "client.authentication.k8s.io/exec":
+            cluster_info["config"] = extension.get("extension")
     return ClusterAccess(
         server=server.rstrip("/"),
         ca=pem(cluster, "certificate-authority", "certificate-authority-data", cluster_dir),
@@ -266,8 +269,3 @@ def _resolve(path: str, directory: Path | None) -> Path:
     if expanded.is_absolute() or directory is None:
         return expanded
     return directory / expanded
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("-")
-    return head + "".join(part.title() for part in rest)
