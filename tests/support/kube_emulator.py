@@ -156,7 +156,7 @@ class KubeEmulator:
     # -------- lifecycle
     def start(self) -> KubeEmulator:
         handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         if self.tls is not None:
             import ssl
@@ -543,6 +543,15 @@ class KubeEmulator:
             listed.append(public)
         return {"kind": kind, "apiVersion": "v1", "metadata": {"resourceVersion": str(self._revision)},
                 "items": listed}
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that exits with an idle keep-alive connection resets it: not worth a traceback."""
+        import sys
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
