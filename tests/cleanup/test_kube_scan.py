@@ -73,9 +73,7 @@ def kubeconfig_with_namespace(source: Path, target: Path, namespace: str) -> tup
 @pytest.fixture(params=["emulator", "cluster"])
 def cluster(request, tmp_path):
     """(kubeconfig path, api client, [namespaces to use]) of the emulator or a real cluster."""
-    from kubernetes import client
-
-    from werf_core.sync.kube_api import KubeConfigSource, load_api_client
+    from kubernetes import client, config
     if request.param == "cluster":
         if not CLUSTER_KUBECONFIG:
             pytest.skip("set WERF_TEST_KUBECONFIG to run against a real cluster")
@@ -83,7 +81,7 @@ def cluster(request, tmp_path):
     else:
         emulator = KubeEmulator().start()
         path = emulator.write_kubeconfig(tmp_path / "kubeconfig")
-    api_client = load_api_client(KubeConfigSource(config_path=str(path)))
+    api_client = config.new_client_from_config(config_file=str(path))  # the official client sets the scene
     namespaces = [f"werf-scan-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     core = client.CoreV1Api(api_client)
     for namespace in namespaces:

@@ -112,6 +112,21 @@ def test_ancestry(history):
     assert not repo.is_ancestor(second, side)
 
 
+def test_commit_questions_are_asked_of_git_once(history):
+    """An idle build asks whether the same commits exist and descend from HEAD for every stage of every image."""
+    git_repo, first, second = history
+    repo = open_local_repository(git_repo.path)
+    asked: list[tuple[str, ...]] = []
+    original = repo._exit_code
+    repo._exit_code = lambda *args: asked.append(args) or original(*args)
+    for _ in range(3):
+        assert repo.is_ancestor(first, second) and not repo.is_ancestor(second, first)
+        assert repo.commit_exists(first) and not repo.commit_exists("f" * 40)
+    assert len([a for a in asked if a[0] == "merge-base"]) == 2
+    assert len([a for a in asked if a[-1] == f"{first}^{{commit}}"]) == 1
+    assert len([a for a in asked if a[-1] == f"{'f' * 40}^{{commit}}"]) == 3   # a missing commit may be fetched
+
+
 def test_ancestry_with_an_unknown_commit_is_an_error(history):
     git_repo, first, _ = history
     repo = open_local_repository(git_repo.path)

@@ -15,7 +15,8 @@ writes (like etcd's revision); PUT or PATCH with a stale resourceVersion → 409
 message; create of an existing object → 409 AlreadyExists; missing objects → 404 NotFound; creating in a missing
 namespace → 404 for the namespace; ConfigMap data over 1 MiB → 422 Invalid ("Too long: must have at most 1048576
 bytes"), annotations over 256 KiB → 422; request bodies over 3 MiB → 413; invalid names and keys → 422; bearer-token
-authentication (401) and RBAC-like authorization (403 Forbidden with Kubernetes' Status body) for chosen verbs and
+authentication (401) — or, over TLS (`tls=`), client certificates whose common name is in `client_cert_users` —
+and RBAC-like authorization (403 Forbidden with Kubernetes' Status body) for chosen verbs and
 resources, or only what a Role allows.
 """
 
@@ -129,8 +130,14 @@ def rules_from_manifests(path: Path) -> list[Rule]:
 
 class KubeEmulator:
     def __init__(self, *, token: str | None = "werf-emulator-token",
-                 user: str = "system:serviceaccount:werf-synchronization:werf-runner") -> None:
+                 user: str = "system:serviceaccount:werf-synchronization:werf-runner",
+                 tls: tuple[Path, Path] | None = None, client_ca: Path | None = None) -> None:
+        """`tls`: (certificate, key) files to serve HTTPS with; `client_ca`: certificates that client certificates
+        may be signed by (then a client certificate whose common name is in `client_cert_users` authenticates)."""
         self.token = token
+        self.tls = tls
+        self.client_ca = client_ca
+        self.client_cert_users: set[str] = set()
         self.user = user
         self._mutex = threading.RLock()
         self._revision = 0
@@ -149,8 +156,18 @@ class KubeEmulator:
     # -------- lifecycle
     def start(self) -> KubeEmulator:
         handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
+        if self.tls is not None:
+            import ssl
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(str(self.tls[0]), str(self.tls[1]))
+            if self.client_ca is not None:
+                context.load_verify_locations(cafile=str(self.client_ca))
+                context.verify_mode = ssl.CERT_OPTIONAL
+            # the handshake happens in the handler's thread (first read), not in the accepting loop
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True,
+                                                      do_handshake_on_connect=False)
         self._address = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="kube-emulator", daemon=True)
@@ -180,14 +197,17 @@ class KubeEmulator:
     @property
     def url(self) -> str:
         host, port = self._address
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     # -------- kubeconfig
     def kubeconfig(self, context: str = "werf-emulator") -> dict:
         user = {"token": self.token} if self.token else {}
+        cluster = {"server": self.url}
+        if self.tls is not None:
+            cluster["certificate-authority-data"] = base64.b64encode(Path(self.tls[0]).read_bytes()).decode()
         return {
             "apiVersion": "v1", "kind": "Config", "preferences": {},
-            "clusters": [{"name": context, "cluster": {"server": self.url}}],
+            "clusters": [{"name": context, "cluster": cluster}],
             "users": [{"name": "werf-runner", "user": user}],
             "contexts": [{"name": context, "context": {"cluster": context, "user": "werf-runner"}}],
             "current-context": context,
@@ -240,7 +260,8 @@ class KubeEmulator:
                        and (resource is None or r.resource == resource) and (status is None or r.status == status))
 
     # -------- request handling
-    def handle(self, method: str, raw_path: str, headers, body: bytes) -> tuple[int, dict]:
+    def handle(self, method: str, raw_path: str, headers, body: bytes, peer: str | None = None) -> tuple[int, dict]:
+        """`peer`: the common name of the client certificate the connection presented, if any."""
         parts = urlsplit(raw_path)
         path, query = parts.path.rstrip("/") or "/", parse_qs(parts.query)
         verb, resource, namespace, name = method.lower(), "", None, None
@@ -253,7 +274,7 @@ class KubeEmulator:
                                {})
             resource, namespace, name, is_item = route
             verb = _verb(method, is_item, query)
-            self._authenticate(headers)
+            self._authenticate(headers, peer)
             self._authorize(verb, resource, namespace, name)
             if len(body) > MAX_REQUEST_BYTES:
                 raise ApiError(413, "RequestEntityTooLarge", f"Request entity too large: limit is {MAX_REQUEST_BYTES}")
@@ -275,7 +296,9 @@ class KubeEmulator:
                 return resource, groups.get("namespace"), groups.get("name"), is_item
         return None
 
-    def _authenticate(self, headers) -> None:
+    def _authenticate(self, headers, peer: str | None = None) -> None:
+        if peer is not None and peer in self.client_cert_users:
+            return
         if self.token and headers.get("Authorization") != f"Bearer {self.token}":
             raise ApiError(401, "Unauthorized", "Unauthorized")
 
@@ -522,6 +545,15 @@ class KubeEmulator:
                 "items": listed}
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that exits with an idle keep-alive connection resets it: not worth a traceback."""
+        import sys
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     emulator: KubeEmulator
     protocol_version = "HTTP/1.1"  # keep-alive, as the client's connection pool expects
@@ -542,7 +574,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, payload = self.emulator.handle(self.command, self.path, self.headers, body)
+        status, payload = self.emulator.handle(self.command, self.path, self.headers, body, _peer_name(self.connection))
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -557,6 +589,17 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 # -------- helpers
+def _peer_name(connection) -> str | None:
+    """The common name of a verified client certificate on a TLS connection."""
+    getpeercert = getattr(connection, "getpeercert", None)
+    cert = getpeercert() if getpeercert else None
+    for rdn in (cert or {}).get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                return value
+    return None
+
+
 def _workload_body(resource: str, name: str, pod_spec: dict) -> dict:
     """A minimal manifest of `resource` whose pods run `pod_spec`."""
     template = {"metadata": {"labels": {"app": name}}, "spec": pod_spec}

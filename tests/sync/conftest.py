@@ -49,12 +49,12 @@ def _cluster_target() -> KubeTarget:
 
 
 def _delete_namespace(target: KubeTarget) -> None:
-    from kubernetes.client.exceptions import ApiException
+    from werf_core.sync.kube_api import NotFound
     try:
-        target.api().core.delete_namespace(target.namespace)
-    except ApiException as err:
-        if err.status != 404:
-            raise
+        target.api().call("DELETE", f"/api/v1/namespaces/{target.namespace}", verb="delete", resource="namespaces",
+                          name=target.namespace)
+    except NotFound:
+        pass
 
 
 @pytest.fixture(params=["emulator", "cluster"])

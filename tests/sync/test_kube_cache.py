@@ -170,7 +170,7 @@ def test_eight_processes_writing_at_once_lose_no_entry(spawn, kube_target, proje
     children = [spawn("fill-cache", str(kube_target.kubeconfig), kube_target.namespace, project, str(w),
                       str(rounds)) for w in range(workers)]
     for child in children:
-        child.expect("ready", timeout=240)   # eight interpreters importing the kubernetes client at once
+        child.expect("ready", timeout=240)   # eight interpreters starting at once on a busy machine
     for child in children:  # release them together
         child.send("go")
     for child in children:

@@ -143,9 +143,10 @@ def test_ensure_held_reports_an_unreachable_store_as_a_lock_error(tmp_path):
 
 # -------- the shipped RBAC manifests
 def test_rbac_manifest_grants_exactly_what_locks_and_cache_need(kube_emulator, kubeconfig_path):
+    # rbac.yaml creates the namespace (applied by an admin); the official client plays the admin here
     from kubernetes import client
     api = client.CoreV1Api(client.ApiClient(_configuration(kubeconfig_path)))
-    api.create_namespace({"metadata": {"name": "werf-synchronization"}})  # rbac.yaml creates it (as an admin)
+    api.create_namespace({"metadata": {"name": "werf-synchronization"}})
     kube_emulator.allow_only(rules_from_manifests(RBAC))
     sync = open_kube(kubeconfig_path, "app")
     digest = "e" * 56

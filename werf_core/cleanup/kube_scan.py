@@ -19,23 +19,18 @@ from werf_core.errors import WerfError
 REQUEST_TIMEOUT = (5.0, 60.0)
 MAX_ITEMS_PER_LIST = 200_000
 
-# (resource, api client class, namespaced list method, all-namespaces list method, path to the pod spec)
-_RESOURCES: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
-    ("pods", "CoreV1Api", "list_namespaced_pod", "list_pod_for_all_namespaces", ("spec",)),
-    ("replicationcontrollers", "CoreV1Api", "list_namespaced_replication_controller",
-     "list_replication_controller_for_all_namespaces", ("spec", "template", "spec")),
-    ("deployments", "AppsV1Api", "list_namespaced_deployment", "list_deployment_for_all_namespaces",
-     ("spec", "template", "spec")),
-    ("replicasets", "AppsV1Api", "list_namespaced_replica_set", "list_replica_set_for_all_namespaces",
-     ("spec", "template", "spec")),
-    ("statefulsets", "AppsV1Api", "list_namespaced_stateful_set", "list_stateful_set_for_all_namespaces",
-     ("spec", "template", "spec")),
-    ("daemonsets", "AppsV1Api", "list_namespaced_daemon_set", "list_daemon_set_for_all_namespaces",
-     ("spec", "template", "spec")),
-    ("jobs", "BatchV1Api", "list_namespaced_job", "list_job_for_all_namespaces", ("spec", "template", "spec")),
-    ("cronjobs", "BatchV1Api", "list_namespaced_cron_job", "list_cron_job_for_all_namespaces",
-     ("spec", "jobTemplate", "spec", "template", "spec")),
+# (resource, API group path, path to the pod spec)
+_RESOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("pods", "/api/v1", ("spec",)),
+    ("replicationcontrollers", "/api/v1", ("spec", "template", "spec")),
+    ("deployments", "/apis/apps/v1", ("spec", "template", "spec")),
+    ("replicasets", "/apis/apps/v1", ("spec", "template", "spec")),
+    ("statefulsets", "/apis/apps/v1", ("spec", "template", "spec")),
+    ("daemonsets", "/apis/apps/v1", ("spec", "template", "spec")),
+    ("jobs", "/apis/batch/v1", ("spec", "template", "spec")),
+    ("cronjobs", "/apis/batch/v1", ("spec", "jobTemplate", "spec", "template", "spec")),
 )
+MAX_LIST_BYTES = 512 * 1024 * 1024
 
 
 class KubeScanError(WerfError):
@@ -95,9 +90,9 @@ def images_of_list(document: Any, pod_spec_path: tuple[str, ...]) -> set[str]:
 
 def _contexts(options: KubeScanOptions) -> list[tuple[str | None, str]]:
     """(context name, its namespace) to scan."""
-    from werf_core.sync.kube_api import KubeConfigSource, _decode_inline_config
+    from werf_core.sync.kubeconfig import KubeConfigSource, decode_inline_config
     if options.config_data_base64:
-        data = _decode_inline_config(KubeConfigSource(config_data_base64=options.config_data_base64))
+        data = decode_inline_config(KubeConfigSource(config_data_base64=options.config_data_base64))
     else:
         import os
 
@@ -123,39 +118,40 @@ def _contexts(options: KubeScanOptions) -> list[tuple[str | None, str]]:
 
 def scan_kubernetes(options: KubeScanOptions) -> KubeImages:
     """The images every workload of every scanned context uses."""
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
+    from urllib.parse import quote
 
-    from werf_core.sync.kube_api import KubeConfigSource, load_api_client
+    from werf_core.sync.kube_http import KubeHttp, TransportError
+    from werf_core.sync.kubeconfig import KubeConfigSource, load_cluster_access
     result = KubeImages()
     for context, namespace in _contexts(options):
         source = KubeConfigSource(config_path=options.config_path, config_data_base64=options.config_data_base64,
                                   context=context)
         try:
-            api_client = load_api_client(source)
+            http = KubeHttp(load_cluster_access(source), timeout=REQUEST_TIMEOUT, max_response=MAX_LIST_BYTES)
         except WerfError as err:
             raise KubeScanError(f"cannot scan kube context {context!r}: {err.message}",
                                 hint="fix the kubeconfig, choose --kube-context, or pass --without-kube") from None
         result.contexts.append(str(context))
-        for resource, api_class, namespaced, everywhere, spec_path in _RESOURCES:
-            api = getattr(client, api_class)(api_client)
+        for resource, group, spec_path in _RESOURCES:
+            if options.context_namespace_only:
+                path, where = f"{group}/namespaces/{quote(namespace, safe='')}/{resource}", f"namespace {namespace}"
+            else:
+                path, where = f"{group}/{resource}", "all namespaces"
             try:
-                if options.context_namespace_only:
-                    response = getattr(api, namespaced)(namespace, _preload_content=False,
-                                                        _request_timeout=REQUEST_TIMEOUT)
-                else:
-                    response = getattr(api, everywhere)(_preload_content=False, _request_timeout=REQUEST_TIMEOUT)
-                document = json.loads(response.data or b"{}")
-            except ApiException as err:
-                where = f"namespace {namespace}" if options.context_namespace_only else "all namespaces"
-                raise KubeScanError(
-                    f"cannot list {resource} in {where} of kube context {context!r} ({api_client.configuration.host}):"
-                    f" {err.status} {err.reason}",
-                    hint="cleanup must see every workload before deleting images: grant list on it, use "
-                         "--scan-context-namespace-only, or skip the scan with --without-kube") from None
-            except (OSError, ValueError) as err:
-                raise KubeScanError(f"cannot reach kube context {context!r} ({api_client.configuration.host}): {err}",
+                response = http.request("GET", path)
+                document = json.loads(response.body or b"{}") if response.status == 200 else None
+            except (TransportError, ValueError) as err:
+                raise KubeScanError(f"cannot reach kube context {context!r} ({http.server}): {err}",
                                     hint="check the cluster, or skip the scan with --without-kube") from None
+            except WerfError as err:
+                raise KubeScanError(f"cannot scan kube context {context!r}: {err.message}",
+                                    hint="fix the kubeconfig, choose --kube-context, or pass --without-kube") from None
+            if document is None:
+                raise KubeScanError(
+                    f"cannot list {resource} in {where} of kube context {context!r} ({http.server}):"
+                    f" {response.status} {response.reason}",
+                    hint="cleanup must see every workload before deleting images: grant list on it, use "
+                         "--scan-context-namespace-only, or skip the scan with --without-kube")
             result.images.update(images_of_list(document, spec_path))
-        api_client.close()  # type: ignore[no-untyped-call]
+        http.close()
     return result

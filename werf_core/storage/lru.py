@@ -36,6 +36,13 @@ def record_use(name: str, *, now: Callable[[], float] = time.time) -> None:
         pass
 
 
+def refresh_use(name: str, *, now: Callable[[], float] = time.time) -> None:
+    """`record_use` for an image this host already has a record of (it was pulled, built or loaded here); nothing
+    for others. A registry-backed build uses many stages it never brings to this host: a stat each, not a write."""
+    if _record_path(name).exists():
+        record_use(name, now=now)
+
+
 def last_use(name: str) -> float | None:
     """When `name` was last used (Unix seconds), or None if never recorded (or unreadable)."""
     try:

@@ -37,7 +37,7 @@ from werf_core.registry.manifest import Descriptor, UnsupportedManifestError
 from werf_core.registry.protocol import Registry
 from werf_core.registry.reference import ImageReference
 from werf_core.storage.base import BrokenStage, StageDescription
-from werf_core.storage.lru import record_use
+from werf_core.storage.lru import record_use, refresh_use
 from werf_core.storage.manifest_cache import ManifestCache
 from werf_core.storage.stage_id import StageID
 
@@ -349,9 +349,10 @@ class RegistryStagesStorage:
         return name
 
     def mark_used(self, project: str, description: StageDescription) -> None:
-        """A build used this stage: if the engine holds a copy, its last-use time orders the host LRU GC."""
+        """A build used this stage: if the engine holds a copy (`fetch` recorded it), its last-use time orders the
+        host LRU GC."""
         if description.image_name:
-            record_use(description.image_name)
+            refresh_use(description.image_name)
 
     def _load_built_here(self, project: str, description: StageDescription, parent: StageDescription,
                          layer: Layer | None, raw: bytes) -> None:

@@ -1,7 +1,7 @@
 """Synchronization: locks (file, lease-based over an optimistic store, Kubernetes ConfigMap) and the stages-storage cache.
 
 Public names are loaded on first use, so `import werf_core.sync` stays cheap on CLI paths that never lock anything;
-the `kubernetes` package itself is imported only when a `kubernetes://` synchronization is opened.
+the Kubernetes HTTP client (kube_api.py) is loaded only when a `kubernetes://` synchronization is opened.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ if TYPE_CHECKING:   # the real names for type checkers; at run time they load on
     from werf_core.sync.errors import SynchronizationUnreachable as SynchronizationUnreachable
     from werf_core.sync.file_locker import FileLocker as FileLocker
     from werf_core.sync.kube_api import KubeApi as KubeApi
-    from werf_core.sync.kube_api import KubeConfigSource as KubeConfigSource
     from werf_core.sync.kube_stages_cache import KubernetesStagesStorageCache as KubernetesStagesStorageCache
+    from werf_core.sync.kubeconfig import KubeConfigSource as KubeConfigSource
     from werf_core.sync.lease import LeaseTimings as LeaseTimings
     from werf_core.sync.lock_names import image_lock_name as image_lock_name
     from werf_core.sync.lock_names import stage_cache_lock_name as stage_cache_lock_name
@@ -47,7 +47,7 @@ _EXPORTS = {
     "RecordVersionChanged": "werf_core.sync.stores",
     "ConfigMapAnnotationsStore": "werf_core.sync.configmap_store",
     "KubeApi": "werf_core.sync.kube_api",
-    "KubeConfigSource": "werf_core.sync.kube_api",
+    "KubeConfigSource": "werf_core.sync.kubeconfig",
     "StagesStorageCache": "werf_core.sync.stages_cache",
     "FileStagesStorageCache": "werf_core.sync.stages_cache",
     "KubernetesStagesStorageCache": "werf_core.sync.kube_stages_cache",

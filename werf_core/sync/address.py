@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from werf_core.sync.errors import SynchronizationError
-from werf_core.sync.kube_api import KubeConfigSource
+from werf_core.sync.kubeconfig import KubeConfigSource
 
 LOCAL = ":local"
 KUBERNETES_SCHEME = "kubernetes://"

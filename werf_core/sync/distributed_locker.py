@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import random
 import threading
 import time
 import weakref
@@ -114,7 +115,7 @@ class DistributedLocker(Locker):
             except RecordVersionChanged:
                 if deadline is not None and time.monotonic() >= deadline:
                     return None
-                time.sleep(self.timings.optimistic_retry)
+                time.sleep(self._retry_pause())
 
     def _register(self, lease: LeaseRecord, name: str, shared: bool,
                   on_lost_lease: OnLostLease | None) -> LockHandle:
@@ -190,7 +191,12 @@ class DistributedLocker(Locker):
                 self.store.put_value(key, read, "" if changed is None else changed.to_json())
                 return
             except RecordVersionChanged:
-                time.sleep(self.timings.optimistic_retry)
+                time.sleep(self._retry_pause())
+
+    def _retry_pause(self) -> float:
+        """After a lost compare-and-swap: about `optimistic_retry`, jittered so runners that collided once do not
+        collide again in lockstep."""
+        return self.timings.optimistic_retry * random.uniform(0.5, 1.5)
 
     def _parse(self, name: str, key: str, data: str) -> LeaseRecord | None:
         if not data:

@@ -32,7 +32,7 @@ T = TypeVar("T")
 
 TIMEOUT_ENV = "WERF_BUILD_INTENT_TIMEOUT"
 DEFAULT_TIMEOUT = 3600.0     # one hour: a stage build may be long, but a wait must end
-DEFAULT_POLL = 0.5
+DEFAULT_POLL = 0.25         # a waiter notices a publication ~0.12 s late on average; one cache read each
 
 
 def timeout_from_env(default: float = DEFAULT_TIMEOUT) -> float:

@@ -20,6 +20,7 @@ from werf_core.storage.sync_protocol import StagesSynchronization
 from werf_core.sync import lock_names
 from werf_core.sync.address import LOCAL, SynchronizationAddress, parse_synchronization_address, with_kube_environment
 from werf_core.sync.file_locker import FileLocker
+from werf_core.sync.intents import DEFAULT_POLL as INTENT_POLL
 from werf_core.sync.intents import BuildIntents
 from werf_core.sync.lease import LeaseTimings
 from werf_core.sync.locker import Locker
@@ -134,10 +135,12 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     api = KubeApi.connect(address.kube, **options)
     store = ConfigMapAnnotationsStore(api, address.namespace, config_map_name(project))
     locker = DistributedLocker(store, timings=timings)
-    # stage in-use leases (stage_leases.py) are many and renewed often: spread over their own ConfigMaps
+    # stage in-use leases (stage_leases.py) are many and renewed often: spread over their own ConfigMaps. Every
+    # runner of a commit joins and leaves the same shared records at about the same moment, so compare-and-swap
+    # races are the rule there: retried after ~0.1 s, not lockgate's 1 s (they are ours alone, like intents)
     in_use_locker = DistributedLocker(ShardedConfigMapAnnotationsStore(api, address.namespace,
                                                                        f"{config_map_name(project)}-in-use"),
-                                      timings=timings)
+                                      timings=replace(timings, optimistic_retry=min(timings.optimistic_retry, 0.1)))
     cache_options: dict[str, Any] = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
     # intents are ours alone: their leases live apart from werf's lock records (fewer write conflicts), and a lost
@@ -147,10 +150,10 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     intent_locker = DistributedLocker(intent_store, timings=replace(
         timings, optimistic_retry=min(timings.optimistic_retry, 0.1)))
     intents = BuildIntents(intent_locker, lambda digest: lock_names.build_intent_lock_name(
-        project, digest, kubernetes=True), poll=min(timings.poll_period, 0.5), retake_every=timings.poll_period)
+        project, digest, kubernetes=True), poll=min(timings.poll_period, INTENT_POLL), retake_every=timings.poll_period)
     return Synchronization(address.text, project, locker, cache, is_kubernetes=True, intents=intents,
                            in_use_locker=in_use_locker,
-                           _on_close=[locker.close, intent_locker.close, in_use_locker.close])
+                           _on_close=[locker.close, intent_locker.close, in_use_locker.close, api.close])
 
 
 def host_locker() -> FileLocker:
