@@ -23,12 +23,15 @@ from werf_core.builders.container import ContainerRunner
 from werf_core.dockerfile.context import BuildContext
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.image_config import scratch_config
-from werf_core.dockerfile.plan import Plan, load_plan
+from werf_core.dockerfile.plan import Plan, SecretMount, load_plan
 from werf_core.hashing import sha3_224_hash
-from werf_core.layers.config import append_layer, canonical_json, now_rfc3339
+from werf_core.builders.instructions import Bind
+from werf_core.layers.config import ConfigChanges, append_layer, canonical_json, now_rfc3339
 from werf_core.layers.engine_archive import write_load_archive
 from werf_core.layers.recipe import build_layer
+from werf_core.layers.writer import Layer, LayerWriter
 from werf_core.stages.base import StageContext
+from werf_core.stages.dependency_env import dependencies_checksum, dependency_build_args
 from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStepKind, dockerfile_text
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription
@@ -60,8 +63,12 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
     def base_config(reference: str) -> dict[str, Any]:
         return base_image_config(conveyor, spec, reference)
 
-    plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
-                     target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
+    # werf 1.2 `dependencies`: facts about images built before this one, as build arguments
+    build_args = {**dict(spec.dockerfile.args),
+                  **dependency_build_args(conveyor.source_image, spec.image_dependencies)}
+    plan = load_plan(text, spec.dockerfile.dockerfile, build_args=build_args,
+                     target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh),
+                     secrets=frozenset(s.id for s in spec.secrets))
     return plan, BuildContext.open(context_dir, tracked_blobs(context_dir))
 
 
@@ -115,6 +122,10 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
                            mode: BuildMode) -> list[StageResult]:
     from werf_core.conveyor.conveyor import StageJob
     plan, context = plan_image(conveyor, spec)
+    # every chain starts at a FROM: the dependencies' digests there reach every stage of the image
+    chain_root = dependencies_checksum(conveyor.source_image, spec.image_dependencies)
+    if spec.dockerfile is not None and spec.dockerfile.cache_versions:
+        chain_root = sha3_224_hash(chain_root, *(f"cacheVersion={v}" for v in spec.dockerfile.cache_versions))
     finals: dict[int, StageResult] = {}
     results: list[StageResult] = []
 
@@ -126,7 +137,7 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
         prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
         if stage.base_stage is None:   # an image or scratch: the chain starts here
-            kinds.append(DockerfileFromKind(plan=plan, stage=stage))
+            kinds.append(DockerfileFromKind(plan=plan, stage=stage, extra=chain_root))
         kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
                                         image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
                      for step in stage.steps)
@@ -179,24 +190,31 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     if run is not None:
         runner = ContainerRunner(conveyor.client, project=conveyor.project, toolchain_container="",
                                  on_output=lambda line: conveyor.progress.stage_output(job, line))
+        binds, secret_env = secret_mounts(job.ctx, run.secrets)
+        stubs: list[str] = []
         conveyor._runners.append(runner)
         try:
             network = "none" if run.network == "none" else (job.ctx.spec.dockerfile.network if job.ctx.spec.dockerfile
                                                           and job.ctx.spec.dockerfile.network else "none")
             committed = runner.run_command(parent, list(run.argv), stage=f"{job.image}/{job.stage}",
-                                           env=list(run.env), user=run.user, workdir=run.workdir,
+                                           env=[*run.env, *secret_env], user=run.user, workdir=run.workdir,
                                            network="host" if run.network == "host" else network,
                                            extra_hosts=list(job.ctx.spec.dockerfile.add_host)
-                                           if job.ctx.spec.dockerfile else None)
+                                           if job.ctx.spec.dockerfile else None, binds=binds, mount_stubs=stubs)
         finally:
             conveyor._runners.remove(runner)
+            remove_secret_files(job.ctx)
         try:
             info = conveyor.client.api.inspect_image(committed)
             runtime = json.loads(json.dumps(kind.step.config))
             runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
             config = engine_config(info)
             config["config"] = runtime
-            return _load(conveyor, job, config, None)
+            stub_layer = _without_mount_stubs(job, stubs)
+            if stub_layer is not None:
+                config = append_layer(config, stub_layer, ConfigChanges(runtime=runtime, created_by="werf: secret "
+                                                                        "mount points removed"), parent_id=info["Id"])
+            return _load(conveyor, job, config, stub_layer)
         finally:
             conveyor._remove_image(committed)
     recipe = kind.layer_recipe(job.ctx)
@@ -206,6 +224,54 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     info = conveyor.client.api.inspect_image(parent)
     config = append_layer(engine_config(info), layer, recipe.changes, parent_id=info["Id"])
     return _load(conveyor, job, config, layer)
+
+
+def secret_mounts(ctx: StageContext, mounts: tuple[SecretMount, ...]) -> tuple[list[Bind], list[str]]:
+    """The file binds and environment variables of a RUN's secret mounts, their values read only now.
+
+    Each mount gets its own host file (0700 directory inside the stage's temporary directory, the mount's mode and
+    owner), bound read-only at its target: the content is never part of the committed layer."""
+    import os
+
+    from werf_core.builders.secrets import secret_bytes
+    by_id = {s.id: s for s in ctx.spec.secrets}
+    directory = Path(ctx.tmp_dir) / "secrets"
+    binds: list[Bind] = []
+    env: list[str] = []
+    for number, mount in enumerate(mounts):
+        data = secret_bytes(by_id[mount.id], project_dir=ctx.project_dir, environ=os.environ)
+        if mount.env is not None:
+            env.append(f"{mount.env}={data.decode(errors='replace')}")
+        if mount.target is None:
+            continue
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        host = directory / f"{number}-{mount.id}"
+        host.unlink(missing_ok=True)
+        fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.chown(host, mount.uid, mount.gid)
+        os.chmod(host, mount.mode)
+        binds.append(Bind(str(host), mount.target, read_only=True))
+    return binds, env
+
+
+def remove_secret_files(ctx: StageContext) -> None:
+    import shutil
+    shutil.rmtree(Path(ctx.tmp_dir) / "secrets", ignore_errors=True)
+
+
+def _without_mount_stubs(job: StageJob, stubs: list[str]) -> Layer | None:
+    """A layer deleting the empty files the engine created as secret mount points (BuildKit leaves none; the
+    directories it created for them stay, as BuildKit's do)."""
+    if not stubs:
+        return None
+    writer = LayerWriter(Path(job.ctx.tmp_dir) / "mount-stubs.tar", compress=False)
+    for stub in stubs:
+        writer.add_whiteout(stub)
+    return writer.close()
 
 
 def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any) -> str:

@@ -35,9 +35,19 @@ BaseConfigResolver = Callable[[str], dict[str, Any]]
 
 @dataclass(frozen=True)
 class SecretMount:
+    """`RUN --mount=type=secret`: the file `target` (None with only `env=`) and/or the variable `env`."""
+
     id: str
-    target: str
+    target: str | None
     required: bool
+    mode: int = 0o400
+    uid: int = 0
+    gid: int = 0
+    env: str | None = None
+
+
+# BuildKit's secret mount options (`dst`/`destination` spell `target`; `env` is dockerfile frontend 1.10+)
+_SECRET_OPTIONS = frozenset({"type", "id", "target", "dst", "destination", "required", "mode", "uid", "gid", "env"})
 
 
 @dataclass(frozen=True)
@@ -579,15 +589,9 @@ class _StageState:
             options = dict(part.partition("=")[::2] for part in (value or "").split(","))
             kind = options.get("type", "bind")
             if kind == "secret":
-                secret_id = options.get("id") or options.get("target", "").rsplit("/", 1)[-1]
-                if secret_id not in self.planner.secrets:
-                    if options.get("required", "false") in ("true", ""):
-                        raise self.planner.error(f"RUN --mount=type=secret,id={secret_id}: no such secret is "
-                                                 "configured", ins.line,
-                                                 hint="declare it under `secrets:` of the image in werf.yaml")
-                    continue
-                secrets.append(SecretMount(id=secret_id, target=options.get("target") or f"/run/secrets/{secret_id}",
-                                           required=options.get("required", "false") in ("true", "")))
+                mount = self._secret_mount(ins, options)
+                if mount is not None:
+                    secrets.append(mount)
             elif kind == "ssh":
                 if not self.planner.ssh:
                     raise self.planner.error("RUN --mount=type=ssh needs an SSH agent, but the image has no `ssh:`",
@@ -610,8 +614,44 @@ class _StageState:
         run = RunStep(argv=tuple(command), env=tuple(env_list), user=str(self.config.get("User") or ""),
                       workdir=str(self.config.get("WorkingDir") or "/"), network=network,
                       secrets=tuple(secrets), ssh=ssh)
+        # the digest names the mounts, never the secrets' content (BuildKit's cache key does the same)
         return self.make(ins, {"run": command, "args": args, "network": network,
-                               "secrets": [s.id + ":" + s.target for s in secrets]}, run=run)
+                               "secrets": [f"{s.id}:{s.target or ''}:{s.env or ''}:{s.mode:o}:{s.uid}:{s.gid}"
+                                           for s in secrets]}, run=run)
+
+    def _secret_mount(self, ins: RawInstruction, options: dict[str, str]) -> SecretMount | None:
+        unknown = sorted(set(options) - _SECRET_OPTIONS)
+        if unknown:
+            raise self.planner.error(f"RUN --mount=type=secret: unknown option {unknown[0]!r}", ins.line,
+                                     hint="secret mounts take id, target, required, mode, uid, gid and env")
+        target = options.get("target") or options.get("dst") or options.get("destination") or None
+        env = options.get("env") or None
+        secret_id = options.get("id") or (target or "").rstrip("/").rsplit("/", 1)[-1]
+        if not secret_id:
+            raise self.planner.error("RUN --mount=type=secret needs an id (or a target to take it from)", ins.line)
+        required = options.get("required", "false").lower() in ("true", "")
+        if secret_id not in self.planner.secrets:
+            if required:
+                raise self.planner.error(f"RUN --mount=type=secret,id={secret_id}: no such secret is configured",
+                                         ins.line, hint="declare it under `secrets:` of the image in werf.yaml")
+            return None   # BuildKit: an optional secret that is not given is simply not mounted
+        numbers: dict[str, int] = {}
+        for key, base, default in (("mode", 8, 0o400), ("uid", 10, 0), ("gid", 10, 0)):
+            text = options.get(key)
+            try:
+                numbers[key] = int(text, base) if text else default
+            except ValueError:
+                raise self.planner.error(f"RUN --mount=type=secret: {key}={text} is not a number", ins.line) from None
+        if numbers["mode"] > 0o7777:
+            raise self.planner.error(f"RUN --mount=type=secret: mode={options['mode']} is out of range", ins.line)
+        if env is not None and not env.replace("_", "a").isalnum():
+            raise self.planner.error(f"RUN --mount=type=secret: env={env} is not a variable name", ins.line)
+        if target is None and env is None:
+            target = f"/run/secrets/{secret_id}"
+        if target is not None and not target.startswith("/"):
+            target = cfg.workdir({"WorkingDir": str(self.config.get("WorkingDir") or "/")}, target)
+        return SecretMount(id=secret_id, target=target, required=required, mode=numbers["mode"], uid=numbers["uid"],
+                           gid=numbers["gid"], env=env)
 
     def _heredoc_command(self, ins: RawInstruction) -> list[str]:
         shell = cfg.shell_of(self.config)

@@ -281,11 +281,14 @@ class DockerfileFromKind(PlainStage):
 
     plan: Plan
     stage: Stage
+    extra: str = ""     # the image's dependencies (their digests), which every stage of the image then follows
 
     def __post_init__(self) -> None:
         self.name = f"FROM#{self.stage.position}"
 
     def dependencies(self, ctx: StageContext) -> str:
+        if self.extra:
+            return sha256_hash("FROM", self.stage.base_image or "scratch", self.extra)
         return sha256_hash("FROM", self.stage.base_image or "scratch")
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:
