@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from werf_core.dockerfile.context import BuildContext, ContextEntry, ContextError
+from werf_core.dockerfile.context import BuildContext, ContextEntry, ContextError, glob_regex
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.plan import Plan, Stage, Step
 from werf_core.errors import WerfError
@@ -213,43 +213,100 @@ class DockerfileStepKind(PlainStage):
 
     def write_from_image(self, ctx: StageContext, writer: LayerWriter, resources: contextlib.ExitStack,
                          uid: int, gid: int) -> None:
+        """COPY --from=<stage|image>: each source as BuildKit copies it — a file to `dest` (or into it), a
+        directory's content into `dest`; a source with wildcards (Go's filepath.Match per path element) copies
+        every match that way, into the directory `dest`."""
         copy = self.step.copy
         assert copy is not None and ctx.export_path is not None
         for path in copy.sources:
-            if any(c in path for c in "*?["):
-                raise self.error(f"--from: wildcards are not supported yet ({path})")
             absolute = "/" + posixpath.normpath("/" + path).lstrip("/")
-            if copy.from_stage is not None:
-                exported = ctx.export_path(self.stage_lookup(copy.from_stage)[0], absolute)
-            else:
-                assert copy.from_image is not None and self.image_exporter is not None
-                exported = self.image_exporter(copy.from_image, absolute)
-            tar = resources.enter_context(tarfile.open(exported))
+            parts = [p for p in absolute.split("/") if p]
+            first_glob = next((n for n, part in enumerate(parts) if _has_glob(part)), None)
+            exported_path = absolute if first_glob is None else "/" + "/".join(parts[:first_glob])
+            tar = resources.enter_context(tarfile.open(self._export(ctx, exported_path)))
             members = tar.getmembers()
             if not members:
                 continue
             top = members[0]
-            parent = posixpath.dirname(absolute).lstrip("/")
+            root = posixpath.dirname(exported_path.rstrip("/")).lstrip("/") if exported_path != "/" else ""
+            if first_glob is None:
+                chosen = [top]
+            else:
+                pattern = glob_regex("/".join(parts[first_glob:]))
+                chosen = [m for m in members if m is not top and pattern.match(_relative(m.name, top.name))]
+                if not chosen:
+                    raise self.error(f"--from: no file matches {path}", hint="check the COPY source pattern")
+            links: dict[str, str] = {}
+            for match in chosen:
+                target = posixpath.join(copy.dest, posixpath.basename(match.name)) \
+                    if copy.dest_is_dir or first_glob is not None else copy.dest
+                self._copy_source(ctx, resources, writer, tar, members, match, root, target, uid, gid, links)
+
+    def _copy_source(self, ctx: StageContext, resources: contextlib.ExitStack, writer: LayerWriter,
+                     tar: tarfile.TarFile, members: list[tarfile.TarInfo], match: tarfile.TarInfo, root: str,
+                     file_target: str, uid: int, gid: int, links: dict[str, str], depth: int = 0) -> None:
+        """One source: a directory's content into `dest`, a file at `file_target`; a symbolic link named (or
+        matched) as a source is followed inside the image, as BuildKit does."""
+        copy = self.step.copy
+        assert copy is not None
+        if match.issym():
+            if depth >= _MAX_LINK_DEPTH:
+                raise self.error(f"--from: too many levels of symbolic links at /{posixpath.join(root, match.name)}")
+            here = "/" + posixpath.join(root, posixpath.dirname(match.name))
+            resolved = posixpath.normpath(posixpath.join(here, match.linkname))
+            followed = resources.enter_context(tarfile.open(self._export(ctx, resolved)))
+            inner = followed.getmembers()
+            if inner:
+                self._copy_source(ctx, resources, writer, followed, inner, inner[0],
+                                  posixpath.dirname(resolved).lstrip("/"), file_target, uid, gid, {}, depth + 1)
+            return
+        if match.isdir():
+            prefix = match.name.rstrip("/") + "/"
             for member in members:
-                if _engine_runtime_path("/" + posixpath.join(parent, member.name)):
-                    continue
-                rel = posixpath.relpath(member.name, top.name)
-                if top.isdir():
-                    if rel == ".":
-                        continue
-                    target = posixpath.join(copy.dest, rel)
-                else:
-                    target = posixpath.join(copy.dest, posixpath.basename(absolute)) if copy.dest_is_dir \
-                        else copy.dest
-                mode = copy.chmod if copy.chmod is not None else member.mode
-                if member.isdir():
-                    writer.add_directory(target, mode=mode, uid=uid, gid=gid)
-                elif member.issym():
-                    writer.add_symlink(target, member.linkname, uid=uid, gid=gid)
-                elif member.isfile():
-                    data = tar.extractfile(member)
-                    writer.add_file(target, data.read() if data else b"", mode=mode, uid=uid, gid=gid,
-                                    mtime=member.mtime)
+                if member.name.startswith(prefix):
+                    self._write_member(writer, tar, member, posixpath.join(copy.dest, member.name[len(prefix):]),
+                                       root, uid, gid, links)
+            return
+        self._write_member(writer, tar, match, file_target, root, uid, gid, links)
+
+    def _export(self, ctx: StageContext, absolute: str) -> Path:
+        copy = self.step.copy
+        assert copy is not None and ctx.export_path is not None
+        if copy.from_stage is not None:
+            return ctx.export_path(self.stage_lookup(copy.from_stage)[0], absolute)
+        assert copy.from_image is not None and self.image_exporter is not None
+        return self.image_exporter(copy.from_image, absolute)
+
+    def _write_member(self, writer: LayerWriter, tar: tarfile.TarFile, member: tarfile.TarInfo, target: str,
+                      root: str, uid: int, gid: int, links: dict[str, str]) -> None:
+        """One exported entry at `target`; `links` maps archive names already written to their targets (a hard
+        link to one of them stays a hard link, to anything else it becomes a copy of the file)."""
+        copy = self.step.copy
+        assert copy is not None
+        if _engine_runtime_path("/" + posixpath.join(root, member.name)):
+            return
+        mode = copy.chmod if copy.chmod is not None else member.mode
+        if member.isdir():
+            writer.add_directory(target, mode=mode, uid=uid, gid=gid)
+        elif member.issym():
+            writer.add_symlink(target, member.linkname, uid=uid, gid=gid)
+        elif member.islnk() and member.linkname in links:
+            writer.add_hardlink(target, links[member.linkname], mode=mode, uid=uid, gid=gid, mtime=member.mtime)
+        elif member.isfile() or member.islnk():
+            data = tar.extractfile(member)
+            writer.add_file(target, data.read() if data else b"", mode=mode, uid=uid, gid=gid, mtime=member.mtime)
+            links[member.name] = target
+
+
+_MAX_LINK_DEPTH = 16
+
+
+def _relative(name: str, top: str) -> str:
+    return posixpath.relpath(name.rstrip("/"), top.rstrip("/"))
+
+
+def _has_glob(part: str) -> bool:
+    return any(c in part for c in "*?[")
 
 
 # what the engine's init layer puts into every container (the export is read through one): never image content
