@@ -18,7 +18,6 @@ from pydantic import BaseModel
 
 # (key, "is it set to something that would change the build?")
 IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
-    ("platform", lambda model: bool(model.platform)),
     ("staged", lambda model: getattr(model, "staged", False)),
     ("contextAddFiles", lambda model: bool(getattr(model, "context_add_files", ()))),
 )
@@ -28,10 +27,6 @@ WARNING_PREFIX = "WARNING: werf.yaml sets werf 1.2/2.x keys that this build does
 
 def meta_keys_not_honoured(meta: Any, dockerfile_images: bool = False) -> list[str]:
     keys = list(meta.ignored_settings())
-    build = meta.build
-    if build is not None:
-        if build.platform:
-            keys.append("build.platform")
     return keys
 
 

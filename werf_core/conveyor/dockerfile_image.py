@@ -20,16 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 from werf_core import BUILD_CACHE_VERSION, paths
 from werf_core.builders.container import ContainerRunner
+from werf_core.builders.instructions import Bind
+from werf_core.conveyor.results import ImageResult, StageResult
 from werf_core.dockerfile.context import BuildContext
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.image_config import scratch_config
 from werf_core.dockerfile.plan import Plan, SecretMount, load_plan
 from werf_core.hashing import sha3_224_hash
-from werf_core.builders.instructions import Bind
 from werf_core.layers.config import ConfigChanges, append_layer, canonical_json, now_rfc3339
 from werf_core.layers.engine_archive import write_load_archive
 from werf_core.layers.recipe import build_layer
 from werf_core.layers.writer import Layer, LayerWriter
+from werf_core.platforms import EMULATION_HINT, Platform, can_run, host_platform, of_config
 from werf_core.stages.base import StageContext
 from werf_core.stages.dependency_env import dependencies_checksum, dependency_build_args
 from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStepKind, dockerfile_text
@@ -39,7 +41,6 @@ from werf_core.storage.local import engine_config
 
 if TYPE_CHECKING:
     from werf_core.conveyor.conveyor import BuildMode, Conveyor, StageJob
-    from werf_core.conveyor.results import StageResult
 
 
 def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
@@ -49,7 +50,7 @@ def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
     return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, prev.digest)
 
 
-def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]:
+def plan_image(conveyor: Conveyor, spec: ImageSpec, platform: Platform | None = None) -> tuple[Plan, BuildContext]:
     assert spec.dockerfile is not None
     root = Path(conveyor.project_dir)
     path = root / spec.dockerfile.dockerfile
@@ -60,15 +61,15 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
         raise DockerfileError("the build context is outside the project directory", path=str(context_dir)) from None
     text = dockerfile_text(path, root)
 
-    def base_config(reference: str) -> dict[str, Any]:
-        return base_image_config(conveyor, spec, reference)
+    def base_config(reference: str, for_platform: str) -> dict[str, Any]:
+        return base_image_config(conveyor, spec, reference, Platform.parse(for_platform))
 
     # werf 1.2 `dependencies`: facts about images built before this one, as build arguments
     build_args = {**dict(spec.dockerfile.args),
                   **dependency_build_args(conveyor.source_image, spec.image_dependencies)}
     plan = load_plan(text, spec.dockerfile.dockerfile, build_args=build_args,
                      target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh),
-                     secrets=frozenset(s.id for s in spec.secrets))
+                     secrets=frozenset(s.id for s in spec.secrets), platform=platform)
     return plan, BuildContext.open(context_dir, tracked_blobs(context_dir))
 
 
@@ -99,29 +100,84 @@ def tracked_blobs(context_dir: Path) -> dict[str, str]:
     return blobs
 
 
-def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> dict[str, Any]:
-    """The base image's runtime config: from the engine when it has the image, else only the config from its
-    registry (planning and an idle build pull no layer), else pulled."""
+def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str, platform: Platform) -> dict[str, Any]:
+    """The base image's runtime config for `platform`: from the engine when it has the image for that platform,
+    else only the config from its registry (planning and an idle build pull no layer), else pulled."""
     import docker.errors
 
     from werf_core.errors import WerfError
     from werf_core.registry import RegistryClient
     try:
-        return dict(conveyor.client.api.inspect_image(reference).get("Config") or {})
+        info = conveyor.client.api.inspect_image(reference)
+        if of_config(info) == platform:
+            return dict(info.get("Config") or {})
     except docker.errors.ImageNotFound:
         pass
     try:
         with RegistryClient.from_werf_options() as registry:
-            return dict(registry.get_config(reference).get("config") or {})
+            document = registry.get_config(reference, str(platform))
+        _check_platform(spec, reference, of_config(document), platform)
+        return dict(document.get("config") or {})
     except (WerfError, OSError, ValueError):
-        image = conveyor.ensure_base_image(reference, spec)
+        image = base_image_for(conveyor, spec, reference, platform)
         return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
 
 
+def base_image_for(conveyor: Conveyor, spec: ImageSpec, reference: str, platform: Platform) -> str:
+    """The base image in the engine for `platform` (pulled for it when the engine has another platform's or none);
+    a base image of another platform is an error, never silently used."""
+    import docker.errors
+    if platform == host_platform():
+        image = conveyor.ensure_base_image(reference, spec)
+    else:
+        try:
+            info = conveyor.client.api.inspect_image(reference)
+            if of_config(info) == platform:
+                return reference
+        except docker.errors.ImageNotFound:
+            pass
+        conveyor.progress.info(f"Pulling base image {reference} for {platform} ...")
+        try:
+            for _ in conveyor.client.api.pull(reference, platform=str(platform), stream=True, decode=True):
+                pass
+        except docker.errors.APIError as err:
+            raise DockerfileError(f"image {spec.display_name}: cannot pull the base image {reference} for "
+                                  f"{platform}: {err.explanation}",
+                                  hint="check that the image exists for that platform") from None
+        image = reference
+    _check_platform(spec, reference, of_config(conveyor.client.api.inspect_image(image)), platform)
+    return image
+
+
+def _check_platform(spec: ImageSpec, reference: str, found: Platform, wanted: Platform) -> None:
+    if found != wanted:
+        raise DockerfileError(f"image {spec.display_name}: the base image {reference} is built for {found}, not for "
+                              f"{wanted}", hint="use a base image (or a multi-platform index) that has the platform, "
+                                                "or change `platform:` in werf.yaml")
+
+
+def build_dockerfile_platforms(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path, mode: BuildMode
+                               ) -> ImageResult:
+    """The image for each of its platforms (the host's when none is set); several make one image over all."""
+    from werf_core.conveyor.conveyor import image_content_digest
+    platforms = [Platform.parse(p) for p in spec.platforms] or [host_platform()]
+    if len(platforms) == 1:
+        stages = build_dockerfile_image(conveyor, spec, image_tmp, mode, platforms[0])
+        return conveyor._image_done(spec, stages, str(platforms[0]))
+    variants: list[ImageResult] = []
+    for platform in platforms:
+        work = image_tmp / str(platform).replace("/", "-")
+        work.mkdir()
+        stages = build_dockerfile_image(conveyor, spec, work, mode, platform)
+        variants.append(ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
+                                    content_digest=image_content_digest(stages[-1]), platform=str(platform)))
+    return conveyor._image_done(spec, list(variants[0].stages), variants[0].platform, tuple(variants))
+
+
 def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
-                           mode: BuildMode) -> list[StageResult]:
+                           mode: BuildMode, platform: Platform | None = None) -> list[StageResult]:
     from werf_core.conveyor.conveyor import StageJob
-    plan, context = plan_image(conveyor, spec)
+    plan, context = plan_image(conveyor, spec, platform)
     # every chain starts at a FROM: the dependencies' digests there reach every stage of the image
     chain_root = dependencies_checksum(conveyor.source_image, spec.image_dependencies)
     if spec.dockerfile is not None and spec.dockerfile.cache_versions:
@@ -137,7 +193,10 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
         prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
         if stage.base_stage is None:   # an image or scratch: the chain starts here
-            kinds.append(DockerfileFromKind(plan=plan, stage=stage, extra=chain_root))
+            # a stage for another platform than the host's never shares a digest with the host's
+            extra = chain_root if stage.platform == str(host_platform()) else sha3_224_hash(chain_root,
+                                                                                            stage.platform)
+            kinds.append(DockerfileFromKind(plan=plan, stage=stage, extra=extra))
         kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
                                         image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
                      for step in stage.steps)
@@ -173,11 +232,11 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
                                   hint="build with --stages-storage :local, or start from a small base image")
         # an image without layers: BuildKit's empty image (the default PATH) and werf's labels
         runtime = {**scratch_config(), "Labels": conveyor._stage_labels(job, {})}
-        return _load(conveyor, job, {"architecture": "amd64", "os": "linux", "config": runtime,
+        return _load(conveyor, job, {**Platform.parse(kind.stage.platform).config_fields(), "config": runtime,
                                      "rootfs": {"type": "layers", "diff_ids": []}, "history": []}, None)
     if isinstance(kind, DockerfileFromKind):
         assert kind.stage.base_image is not None
-        base = conveyor.ensure_base_image(kind.stage.base_image, job.ctx.spec)
+        base = base_image_for(conveyor, job.ctx.spec, kind.stage.base_image, Platform.parse(kind.stage.platform))
         info = conveyor.client.api.inspect_image(base)
         runtime = dict(info.get("Config") or {})
         runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
@@ -188,6 +247,10 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     parent = conveyor.storage.fetch(conveyor.project, job.ctx.prev_built)
     run = kind.step.run
     if run is not None:
+        if not can_run(Platform.parse(kind.stage.platform)):
+            raise DockerfileError(f"RUN: image {job.image} is built for {kind.stage.platform}, and this "
+                                  f"{host_platform()} host cannot run its commands (no emulator registered)",
+                                  path=kind.plan.path, line=kind.step.line, hint=EMULATION_HINT)
         runner = ContainerRunner(conveyor.client, project=conveyor.project, toolchain_container="",
                                  on_output=lambda line: conveyor.progress.stage_output(job, line))
         binds, secret_env = secret_mounts(job.ctx, run.secrets)
