@@ -26,6 +26,7 @@ from werf_core.dockerfile.context import BuildContext
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.image_config import scratch_config
 from werf_core.dockerfile.plan import Plan, SecretMount, load_plan
+from werf_core.errors import BuildError
 from werf_core.hashing import sha3_224_hash
 from werf_core.layers.config import ConfigChanges, append_layer, canonical_json, now_rfc3339
 from werf_core.layers.engine_archive import write_load_archive
@@ -141,7 +142,7 @@ def base_image_for(conveyor: Conveyor, spec: ImageSpec, reference: str, platform
             for _ in conveyor.client.api.pull(reference, platform=str(platform), stream=True, decode=True):
                 pass
         except docker.errors.APIError as err:
-            raise DockerfileError(f"image {spec.display_name}: cannot pull the base image {reference} for "
+            raise BuildError(f"image {spec.display_name}: cannot pull the base image {reference} for "
                                   f"{platform}: {err.explanation}",
                                   hint="check that the image exists for that platform") from None
         image = reference
@@ -151,7 +152,7 @@ def base_image_for(conveyor: Conveyor, spec: ImageSpec, reference: str, platform
 
 def _check_platform(spec: ImageSpec, reference: str, found: Platform, wanted: Platform) -> None:
     if found != wanted:
-        raise DockerfileError(f"image {spec.display_name}: the base image {reference} is built for {found}, not for "
+        raise BuildError(f"image {spec.display_name}: the base image {reference} is built for {found}, not for "
                               f"{wanted}", hint="use a base image (or a multi-platform index) that has the platform, "
                                                 "or change `platform:` in werf.yaml")
 
@@ -355,7 +356,6 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
     """A tar of `path` inside the external image `reference` (COPY --from=<image>); pulled if missing."""
     import docker.errors
 
-    from werf_core.errors import BuildError
     image = conveyor.ensure_base_image(reference, spec)
     client = conveyor.client
     container = client.api.create_container(image, command=["/.werf/none"], network_disabled=True,
