@@ -83,10 +83,10 @@ class DockerfileImage(SourceAware):
     def _rules(self) -> DockerfileImage:
         check_unique_ids(self.secrets)
         for index, dependency in enumerate(self.dependencies):
-            for item in dependency.imports:
+            for number, item in enumerate(dependency.imports):
                 if item.target in self.args:
                     raise werf_error(f'build argument "{item.target}" is set both by `args` and by '
-                                     f"dependencies[{index}]", key=("dependencies", index, "imports"),
+                                     f"dependencies[{index}]", key=("dependencies", index, "imports", number),
                                      hint="remove one of them: a dependency's value would silently win")
         for path in self.context_add_files:
             if path.startswith("/") or ".." in path.split("/"):
