@@ -377,7 +377,8 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
 
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
                ) -> dict[str, tuple[int, int, int] | None]:
-    """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
+    """Mode (with the file type bits), owner and group of `paths` in a stage image (None when missing), reading only
+    each path's first tar
     header from the engine (a directory's content is never streamed)."""
     import docker.errors
     local = conveyor.storage.fetch(conveyor.project, description)
@@ -400,6 +401,7 @@ def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[st
 
 def _first_header(stream: Any) -> tuple[int, int, int] | None:
     import io
+    import stat
     import tarfile
     buffer = b""
     try:
@@ -409,7 +411,10 @@ def _first_header(stream: Any) -> tuple[int, int, int] | None:
                 break
         with tarfile.open(fileobj=io.BytesIO(buffer), mode="r|") as tar:
             member = tar.next()
-            return (member.mode, member.uid, member.gid) if member is not None else None
+            if member is None:
+                return None
+            kind = stat.S_IFDIR if member.isdir() else stat.S_IFLNK if member.issym() else stat.S_IFREG
+            return (kind | member.mode, member.uid, member.gid)   # the type bits too: a directory is told apart
     except tarfile.TarError:
         return None
     finally:

@@ -733,13 +733,15 @@ class _StageState:
                 raise self.planner.error(f"--chmod={chmod_text}: expected an octal mode", ins.line) from None
             if chmod > 0o7777:
                 raise self.planner.error(f"--chmod={chmod_text}: mode out of range", ins.line)
-        dest_is_dir = dest.endswith("/") or len(sources) + len(heredocs) > 1 or \
-            any(_has_glob(s) for s in sources) or dest in (".", "..")
+        # BuildKit: a wildcard matching one file copies it *to* dest (several matches go into it, as does an
+        # existing directory: decided when the step is built); the digest text keeps its earlier form
+        dest_is_dir = dest.endswith("/") or len(sources) + len(heredocs) > 1 or dest in (".", "..")
+        text_dir = dest_is_dir or any(_has_glob(s) for s in sources)
         base = str(self.config.get("WorkingDir") or "/")
         absolute = cfg.workdir({"WorkingDir": base}, dest)
         copy = CopyStep(sources=tuple(sources), dest=absolute, dest_is_dir=dest_is_dir, from_stage=from_stage,
                         from_image=from_image, chown=chown, chmod=chmod, is_add=is_add, heredocs=heredocs)
-        payload = {"sources": sources, "dest": absolute, "dir": dest_is_dir, "from": from_value and
+        payload = {"sources": sources, "dest": absolute, "dir": text_dir, "from": from_value and
                    (f"stage:{from_stage}" if from_stage is not None else from_image), "chown": chown, "chmod": chmod,
                    "heredocs": [h.content for h in heredocs], "args": self.args_used(lexer)}
         return self.make(ins, payload, copy=copy)

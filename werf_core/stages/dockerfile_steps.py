@@ -9,8 +9,10 @@ COPY/ADD the checksum of exactly the context files it reads, or the digest of th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import posixpath
+import stat
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ class DockerfileStepKind(PlainStage):
     def __post_init__(self) -> None:
         self.name = self.step.name
         self._entries: list[ContextEntry] | None = None
+        self._into_directory: bool | None = None
 
     def error(self, message: str, hint: str | None = None) -> DockerfileError:
         return DockerfileError(f"{self.step.keyword}: {message}", path=self.plan.path, line=self.step.line,
@@ -92,6 +95,7 @@ class DockerfileStepKind(PlainStage):
                 for directory in chain:
                     found = known.get(directory)
                     mode, uid, gid = found if found is not None else (0o755, 0, 0)
+                    mode &= 0o7777
                     writer.add_directory(directory, mode=mode, uid=uid, gid=gid)
             return LayerRecipe(content=mkdir, changes=self.changes())
         if self.step.copy is not None:
@@ -139,9 +143,23 @@ class DockerfileStepKind(PlainStage):
             text = data.read().decode(errors="replace") if data is not None else ""
         return [line.split(":") for line in text.splitlines() if line and not line.startswith("#")]
 
+    def into_directory(self, ctx: StageContext) -> bool:
+        """Whether sources go *into* `dest`: it ends with `/`, several sources are copied, or — BuildKit — `dest`
+        already is a directory in the parent image (`COPY a /bin` writes /bin/a)."""
+        copy = self.step.copy
+        assert copy is not None
+        if self._into_directory is None:
+            found = self.parent_stats(ctx, [copy.dest]).get(copy.dest) if not copy.dest_is_dir else None
+            self._into_directory = copy.dest_is_dir or (found is not None and stat.S_ISDIR(found[0]))
+        return self._into_directory
+
     def write_copy(self, ctx: StageContext, writer: LayerWriter, resources: contextlib.ExitStack) -> None:
         copy = self.step.copy
         assert copy is not None
+        if self.into_directory(ctx) and not copy.dest_is_dir:
+            copy = dataclasses.replace(copy, dest_is_dir=True)
+            self.step = dataclasses.replace(self.step, copy=copy)
+            self._entries = None
         uid, gid = self.owner(ctx)
         for heredoc in copy.heredocs:
             target = posixpath.join(copy.dest, heredoc.name) if copy.dest_is_dir else copy.dest
@@ -183,6 +201,7 @@ class DockerfileStepKind(PlainStage):
         for directory in missing:
             found = known.get(directory)
             mode, owner, group = found if found is not None else (0o755, uid, gid)
+            mode &= 0o7777
             writer.add_directory(directory, mode=mode, uid=owner, gid=group)
 
     def extract_archive(self, writer: LayerWriter, resources: contextlib.ExitStack, entry: ContextEntry,
@@ -239,7 +258,7 @@ class DockerfileStepKind(PlainStage):
             links: dict[str, str] = {}
             for match in chosen:
                 target = posixpath.join(copy.dest, posixpath.basename(match.name)) \
-                    if copy.dest_is_dir or first_glob is not None else copy.dest
+                    if copy.dest_is_dir or len(chosen) > 1 else copy.dest
                 self._copy_source(ctx, resources, writer, tar, members, match, root, target, uid, gid, links)
 
     def _copy_source(self, ctx: StageContext, resources: contextlib.ExitStack, writer: LayerWriter,
@@ -302,7 +321,9 @@ _MAX_LINK_DEPTH = 16
 
 
 def _relative(name: str, top: str) -> str:
-    return posixpath.relpath(name.rstrip("/"), top.rstrip("/"))
+    """`name` relative to the export's top entry (the engine names a root export's entries `/bin`, its top ``)."""
+    name, top = name.strip("/"), top.strip("/")
+    return posixpath.relpath(name, top) if top else name
 
 
 def _has_glob(part: str) -> bool:
@@ -314,7 +335,7 @@ _RUNTIME_FILES = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "
 
 
 def _engine_runtime_path(path: str) -> bool:
-    path = posixpath.normpath(path)
+    path = posixpath.normpath("/" + path.lstrip("/"))
     return path in _RUNTIME_FILES or path.startswith(("/dev/", "/proc/", "/sys/"))
 
 
