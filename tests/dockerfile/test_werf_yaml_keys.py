@@ -183,3 +183,30 @@ def test_dependencies_feed_build_args_and_digests(git_repo, werf_home, project, 
     _, changed = build(git_repo, werf_home)
     assert set(statuses(changed, "app").values()) == {"built"}
     assert run_in(docker_client, changed["images"]["app"]["stageImage"], "cat /base-marker") == "base two\n"
+
+
+@pytest.mark.registry
+def test_dependencies_and_secrets_on_a_registry_stages_storage(git_repo, project, registry, registry_busybox,
+                                                               docker_client, tmp_path):
+    """A fresh runner: the dependency's name is a registry reference, FROM ${BASE} is resolved from the registry."""
+    from tests.registry_storage.support import build_args, forget_project_images, read_report, werf
+    config = dependencies_yaml(project).replace("    ---\n    image: app", "    ---\n    image: app\n    secrets:\n"
+                                                "    - {id: token, env: WERF_TEST_TOKEN}")
+    make_project(git_repo, config, {"base.Dockerfile": BASE_DOCKERFILE.replace(BUSYBOX, registry_busybox),
+                                    "app.Dockerfile": APP_DOCKERFILE + "RUN --mount=type=secret,id=token "
+                                                                       "wc -c < /run/secrets/token > /token.len\n"})
+    stages = registry.repo(f"{project}/stages")
+    home = tmp_path / "home"
+    home.mkdir()
+    werf(build_args("build", git_repo.path, stages, report=tmp_path / "r.json"), home, WERF_TEST_TOKEN=TOKEN)
+    report = read_report(tmp_path / "r.json")["images"]
+    base, app = report["base"]["stageImage"], report["app"]["stageImage"]
+    assert base.startswith(stages + ":")
+    forget_project_images(docker_client, project)
+    docker_client.images.pull(app)
+    try:
+        lines = run_in(docker_client, app, "cat /base-marker /deps /token.len").splitlines()
+        assert lines[:3] == ["base one", base, stages] and lines[-1] == str(len(TOKEN))
+        assert TOKEN.encode() not in saved_bytes(docker_client, app)
+    finally:
+        docker_client.images.remove(app, force=True)
