@@ -17,7 +17,7 @@ import shutil
 import string
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -296,10 +296,15 @@ class ContainerRunner:
             shutil.rmtree(work, ignore_errors=True)
 
     def run_command(self, from_image: str, argv: list[str], *, stage: str, env: list[str], user: str,
-                    workdir: str, network: str = "none", extra_hosts: list[str] | None = None) -> str:
-        """A Dockerfile RUN: `argv` directly in a container of `from_image` (no toolchain, no mounts, so nothing of
-        ours lands in the image), as `user` in `workdir`; return the committed image ID. The committed config is
-        the container's and must be replaced by the caller (it carries the build args and the command)."""
+                    workdir: str, network: str = "none", extra_hosts: list[str] | None = None,
+                    binds: Sequence[Bind] = (), mount_stubs: list[str] | None = None) -> str:
+        """A Dockerfile RUN: `argv` directly in a container of `from_image` (no toolchain, so nothing of ours lands
+        in the image), as `user` in `workdir`; return the committed image ID. The committed config is the
+        container's and must be replaced by the caller (it carries the build args and the command).
+
+        `binds` (RUN's secret mounts) are file binds; the engine creates an empty file as the mount point of each
+        one the image lacks, and that file would be committed: their container paths are added to `mount_stubs`
+        for the caller to remove from the image (BuildKit removes such stubs too)."""
         import docker.errors
 
         self._check_cancelled(stage)
@@ -307,8 +312,10 @@ class ContainerRunner:
         container_name = random_container_name()   # known before the engine answers: an interrupt may land between
         committed = False
         try:
-            host_config = self.client.api.create_host_config(network_mode=network,
-                                                             extra_hosts=extra_hosts or None)
+            host_config = self.client.api.create_host_config(
+                network_mode=network, extra_hosts=extra_hosts or None,
+                binds={b.host_path: {"bind": b.container_path, "mode": "ro" if b.read_only else "rw"}
+                       for b in binds} or None)
             created = self.client.api.create_container(
                 from_image, name=container_name, entrypoint=[], command=argv, environment=env,
                 user=user or None, working_dir=workdir or "/",
@@ -327,6 +334,9 @@ class ContainerRunner:
                 raise BuildError(f"stage {stage}: the command returned a non-zero code: {exit_code}"
                                  + (f"\n  output (last lines):\n{output}" if output else ""),
                                  hint="fix the RUN instruction; nothing was saved to the stages storage")
+            if binds and mount_stubs is not None:
+                added = {c.get("Path") for c in self.client.api.diff(container_id) or [] if c.get("Kind") == 1}
+                mount_stubs.extend(b.container_path for b in binds if b.container_path in added)
             try:
                 image_id = str(self.client.api.commit(container_id)["Id"])
             except docker.errors.APIError:
