@@ -285,6 +285,21 @@ def test_dependency_errors(body, line, message):
     assert err.line == line and message in err.message
 
 
+def test_a_dependency_build_arg_that_args_also_set_is_refused():
+    err = error("image: app\ndockerfile: Dockerfile\nargs:\n  BASE: x\ndependencies:\n- image: base\n  imports:\n"
+                "  - {type: ImageName, targetBuildArg: BASE}\n" + DEPENDENCY_TARGET)
+    assert err.line == 11 and 'build argument "BASE" is set both by `args` and by dependencies[0]' in err.message
+
+
+def test_build_platform_is_every_image_platform_unless_the_image_sets_its_own():
+    config = load("project: demo\nconfigVersion: 1\nbuild:\n  platform: [linux/arm64]\n---\nimage: a\n"
+                  "dockerfile: Dockerfile\n---\nimage: b\ndockerfile: Dockerfile\nplatform: [linux/amd64, "
+                  "linux/arm/v7]\n---\nimage: c\nfrom: alpine\n", meta=False)
+    assert config.get("a").platforms == ("linux/arm64",)
+    assert config.get("b").platforms == ("linux/amd64", "linux/arm/v7")
+    assert config.get("c").platforms == ("linux/arm64",)
+
+
 # --- Dockerfile image keys -------------------------------------------------------------------------------------------
 
 def test_dockerfile_image_newer_keys():
@@ -298,6 +313,8 @@ def test_dockerfile_image_newer_keys():
     ("contextAddFiles: [../secret]\n", 6, "relative to the context"),
     ("staged: 1\n", 6, "expected true or false"),
     ("final: null\n", 6, "expected true or false"),
+    ("platform: [linux/amd64, arm64]\n", 6, 'invalid platform "arm64"'),
+    ("platform: linux/amd64/v1/x\n", 6, "invalid platform"),
 ])
 def test_dockerfile_image_newer_key_errors(text, line, message):
     err = dockerfile_error(text)

@@ -12,6 +12,8 @@ from typing import Any
 CASES_DIR = Path(__file__).parent / "conformance"
 TARGETS = {"target": "two"}
 BUILD_ARGS = {"arg": {"W": "w-value"}}
+# build secrets (id -> value): `--secret id=ID,src=FILE` for BuildKit, `secrets: [{id, value}]` in werf.yaml
+SECRETS = {"run-secret": {"tok": "conformance-secret-value"}}
 # cases built FROM another case's BuildKit image (its ONBUILD triggers run): case -> (build arg, base case)
 BASED_ON = {"onbuild-child": ("BASE", "onbuild")}
 # files the engine puts into every container: the same for both images, not part of either build
@@ -42,9 +44,15 @@ def buildkit_build(case: str, tag: str, args: dict[str, str]) -> None:
         command += ["--target", TARGETS[case]]
     for key, value in args.items():
         command += ["--build-arg", f"{key}={value}"]
-    command.append(str(CASES_DIR / case))
-    subprocess.run(command, check=True, capture_output=True, env={**os.environ, "DOCKER_BUILDKIT": "1"},
-                   timeout=300)
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="conformance-secrets-") as secrets_dir:
+        for secret_id, value in SECRETS.get(case, {}).items():
+            source = Path(secrets_dir) / secret_id
+            source.write_text(value)
+            command += ["--secret", f"id={secret_id},src={source}"]
+        command.append(str(CASES_DIR / case))
+        subprocess.run(command, check=True, capture_output=True, env={**os.environ, "DOCKER_BUILDKIT": "1"},
+                       timeout=300)
 
 
 def werf_config(project: str, tags: dict[str, str]) -> str:
@@ -53,6 +61,8 @@ def werf_config(project: str, tags: dict[str, str]) -> str:
         doc = f"image: {case}\ndockerfile: {case}/Dockerfile\ncontext: {case}\n"
         if case in TARGETS:
             doc += f"target: {TARGETS[case]}\n"
+        if case in SECRETS:
+            doc += "secrets:\n" + "".join(f"- id: {k}\n  value: {v}\n" for k, v in SECRETS[case].items())
         args = case_args(case, tags)
         if args:
             doc += "args:\n" + "".join(f"  {k}: {v}\n" for k, v in args.items())

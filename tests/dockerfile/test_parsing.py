@@ -15,9 +15,10 @@ from werf_core.dockerfile.words import Lexer, WordError
 BASE = {"Env": ["PATH=/usr/bin:/bin"], "Cmd": ["sh"]}
 
 
-def plan(text: str, *, args=None, target=None, base=None, secrets=frozenset()):
+def plan(text: str, *, args=None, target=None, base=None, secrets=frozenset(), platform=None):
     return load_plan(text, "Dockerfile", build_args=args or {}, target=target,
-                     base_config=lambda ref: dict(base if base is not None else BASE), secrets=secrets)
+                     base_config=lambda ref, platform: dict(base if base is not None else BASE), secrets=secrets,
+                     platform=platform)
 
 
 # ---------------------------------------------------------------------- parser
@@ -178,7 +179,10 @@ def test_onbuild_triggers_of_the_base_run_after_from():
     ("FROM $NOPE\n", "Dockerfile:1: FROM '$NOPE' names no image"),
     ("FROM img\nADD http://example.com/x /x\n", "Dockerfile:2: ADD http://example.com/x: remote sources"),
     ("FROM img\nCOPY x\n", "Dockerfile:2: COPY requires at least two arguments"),
-    ("FROM --platform=linux/arm64 img\n", "Dockerfile:1: FROM --platform=linux/arm64: only linux/amd64"),
+    ("FROM --platform=arm64 img\n", "Dockerfile:1: FROM --platform=arm64: platform 'arm64' must look like OS/ARCH"),
+    ("FROM img\nRUN --mount=type=secret,id=tok,bogus=1 x\n", "Dockerfile:2: RUN --mount=type=secret: unknown option"),
+    ("FROM img\nRUN --mount=type=secret,id=tok,uid=root x\n", "Dockerfile:2: RUN --mount=type=secret: uid=root is not"),
+    ("FROM img\nRUN --mount=type=secret,id=tok,env=A-B x\n", "Dockerfile:2: RUN --mount=type=secret: env=A-B is not"),
     ("FROM img\nHEALTHCHECK --interval=soon CMD x\n", "Dockerfile:2: HEALTHCHECK --interval=soon"),
     ("FROM img\nEXPOSE 80/bogus\n", "Dockerfile:2: invalid port"),
     ("FROM img\nSHELL /bin/sh\n", "Dockerfile:2: SHELL requires the arguments in JSON form"),
@@ -196,11 +200,36 @@ def test_secret_mount_when_configured():
     assert run is not None and run.secrets[0].target == "/run/secrets/tok"
 
 
+def test_secret_mount_options():
+    run = plan("FROM img\nWORKDIR /w\nRUN --mount=type=secret,id=tok,dst=rel/t,mode=0440,uid=5,gid=6 "
+               "--mount=type=secret,id=tok,env=TOKEN --mount=type=secret,id=other x\n",
+               secrets=frozenset({"tok"})).target.steps[-1].run
+    assert run is not None
+    first, second = run.secrets          # `other` is optional and not configured: not mounted (BuildKit)
+    assert (first.target, first.mode, first.uid, first.gid, first.env) == ("/w/rel/t", 0o440, 5, 6, None)
+    assert (second.target, second.env) == (None, "TOKEN")
+
+
+def test_platform_args_and_stage_platforms():
+    from werf_core.platforms import Platform, host_platform
+    text = ("FROM --platform=$BUILDPLATFORM img AS build\nARG TARGETARCH\nARG BUILDARCH\n"
+            "RUN echo $TARGETARCH $BUILDARCH\nFROM img\nARG TARGETPLATFORM\nENV P=$TARGETPLATFORM\n"
+            "COPY --from=build /x /x\n")
+    planned = plan(text, platform=Platform.parse("linux/arm64/v8"))
+    build, final = planned.stages
+    assert build.platform == str(host_platform()) and final.platform == "linux/arm64"
+    assert "TARGETARCH=arm64" in build.steps[0].run.env and f"BUILDARCH={host_platform().architecture}" in \
+        build.steps[0].run.env
+    assert "P=linux/arm64" in final.config["Env"]
+    assert plan("FROM img\nRUN x\n").target.platform == str(host_platform())
+
+
 def test_copy_destination_rules():
     steps = plan("FROM img\nWORKDIR /w\nCOPY a b\nCOPY a c/\nCOPY a b2 d\nCOPY *.txt e\n").target.steps
     copies = [s.copy for s in steps if s.copy]
+    # a wildcard goes *into* e only when it matches several files (or e is a directory): decided when built
     assert [(c.dest, c.dest_is_dir) for c in copies] == [("/w/b", False), ("/w/c", True), ("/w/d", True),
-                                                         ("/w/e", True)]
+                                                         ("/w/e", False)]
 
 
 def test_heredoc_run_and_copy():

@@ -112,3 +112,33 @@ def test_local_storage_describes_the_same_through_either_client(docker_client, b
                                 engine=EngineAPI(host="127.0.0.1", port=9, timeout=2))
     assert broken.describe(project_name, stage_id) == fast.describe(project_name, stage_id)
     assert made == [docker_client]
+
+
+def test_local_storage_lists_a_digest_from_one_listing_kept_current(docker_client, busybox_image, project_name):
+    digest = "2" * 56
+    dockerfile = f"FROM {busybox_image}\nLABEL werf={project_name} werf-stage-signature={digest}\n".encode()
+    image, _ = docker_client.images.build(fileobj=io.BytesIO(dockerfile), rm=True)
+    repository = LocalStagesStorage.repository(project_name)
+    first, second, third = (StageID(digest, n) for n in (1700000000001, 1700000000002, 1700000000003))
+    docker_client.api.tag(image.id, repository, first.tag)
+    storage = LocalStagesStorage(docker_client, engine=EngineAPI.from_env())
+    assert storage.list_stage_ids(project_name, digest) == [first]
+    # somebody else stores a stage: this build's listing does not see it until it is forgotten (a lookup under
+    # the stage lock forgets it first) ...
+    docker_client.api.tag(image.id, repository, second.tag)
+    assert storage.list_stage_ids(project_name, digest) == [first]
+    assert storage.list_stage_ids(project_name) == [first, second]       # the full listing is always asked anew
+    storage.forget_listing()
+    assert storage.list_stage_ids(project_name, digest) == [first, second]
+    # ... while its own stores and deletes keep it current
+    storage.store(project_name, image.id, third)
+    assert storage.list_stage_ids(project_name, digest) == [first, second, third]
+    storage.delete(project_name, first)
+    assert storage.list_stage_ids(project_name, digest) == [second, third]
+    storage.forget_listing()
+    assert storage.list_stage_ids(project_name, digest) == [second, third]
+    # the tag must name the digest and the label must agree
+    assert storage.list_stage_ids(project_name, "3" * 56) == []
+    docker_client.api.tag(image.id, repository, StageID("3" * 56, 1700000000004).tag)
+    storage.forget_listing()
+    assert storage.list_stage_ids(project_name, "3" * 56) == []

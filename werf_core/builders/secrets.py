@@ -18,6 +18,7 @@ from pathlib import Path
 
 from werf_core.builders.instructions import Bind
 from werf_core.errors import BuildError
+from werf_core.redaction import register_secret
 
 SECRETS_DIR_IN_CONTAINER = "/run/secrets"
 MAX_SECRET_BYTES = 1024 * 1024
@@ -47,6 +48,11 @@ def secret_bytes(secret: SecretSpec, *, project_dir: str, environ: Mapping[str, 
     if len(data) > MAX_SECRET_BYTES:
         raise BuildError(f'build secret "{secret.id}" is larger than {MAX_SECRET_BYTES} bytes',
                          hint="mount large files with `mount: fromPath` instead")
+    # a command that prints the secret must not put it into our output, logs or errors
+    text = data.decode(errors="replace").strip()
+    register_secret(text)
+    for line in text.splitlines():
+        register_secret(line.strip())
     return data
 
 
@@ -66,11 +72,9 @@ def _read_project_file(secret: SecretSpec, project_dir: str) -> bytes:
                          hint="create the file, or fix `src` in werf.yaml") from None
 
 
-def secret_binds(secrets: tuple[SecretSpec, ...], *, project_dir: str, work_dir: str,
-                 environ: Mapping[str, str] | None = None) -> list[Bind]:
-    """Write the secrets into a private directory under `work_dir` and return its read-only bind at /run/secrets."""
-    if not secrets:
-        return []
+def write_secret_files(secrets: tuple[SecretSpec, ...], *, project_dir: str, work_dir: str,
+                       environ: Mapping[str, str] | None = None, mode: int = 0o400) -> Path:
+    """Write the secrets into a private directory under `work_dir` (0700, files `mode`): one file per id."""
     environ = os.environ if environ is None else environ
     directory = Path(work_dir) / "secrets"
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -79,9 +83,19 @@ def secret_binds(secrets: tuple[SecretSpec, ...], *, project_dir: str, work_dir:
         target = directory / secret.id
         data = secret_bytes(secret, project_dir=project_dir, environ=environ)
         target.unlink(missing_ok=True)  # a rebuilt stage writes it again; the old file is read-only
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o400)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
             os.write(fd, data)
         finally:
             os.close(fd)
+        os.chmod(target, mode)
+    return directory
+
+
+def secret_binds(secrets: tuple[SecretSpec, ...], *, project_dir: str, work_dir: str,
+                 environ: Mapping[str, str] | None = None) -> list[Bind]:
+    """Write the secrets into a private directory under `work_dir` and return its read-only bind at /run/secrets."""
+    if not secrets:
+        return []
+    directory = write_secret_files(secrets, project_dir=project_dir, work_dir=work_dir, environ=environ)
     return [Bind(str(directory), SECRETS_DIR_IN_CONTAINER, read_only=True)]

@@ -4,7 +4,8 @@ Some keys configure features outside this product (deploy, Helm, the git worktre
 others shape builds in ways not implemented yet. The config keeps them (validated, shown by `werf config render`);
 `ignored_keys_warning` names those a config actually sets, once per load. A key leaves `IMAGE_KEYS_NOT_HONOURED`
 when the build starts honouring it (`imageSpec` and `build.imageSpec` have: they shape the published image; so has `final: false`, which is never
-published; `secrets` and `dependencies` of stapel images are honoured by the user and import stages).
+published; `secrets` and `dependencies` are honoured by stapel user/import stages and Dockerfile RUN/build args;
+`cacheVersion` of Dockerfile images enters the digest of their FROM stages).
 """
 
 from __future__ import annotations
@@ -17,12 +18,6 @@ from pydantic import BaseModel
 
 # (key, "is it set to something that would change the build?")
 IMAGE_KEYS_NOT_HONOURED: tuple[tuple[str, Callable[[Any], bool]], ...] = (
-    ("platform", lambda model: bool(model.platform)),
-    ("cacheVersion", lambda model: model.cache_version is not None and hasattr(model, "dockerfile")),
-    # dependencies are honoured for stapel images (ENV set by the import stages); not (yet) for Dockerfile images
-    ("dependencies", lambda model: bool(model.dependencies) and hasattr(model, "dockerfile")),
-    # secrets are honoured for stapel images (mounted for user stages); not (yet) for Dockerfile images
-    ("secrets", lambda model: bool(model.secrets) and hasattr(model, "dockerfile")),
     ("staged", lambda model: getattr(model, "staged", False)),
     ("contextAddFiles", lambda model: bool(getattr(model, "context_add_files", ()))),
 )
@@ -32,12 +27,6 @@ WARNING_PREFIX = "WARNING: werf.yaml sets werf 1.2/2.x keys that this build does
 
 def meta_keys_not_honoured(meta: Any, dockerfile_images: bool = False) -> list[str]:
     keys = list(meta.ignored_settings())
-    build = meta.build
-    if build is not None:
-        if build.platform:
-            keys.append("build.platform")
-        if build.cache_version is not None and dockerfile_images:
-            keys.append("build.cacheVersion (for Dockerfile images)")
     return keys
 
 

@@ -33,6 +33,11 @@ class WerfConfig:
             for section in sections:
                 if hasattr(section.model, "_build_cache_version"):
                     section.model._build_cache_version = build_cache_version
+        build_platform = meta.build.platform if meta.build is not None else ()
+        if build_platform:
+            for section in sections:
+                if hasattr(section.model, "_build_platform"):
+                    section.model._build_platform = build_platform
         ignored = ignored_keys_warning(meta, [section.model for section in sections])
         if ignored:
             warnings.append(ignored)

@@ -175,7 +175,7 @@ class Conveyor:
         self._digest_mutexes: dict[str, threading.Lock] = {}
         self._mutex_guard = threading.Lock()
         self._runners: list[ContainerRunner] = []
-        self._runner_group = RunnerGroup()      # cancel(): no runner starts a container afterwards
+        self._runner_group = RunnerGroup(background_removal=True)      # cancel(): no runner starts a container afterwards
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
         # shared leases on every digest this build looks up, so a concurrent cleanup never deletes what we use
@@ -235,6 +235,7 @@ class Conveyor:
                 self._runner_group.remove_unpublished_images(self._client, self.project)
             raise
         finally:
+            self._runner_group.wait_for_removals()   # no build container outlives the build
             shutil.rmtree(self._work_dir, ignore_errors=True)
             os.close(marker)
         # the report lists the images asked for (all when none were named), not the sources built for them
@@ -297,8 +298,10 @@ class Conveyor:
         image_tmp = Path(tempfile.mkdtemp(prefix=f"{spec.display_name.replace('/', '_')}-", dir=self._work_dir))
         if spec.dockerfile is not None:
             # the Dockerfile-image path: one stage per instruction (werf_core/conveyor/dockerfile_image.py)
-            from werf_core.conveyor.dockerfile_image import build_dockerfile_image
-            return self._image_done(spec, build_dockerfile_image(self, spec, image_tmp, mode))
+            from werf_core.conveyor.dockerfile_image import build_dockerfile_platforms
+            return build_dockerfile_platforms(self, spec, image_tmp, mode)
+        from werf_core.platforms import check_host_only
+        check_host_only(spec.display_name, spec.platforms, spec.source_path, spec.source_line)
         git = self.git_binder(spec)
         prev: StageResult | None = None
         stages: list[StageResult] = []
@@ -325,12 +328,18 @@ class Conveyor:
             prev = result
         return self._image_done(spec, stages)
 
-    def _image_done(self, spec: ImageSpec, stages: list[StageResult]) -> ImageResult:
+    def _image_done(self, spec: ImageSpec, stages: list[StageResult], platform: str = "",
+                    variants: tuple[ImageResult, ...] = ()) -> ImageResult:
         if not stages:
             raise BuildError(f"image {spec.display_name} has no stages")
+        content = image_content_digest(stages[-1])
+        if variants:   # one image over several platforms: its content is every platform's
+            content = sha3_224_hash(BUILD_CACHE_VERSION, "imagePlatforms", "",
+                                    *(f"{v.platform}={v.content_digest}" for v in variants))
         image = ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
-                            content_digest=image_content_digest(stages[-1]))
-        if not spec.is_artifact and any(s.status == StageStatus.BUILT for s in stages):
+                            content_digest=content, platform=platform, variants=variants)
+        built = [s for v in (variants or (image,)) for s in v.stages]
+        if not spec.is_artifact and any(s.status == StageStatus.BUILT for s in built):
             self._record_managed_image(spec.name)
         self._image_results[spec.name] = image
         self.progress.image_done(image)

@@ -20,15 +20,21 @@ from typing import TYPE_CHECKING, Any
 
 from werf_core import BUILD_CACHE_VERSION, paths
 from werf_core.builders.container import ContainerRunner
+from werf_core.builders.instructions import Bind
+from werf_core.conveyor.results import ImageResult, StageResult
 from werf_core.dockerfile.context import BuildContext
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.image_config import scratch_config
-from werf_core.dockerfile.plan import Plan, load_plan
+from werf_core.dockerfile.plan import Plan, SecretMount, load_plan
+from werf_core.errors import BuildError
 from werf_core.hashing import sha3_224_hash
-from werf_core.layers.config import append_layer, canonical_json, now_rfc3339
+from werf_core.layers.config import ConfigChanges, append_layer, canonical_json, now_rfc3339
 from werf_core.layers.engine_archive import write_load_archive
 from werf_core.layers.recipe import build_layer
+from werf_core.layers.writer import Layer, LayerWriter
+from werf_core.platforms import EMULATION_HINT, Platform, can_run, host_platform, of_config
 from werf_core.stages.base import StageContext
+from werf_core.stages.dependency_env import dependencies_checksum, dependency_build_args
 from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStepKind, dockerfile_text
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription
@@ -36,7 +42,6 @@ from werf_core.storage.local import engine_config
 
 if TYPE_CHECKING:
     from werf_core.conveyor.conveyor import BuildMode, Conveyor, StageJob
-    from werf_core.conveyor.results import StageResult
 
 
 def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
@@ -46,7 +51,7 @@ def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
     return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, prev.digest)
 
 
-def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]:
+def plan_image(conveyor: Conveyor, spec: ImageSpec, platform: Platform | None = None) -> tuple[Plan, BuildContext]:
     assert spec.dockerfile is not None
     root = Path(conveyor.project_dir)
     path = root / spec.dockerfile.dockerfile
@@ -57,11 +62,15 @@ def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]
         raise DockerfileError("the build context is outside the project directory", path=str(context_dir)) from None
     text = dockerfile_text(path, root)
 
-    def base_config(reference: str) -> dict[str, Any]:
-        return base_image_config(conveyor, spec, reference)
+    def base_config(reference: str, for_platform: str) -> dict[str, Any]:
+        return base_image_config(conveyor, spec, reference, Platform.parse(for_platform))
 
-    plan = load_plan(text, spec.dockerfile.dockerfile, build_args=dict(spec.dockerfile.args),
-                     target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh))
+    # werf 1.2 `dependencies`: facts about images built before this one, as build arguments
+    build_args = {**dict(spec.dockerfile.args),
+                  **dependency_build_args(conveyor.source_image, spec.image_dependencies)}
+    plan = load_plan(text, spec.dockerfile.dockerfile, build_args=build_args,
+                     target=spec.dockerfile.target or None, base_config=base_config, ssh=bool(spec.dockerfile.ssh),
+                     secrets=frozenset(s.id for s in spec.secrets), platform=platform)
     return plan, BuildContext.open(context_dir, tracked_blobs(context_dir))
 
 
@@ -92,29 +101,88 @@ def tracked_blobs(context_dir: Path) -> dict[str, str]:
     return blobs
 
 
-def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> dict[str, Any]:
-    """The base image's runtime config: from the engine when it has the image, else only the config from its
-    registry (planning and an idle build pull no layer), else pulled."""
+def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str, platform: Platform) -> dict[str, Any]:
+    """The base image's runtime config for `platform`: from the engine when it has the image for that platform,
+    else only the config from its registry (planning and an idle build pull no layer), else pulled."""
     import docker.errors
 
     from werf_core.errors import WerfError
     from werf_core.registry import RegistryClient
     try:
-        return dict(conveyor.client.api.inspect_image(reference).get("Config") or {})
+        info = conveyor.client.api.inspect_image(reference)
+        if of_config(info) == platform:
+            return dict(info.get("Config") or {})
     except docker.errors.ImageNotFound:
         pass
     try:
         with RegistryClient.from_werf_options() as registry:
-            return dict(registry.get_config(reference).get("config") or {})
+            document = registry.get_config(reference, str(platform))
+        _check_platform(spec, reference, of_config(document), platform)
+        return dict(document.get("config") or {})
     except (WerfError, OSError, ValueError):
-        image = conveyor.ensure_base_image(reference, spec)
+        image = base_image_for(conveyor, spec, reference, platform)
         return dict(conveyor.client.api.inspect_image(image).get("Config") or {})
 
 
+def base_image_for(conveyor: Conveyor, spec: ImageSpec, reference: str, platform: Platform) -> str:
+    """The base image in the engine for `platform` (pulled for it when the engine has another platform's or none);
+    a base image of another platform is an error, never silently used."""
+    import docker.errors
+    if platform == host_platform():
+        image = conveyor.ensure_base_image(reference, spec)
+    else:
+        try:
+            info = conveyor.client.api.inspect_image(reference)
+            if of_config(info) == platform:
+                return reference
+        except docker.errors.ImageNotFound:
+            pass
+        conveyor.progress.info(f"Pulling base image {reference} for {platform} ...")
+        try:
+            for _ in conveyor.client.api.pull(reference, platform=str(platform), stream=True, decode=True):
+                pass
+        except docker.errors.APIError as err:
+            raise BuildError(f"image {spec.display_name}: cannot pull the base image {reference} for "
+                                  f"{platform}: {err.explanation}",
+                                  hint="check that the image exists for that platform") from None
+        image = reference
+    _check_platform(spec, reference, of_config(conveyor.client.api.inspect_image(image)), platform)
+    return image
+
+
+def _check_platform(spec: ImageSpec, reference: str, found: Platform, wanted: Platform) -> None:
+    if found != wanted:
+        raise BuildError(f"image {spec.display_name}: the base image {reference} is built for {found}, not for "
+                              f"{wanted}", hint="use a base image (or a multi-platform index) that has the platform, "
+                                                "or change `platform:` in werf.yaml")
+
+
+def build_dockerfile_platforms(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path, mode: BuildMode
+                               ) -> ImageResult:
+    """The image for each of its platforms (the host's when none is set); several make one image over all."""
+    from werf_core.conveyor.conveyor import image_content_digest
+    platforms = [Platform.parse(p) for p in spec.platforms] or [host_platform()]
+    if len(platforms) == 1:
+        stages = build_dockerfile_image(conveyor, spec, image_tmp, mode, platforms[0])
+        return conveyor._image_done(spec, stages, str(platforms[0]))
+    variants: list[ImageResult] = []
+    for platform in platforms:
+        work = image_tmp / str(platform).replace("/", "-")
+        work.mkdir()
+        stages = build_dockerfile_image(conveyor, spec, work, mode, platform)
+        variants.append(ImageResult(name=spec.name, is_artifact=spec.is_artifact, stages=tuple(stages),
+                                    content_digest=image_content_digest(stages[-1]), platform=str(platform)))
+    return conveyor._image_done(spec, list(variants[0].stages), variants[0].platform, tuple(variants))
+
+
 def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
-                           mode: BuildMode) -> list[StageResult]:
+                           mode: BuildMode, platform: Platform | None = None) -> list[StageResult]:
     from werf_core.conveyor.conveyor import StageJob
-    plan, context = plan_image(conveyor, spec)
+    plan, context = plan_image(conveyor, spec, platform)
+    # every chain starts at a FROM: the dependencies' digests there reach every stage of the image
+    chain_root = dependencies_checksum(conveyor.source_image, spec.image_dependencies)
+    if spec.dockerfile is not None and spec.dockerfile.cache_versions:
+        chain_root = sha3_224_hash(chain_root, *(f"cacheVersion={v}" for v in spec.dockerfile.cache_versions))
     finals: dict[int, StageResult] = {}
     results: list[StageResult] = []
 
@@ -126,7 +194,10 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
         prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
         if stage.base_stage is None:   # an image or scratch: the chain starts here
-            kinds.append(DockerfileFromKind(plan=plan, stage=stage))
+            # a stage for another platform than the host's never shares a digest with the host's
+            extra = chain_root if stage.platform == str(host_platform()) else sha3_224_hash(chain_root,
+                                                                                            stage.platform)
+            kinds.append(DockerfileFromKind(plan=plan, stage=stage, extra=extra))
         kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
                                         image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
                      for step in stage.steps)
@@ -162,11 +233,11 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
                                   hint="build with --stages-storage :local, or start from a small base image")
         # an image without layers: BuildKit's empty image (the default PATH) and werf's labels
         runtime = {**scratch_config(), "Labels": conveyor._stage_labels(job, {})}
-        return _load(conveyor, job, {"architecture": "amd64", "os": "linux", "config": runtime,
+        return _load(conveyor, job, {**Platform.parse(kind.stage.platform).config_fields(), "config": runtime,
                                      "rootfs": {"type": "layers", "diff_ids": []}, "history": []}, None)
     if isinstance(kind, DockerfileFromKind):
         assert kind.stage.base_image is not None
-        base = conveyor.ensure_base_image(kind.stage.base_image, job.ctx.spec)
+        base = base_image_for(conveyor, job.ctx.spec, kind.stage.base_image, Platform.parse(kind.stage.platform))
         info = conveyor.client.api.inspect_image(base)
         runtime = dict(info.get("Config") or {})
         runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
@@ -177,26 +248,37 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     parent = conveyor.storage.fetch(conveyor.project, job.ctx.prev_built)
     run = kind.step.run
     if run is not None:
+        if not can_run(Platform.parse(kind.stage.platform)):
+            raise DockerfileError(f"RUN: image {job.image} is built for {kind.stage.platform}, and this "
+                                  f"{host_platform()} host cannot run its commands (no emulator registered)",
+                                  path=kind.plan.path, line=kind.step.line, hint=EMULATION_HINT)
         runner = ContainerRunner(conveyor.client, project=conveyor.project, toolchain_container="",
                                  on_output=lambda line: conveyor.progress.stage_output(job, line))
+        binds, secret_env = secret_mounts(job.ctx, run.secrets)
+        stubs: list[str] = []
         conveyor._runners.append(runner)
         try:
             network = "none" if run.network == "none" else (job.ctx.spec.dockerfile.network if job.ctx.spec.dockerfile
                                                           and job.ctx.spec.dockerfile.network else "none")
             committed = runner.run_command(parent, list(run.argv), stage=f"{job.image}/{job.stage}",
-                                           env=list(run.env), user=run.user, workdir=run.workdir,
+                                           env=[*run.env, *secret_env], user=run.user, workdir=run.workdir,
                                            network="host" if run.network == "host" else network,
                                            extra_hosts=list(job.ctx.spec.dockerfile.add_host)
-                                           if job.ctx.spec.dockerfile else None)
+                                           if job.ctx.spec.dockerfile else None, binds=binds, mount_stubs=stubs)
         finally:
             conveyor._runners.remove(runner)
+            remove_secret_files(job.ctx)
         try:
             info = conveyor.client.api.inspect_image(committed)
             runtime = json.loads(json.dumps(kind.step.config))
             runtime["Labels"] = {**(runtime.get("Labels") or {}), **conveyor._stage_labels(job, {})}
             config = engine_config(info)
             config["config"] = runtime
-            return _load(conveyor, job, config, None)
+            stub_layer = _without_mount_stubs(job, stubs)
+            if stub_layer is not None:
+                config = append_layer(config, stub_layer, ConfigChanges(runtime=runtime, created_by="werf: secret "
+                                                                        "mount points removed"), parent_id=info["Id"])
+            return _load(conveyor, job, config, stub_layer)
         finally:
             conveyor._remove_image(committed)
     recipe = kind.layer_recipe(job.ctx)
@@ -206,6 +288,54 @@ def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     info = conveyor.client.api.inspect_image(parent)
     config = append_layer(engine_config(info), layer, recipe.changes, parent_id=info["Id"])
     return _load(conveyor, job, config, layer)
+
+
+def secret_mounts(ctx: StageContext, mounts: tuple[SecretMount, ...]) -> tuple[list[Bind], list[str]]:
+    """The file binds and environment variables of a RUN's secret mounts, their values read only now.
+
+    Each mount gets its own host file (0700 directory inside the stage's temporary directory, the mount's mode and
+    owner), bound read-only at its target: the content is never part of the committed layer."""
+    import os
+
+    from werf_core.builders.secrets import secret_bytes
+    by_id = {s.id: s for s in ctx.spec.secrets}
+    directory = Path(ctx.tmp_dir) / "secrets"
+    binds: list[Bind] = []
+    env: list[str] = []
+    for number, mount in enumerate(mounts):
+        data = secret_bytes(by_id[mount.id], project_dir=ctx.project_dir, environ=os.environ)
+        if mount.env is not None:
+            env.append(f"{mount.env}={data.decode(errors='replace')}")
+        if mount.target is None:
+            continue
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        host = directory / f"{number}-{mount.id}"
+        host.unlink(missing_ok=True)
+        fd = os.open(host, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.chown(host, mount.uid, mount.gid)
+        os.chmod(host, mount.mode)
+        binds.append(Bind(str(host), mount.target, read_only=True))
+    return binds, env
+
+
+def remove_secret_files(ctx: StageContext) -> None:
+    import shutil
+    shutil.rmtree(Path(ctx.tmp_dir) / "secrets", ignore_errors=True)
+
+
+def _without_mount_stubs(job: StageJob, stubs: list[str]) -> Layer | None:
+    """A layer deleting the empty files the engine created as secret mount points (BuildKit leaves none; the
+    directories it created for them stay, as BuildKit's do)."""
+    if not stubs:
+        return None
+    writer = LayerWriter(Path(job.ctx.tmp_dir) / "mount-stubs.tar", compress=False)
+    for stub in stubs:
+        writer.add_whiteout(stub)
+    return writer.close()
 
 
 def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any) -> str:
@@ -226,7 +356,6 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
     """A tar of `path` inside the external image `reference` (COPY --from=<image>); pulled if missing."""
     import docker.errors
 
-    from werf_core.errors import BuildError
     image = conveyor.ensure_base_image(reference, spec)
     client = conveyor.client
     container = client.api.create_container(image, command=["/.werf/none"], network_disabled=True,
@@ -248,7 +377,8 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
 
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
                ) -> dict[str, tuple[int, int, int] | None]:
-    """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
+    """Mode (with the file type bits), owner and group of `paths` in a stage image (None when missing), reading only
+    each path's first tar
     header from the engine (a directory's content is never streamed)."""
     import docker.errors
     local = conveyor.storage.fetch(conveyor.project, description)
@@ -271,6 +401,7 @@ def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[st
 
 def _first_header(stream: Any) -> tuple[int, int, int] | None:
     import io
+    import stat
     import tarfile
     buffer = b""
     try:
@@ -280,7 +411,10 @@ def _first_header(stream: Any) -> tuple[int, int, int] | None:
                 break
         with tarfile.open(fileobj=io.BytesIO(buffer), mode="r|") as tar:
             member = tar.next()
-            return (member.mode, member.uid, member.gid) if member is not None else None
+            if member is None:
+                return None
+            kind = stat.S_IFDIR if member.isdir() else stat.S_IFLNK if member.issym() else stat.S_IFREG
+            return (kind | member.mode, member.uid, member.gid)   # the type bits too: a directory is told apart
     except tarfile.TarError:
         return None
     finally:

@@ -51,6 +51,10 @@ class ImageResult:
     is_artifact: bool
     stages: tuple[StageResult, ...]
     content_digest: str
+    platform: str = ""                       # OS/ARCH[/VARIANT] the stages are built for ("" for the host's)
+    # an image built for several platforms: one result per platform (`stages` are the first one's); published
+    # as an image index
+    variants: tuple[ImageResult, ...] = ()
 
     @property
     def display_name(self) -> str:
@@ -62,9 +66,14 @@ class ImageResult:
 
     def to_report(self) -> dict[str, Any]:
         last = self.last_stage
-        return {"name": self.display_name, "isArtifact": self.is_artifact, "contentDigest": self.content_digest,
-                "stageImage": last.description.image_name, "stageImageID": last.description.image_id,
-                "stageDigest": last.digest, "stages": [s.to_report() for s in self.stages]}
+        report = {"name": self.display_name, "isArtifact": self.is_artifact, "contentDigest": self.content_digest,
+                  "stageImage": last.description.image_name, "stageImageID": last.description.image_id,
+                  "stageDigest": last.digest, "stages": [s.to_report() for s in self.stages]}
+        if self.platform:
+            report["platform"] = self.platform
+        if self.variants:
+            report["platforms"] = {v.platform: v.to_report() for v in self.variants}
+        return report
 
 
 @dataclass
@@ -77,7 +86,7 @@ class BuildReport:
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for image in self.images:
-            for stage in image.stages:
+            for stage in (s for v in (image.variants or (image,)) for s in v.stages):
                 status = str(stage.status)
                 counts[status] = counts.get(status, 0) + 1
         return counts

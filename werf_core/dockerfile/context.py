@@ -36,7 +36,7 @@ class ContextEntry:
     link: str = ""
 
 
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + "/".join(_element_regex(p) for p in pattern.split("/")) + "$")
 
 
@@ -96,7 +96,7 @@ class BuildContext:
     def matches(self, source: str) -> list[str]:
         cleaned = clean_source(source)
         if any(c in cleaned for c in "*?["):
-            regex = _glob_regex(cleaned)
+            regex = glob_regex(cleaned)
             return [p for p in self.listing() if regex.match(p)]
         if cleaned == ".":
             return ["."]

@@ -21,23 +21,33 @@ from werf_core.dockerfile import image_config as cfg
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.parser import Dockerfile, Heredoc, RawInstruction, parse_dockerfile
 from werf_core.dockerfile.words import Lexer, WordError
+from werf_core.platforms import Platform, host_platform
 
-PLATFORM_ARGS = {"TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64", "TARGETVARIANT": "",
-                 "BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux", "BUILDARCH": "amd64", "BUILDVARIANT": ""}
-SUPPORTED_PLATFORMS = ("linux/amd64",)
+PLATFORM_ARG_NAMES = frozenset(f"{kind}{part}" for kind in ("TARGET", "BUILD")
+                                for part in ("PLATFORM", "OS", "ARCH", "VARIANT"))
 # flags each instruction accepts (BuildKit's); anything else is refused with its line
 ALLOWED_FLAGS = {"FROM": {"platform"}, "COPY": {"from", "chown", "chmod", "link"}, "ADD": {"chown", "chmod", "link"},
                  "RUN": {"mount", "network", "security"}, "HEALTHCHECK": {"interval", "timeout", "start-period",
                                                                           "start-interval", "retries"}}
 MAX_STAGES = 256
-BaseConfigResolver = Callable[[str], dict[str, Any]]
+BaseConfigResolver = Callable[[str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class SecretMount:
+    """`RUN --mount=type=secret`: the file `target` (None with only `env=`) and/or the variable `env`."""
+
     id: str
-    target: str
+    target: str | None
     required: bool
+    mode: int = 0o400
+    uid: int = 0
+    gid: int = 0
+    env: str | None = None
+
+
+# BuildKit's secret mount options (`dst`/`destination` spell `target`; `env` is dockerfile frontend 1.10+)
+_SECRET_OPTIONS = frozenset({"type", "id", "target", "dst", "destination", "required", "mode", "uid", "gid", "env"})
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,7 @@ class Stage:
     base_stage: int | None
     steps: tuple[Step, ...]
     config: dict[str, Any]        # the final runtime config
+    platform: str = ""            # the platform the stage is built for (`FROM --platform`, else the target's)
 
     @property
     def is_scratch(self) -> bool:
@@ -123,19 +134,25 @@ class _StageSource:
 
 
 def load_plan(text: str, path: str, *, build_args: Mapping[str, str], target: str | None,
-              base_config: BaseConfigResolver, ssh: bool = False, secrets: frozenset[str] = frozenset()) -> Plan:
+              base_config: BaseConfigResolver, ssh: bool = False, secrets: frozenset[str] = frozenset(),
+              platform: Platform | None = None) -> Plan:
     return plan(parse_dockerfile(text, path), build_args=build_args, target=target, base_config=base_config,
-                ssh=ssh, secrets=secrets)
+                ssh=ssh, secrets=secrets, platform=platform)
 
 
 def plan(dockerfile: Dockerfile, *, build_args: Mapping[str, str], target: str | None,
-         base_config: BaseConfigResolver, ssh: bool = False, secrets: frozenset[str] = frozenset()) -> Plan:
-    return _Planner(dockerfile, build_args, base_config, ssh, secrets).run(target)
+         base_config: BaseConfigResolver, ssh: bool = False, secrets: frozenset[str] = frozenset(),
+         platform: Platform | None = None) -> Plan:
+    """`platform` is the target platform (default: the host's); `base_config(reference, platform)` reads the
+    runtime config of a base image for a platform."""
+    return _Planner(dockerfile, build_args, base_config, ssh, secrets, platform or host_platform()).run(target)
 
 
 class _Planner:
     def __init__(self, dockerfile: Dockerfile, build_args: Mapping[str, str], base_config: BaseConfigResolver,
-                 ssh: bool, secrets: frozenset[str]) -> None:
+                 ssh: bool, secrets: frozenset[str], platform: Platform) -> None:
+        self.platform = platform
+        self.platform_args = {**platform.build_args("TARGET"), **host_platform().build_args("BUILD")}
         self.dockerfile = dockerfile
         self.path = dockerfile.path
         self.build_args = dict(build_args)
@@ -171,7 +188,7 @@ class _Planner:
         if not any(i.keyword == "FROM" for i in instructions):
             raise self.error("the Dockerfile has no FROM instruction", 1 if not instructions else
                              instructions[0].line)
-        global_env = dict(PLATFORM_ARGS)
+        global_env = dict(self.platform_args)
         current: _StageSource | None = None
         for ins in instructions:
             self.check_flags(ins)
@@ -247,6 +264,18 @@ class _Planner:
             raise self.error(f"stage {value!r} is used before it is defined", line)
         return None
 
+    def platform_of(self, source: _StageSource, global_env: Mapping[str, str]) -> str:
+        """`FROM --platform=…` (substituted with the global ARGs), else the target platform."""
+        ins = source.from_line
+        flag = ins.flag("platform")
+        if flag is None:
+            return str(self.platform)
+        value = self.word(self.lexer(), flag, global_env, ins.line)
+        try:
+            return str(Platform.parse(value))
+        except ValueError as err:
+            raise self.error(f"FROM --platform={value}: {err}", ins.line) from None
+
     def base_of(self, source: _StageSource, global_env: Mapping[str, str]) -> tuple[str | None, int | None]:
         lexer = self.lexer()
         ins = source.from_line
@@ -256,12 +285,6 @@ class _Planner:
         if not image:
             raise self.error(f"FROM {ins.args!r} names no image after substitution", ins.line,
                              hint="pass the build argument in werf.yaml `args:` or give the ARG a default")
-        platform = ins.flag("platform")
-        if platform is not None:
-            value = self.word(lexer, platform, global_env, ins.line)
-            if value not in SUPPORTED_PLATFORMS:
-                raise self.error(f"FROM --platform={value}: only {', '.join(SUPPORTED_PLATFORMS)} is built here",
-                                 ins.line)
         if image.lower() == "scratch":
             return None, None
         stage = self.stage_ref(image, source.index, ins.line)
@@ -324,11 +347,14 @@ class _Planner:
     # ------------------------------------------------------------------ one stage
     def plan_stage(self, source: _StageSource, planned: Mapping[int, Stage], global_env: Mapping[str, str]) -> Stage:
         base_image, base_stage = self.base_of(source, global_env)
+        platform = self.platform_of(source, global_env)
         if base_stage is not None:
             config = cfg.inherited(planned[base_stage].config)
             triggers = list(planned[base_stage].config.get("OnBuild") or [])
+            if source.from_line.flag("platform") is None:
+                platform = planned[base_stage].platform
         elif base_image is not None:
-            base = self.base_config(base_image) or {}
+            base = self.base_config(base_image, platform) or {}
             config = cfg.inherited(base)
             triggers = list(base.get("OnBuild") or [])
         else:
@@ -338,7 +364,7 @@ class _Planner:
         steps = [step for ins in instructions if (step := state.step(ins)) is not None]
         return Stage(index=source.index, name=source.name, line=source.from_line.line,
                      position=self.positions.get(id(source.from_line), 0), base_image=base_image,
-                     base_stage=base_stage, steps=tuple(steps), config=state.config)
+                     base_stage=base_stage, steps=tuple(steps), config=state.config, platform=platform)
 
     def trigger_instructions(self, triggers: list[str], from_line: RawInstruction) -> list[RawInstruction]:
         result: list[RawInstruction] = []
@@ -394,8 +420,8 @@ class _StageState:
                 self.planner.used_args.add(name)
             elif default is not None:
                 value = default
-            elif name in PLATFORM_ARGS:
-                value = PLATFORM_ARGS[name]
+            elif name in PLATFORM_ARG_NAMES:
+                value = self.planner.platform_args[name]
             else:
                 value = self.planner.global_args.get(name)
             self.args[name] = value
@@ -579,15 +605,9 @@ class _StageState:
             options = dict(part.partition("=")[::2] for part in (value or "").split(","))
             kind = options.get("type", "bind")
             if kind == "secret":
-                secret_id = options.get("id") or options.get("target", "").rsplit("/", 1)[-1]
-                if secret_id not in self.planner.secrets:
-                    if options.get("required", "false") in ("true", ""):
-                        raise self.planner.error(f"RUN --mount=type=secret,id={secret_id}: no such secret is "
-                                                 "configured", ins.line,
-                                                 hint="declare it under `secrets:` of the image in werf.yaml")
-                    continue
-                secrets.append(SecretMount(id=secret_id, target=options.get("target") or f"/run/secrets/{secret_id}",
-                                           required=options.get("required", "false") in ("true", "")))
+                mount = self._secret_mount(ins, options)
+                if mount is not None:
+                    secrets.append(mount)
             elif kind == "ssh":
                 if not self.planner.ssh:
                     raise self.planner.error("RUN --mount=type=ssh needs an SSH agent, but the image has no `ssh:`",
@@ -610,8 +630,44 @@ class _StageState:
         run = RunStep(argv=tuple(command), env=tuple(env_list), user=str(self.config.get("User") or ""),
                       workdir=str(self.config.get("WorkingDir") or "/"), network=network,
                       secrets=tuple(secrets), ssh=ssh)
+        # the digest names the mounts, never the secrets' content (BuildKit's cache key does the same)
         return self.make(ins, {"run": command, "args": args, "network": network,
-                               "secrets": [s.id + ":" + s.target for s in secrets]}, run=run)
+                               "secrets": [f"{s.id}:{s.target or ''}:{s.env or ''}:{s.mode:o}:{s.uid}:{s.gid}"
+                                           for s in secrets]}, run=run)
+
+    def _secret_mount(self, ins: RawInstruction, options: dict[str, str]) -> SecretMount | None:
+        unknown = sorted(set(options) - _SECRET_OPTIONS)
+        if unknown:
+            raise self.planner.error(f"RUN --mount=type=secret: unknown option {unknown[0]!r}", ins.line,
+                                     hint="secret mounts take id, target, required, mode, uid, gid and env")
+        target = options.get("target") or options.get("dst") or options.get("destination") or None
+        env = options.get("env") or None
+        secret_id = options.get("id") or (target or "").rstrip("/").rsplit("/", 1)[-1]
+        if not secret_id:
+            raise self.planner.error("RUN --mount=type=secret needs an id (or a target to take it from)", ins.line)
+        numbers: dict[str, int] = {}
+        for key, base, default in (("mode", 8, 0o400), ("uid", 10, 0), ("gid", 10, 0)):
+            text = options.get(key)
+            try:
+                numbers[key] = int(text, base) if text else default
+            except ValueError:
+                raise self.planner.error(f"RUN --mount=type=secret: {key}={text} is not a number", ins.line) from None
+        if numbers["mode"] > 0o7777:
+            raise self.planner.error(f"RUN --mount=type=secret: mode={options['mode']} is out of range", ins.line)
+        if env is not None and not env.replace("_", "a").isalnum():
+            raise self.planner.error(f"RUN --mount=type=secret: env={env} is not a variable name", ins.line)
+        required = options.get("required", "false").lower() in ("true", "")
+        if secret_id not in self.planner.secrets:
+            if required:
+                raise self.planner.error(f"RUN --mount=type=secret,id={secret_id}: no such secret is configured",
+                                         ins.line, hint="declare it under `secrets:` of the image in werf.yaml")
+            return None   # BuildKit: an optional secret that is not given is simply not mounted
+        if target is None and env is None:
+            target = f"/run/secrets/{secret_id}"
+        if target is not None and not target.startswith("/"):
+            target = cfg.workdir({"WorkingDir": str(self.config.get("WorkingDir") or "/")}, target)
+        return SecretMount(id=secret_id, target=target, required=required, mode=numbers["mode"], uid=numbers["uid"],
+                           gid=numbers["gid"], env=env)
 
     def _heredoc_command(self, ins: RawInstruction) -> list[str]:
         shell = cfg.shell_of(self.config)
@@ -677,13 +733,15 @@ class _StageState:
                 raise self.planner.error(f"--chmod={chmod_text}: expected an octal mode", ins.line) from None
             if chmod > 0o7777:
                 raise self.planner.error(f"--chmod={chmod_text}: mode out of range", ins.line)
-        dest_is_dir = dest.endswith("/") or len(sources) + len(heredocs) > 1 or \
-            any(_has_glob(s) for s in sources) or dest in (".", "..")
+        # BuildKit: a wildcard matching one file copies it *to* dest (several matches go into it, as does an
+        # existing directory: decided when the step is built); the digest text keeps its earlier form
+        dest_is_dir = dest.endswith("/") or len(sources) + len(heredocs) > 1 or dest in (".", "..")
+        text_dir = dest_is_dir or any(_has_glob(s) for s in sources)
         base = str(self.config.get("WorkingDir") or "/")
         absolute = cfg.workdir({"WorkingDir": base}, dest)
         copy = CopyStep(sources=tuple(sources), dest=absolute, dest_is_dir=dest_is_dir, from_stage=from_stage,
                         from_image=from_image, chown=chown, chmod=chmod, is_add=is_add, heredocs=heredocs)
-        payload = {"sources": sources, "dest": absolute, "dir": dest_is_dir, "from": from_value and
+        payload = {"sources": sources, "dest": absolute, "dir": text_dir, "from": from_value and
                    (f"stage:{from_stage}" if from_stage is not None else from_image), "chown": chown, "chmod": chmod,
                    "heredocs": [h.content for h in heredocs], "args": self.args_used(lexer)}
         return self.make(ins, payload, copy=copy)

@@ -106,6 +106,10 @@ class Publisher:
         content = content_digest_with(image.content_digest, spec)
         if self.project_commit:
             self._record_commit(image, content)
+        if getattr(image, "variants", ()):
+            from werf_core.publish.platform_index import publish_index_tag
+            return [publish_index_tag(self, image, strategy, meta_tag, content, spec)
+                    for strategy, meta_tag in self.tag_plan.tags_for(content)]
         return [self._publish_tag(image, strategy, meta_tag, content, spec)
                 for strategy, meta_tag in self.tag_plan.tags_for(content)]
 
@@ -141,22 +145,27 @@ class Publisher:
                 return result(current, UP_TO_DATE)
             labels = published_labels(full_name=target, strategy=strategy, image_name=image.name,
                                       meta_tag=meta_tag, content_digest=content_digest)
-            if self.storage.is_local():
-                from werf_core.registry.reference import ImageReference
-                from werf_core.storage.registry_storage import docker_push, engine_auth_config
-                host = ImageReference.parse(target).registry
-                published = publish_by_docker(
-                    self._client_factory(), last.image_id, target, labels,
-                    push=lambda name: docker_push(self._client_factory(), name, registry=host, say=self.progress.info,
-                                                  auth_config=engine_auth_config(self.docker_config, host)))
-                if spec is not None:
-                    published = reconfigure_published(self.registry, target, spec, tuple(labels))
-                elif not published.digest:
-                    published = PublishedImage(published.image_id, self.registry.head_manifest(target) or "")
-            else:
-                published = publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels,
-                                                 spec)
+            published = self.push_stage_image(last, target, labels, spec)
         return result(published, PUBLISHED)
+
+    def push_stage_image(self, last: StageDescription, target: str, labels: dict[str, str],
+                         spec: ImageSpec | None) -> PublishedImage:
+        """Publish the stage image `last` as `target` with `labels` (and the imageSpec edit): through the engine
+        from `:local`, at manifest level from a registry stages storage."""
+        if self.storage.is_local():
+            from werf_core.registry.reference import ImageReference
+            from werf_core.storage.registry_storage import docker_push, engine_auth_config
+            host = ImageReference.parse(target).registry
+            published = publish_by_docker(
+                self._client_factory(), last.image_id, target, labels,
+                push=lambda name: docker_push(self._client_factory(), name, registry=host, say=self.progress.info,
+                                              auth_config=engine_auth_config(self.docker_config, host)))
+            if spec is not None:
+                return reconfigure_published(self.registry, target, spec, tuple(labels))
+            if not published.digest:
+                return PublishedImage(published.image_id, self.registry.head_manifest(target) or "")
+            return published
+        return publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels, spec)
 
     def _current(self, target: str, content_digest: str, stage_image_id: str) -> PublishedImage | None:
         """The image `target` names, if it already is this content built on this stage image."""

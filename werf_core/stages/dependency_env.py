@@ -1,4 +1,5 @@
-"""werf 1.2 `dependencies:` of stapel images: facts about another image as environment variables of this one.
+"""werf 1.2 `dependencies:`: facts about another image as environment variables of a stapel image, or as build
+arguments of a Dockerfile image (placement DOCKERFILE_BUILD_ARGS; see werf_core.conveyor.dockerfile_image).
 
 Each dependency names an image of the config and a place (`before`/`after` `install`/`setup`); its `imports` map
 ImageName / ImageID / ImageRepo / ImageTag / ImageDigest to `targetEnv` variables. As in werf, the variables are set
@@ -13,11 +14,13 @@ of that image (its image ID: stage images are addressed by tag and ID, a registr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from werf_core.hashing import sha256_hash
 from werf_core.stages.base import SourceImage, StageContext
 
+DOCKERFILE_BUILD_ARGS = "dockerfileBuildArgs"   # the placement of a Dockerfile image's dependencies
 PLACEMENTS = {("before", "install"): "importsBeforeInstall", ("after", "install"): "importsAfterInstall",
               ("before", "setup"): "importsBeforeSetup", ("after", "setup"): "importsAfterSetup"}
 
@@ -59,3 +62,24 @@ def dependency_env(ctx: StageContext, placement: str) -> dict[str, str]:
         for kind, target in dep.imports:
             env[target] = facts[kind]
     return env
+
+
+def dependency_build_args(ctx_source: Callable[[str], SourceImage], dependencies: tuple[DependencySpec, ...]
+                          ) -> dict[str, str]:
+    """The build arguments a Dockerfile image's dependencies give it (`targetBuildArg` → the fact)."""
+    args: dict[str, str] = {}
+    for dep in dependencies:
+        facts = image_facts(ctx_source(dep.image))
+        for kind, target in dep.imports:
+            args[target] = facts[kind]
+    return args
+
+
+def dependencies_checksum(ctx_source: Callable[[str], SourceImage], dependencies: tuple[DependencySpec, ...]) -> str:
+    """The dependencies' content digests and what is taken from them ("" without dependencies)."""
+    args: list[str] = []
+    for dep in dependencies:
+        args += [dep.image, ctx_source(dep.image).content_digest]
+        for kind, target in dep.imports:
+            args += [kind, target]
+    return sha256_hash(*args) if args else ""

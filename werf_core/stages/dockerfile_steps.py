@@ -9,14 +9,16 @@ COPY/ADD the checksum of exactly the context files it reads, or the digest of th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import posixpath
+import stat
 import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from werf_core.dockerfile.context import BuildContext, ContextEntry, ContextError
+from werf_core.dockerfile.context import BuildContext, ContextEntry, ContextError, glob_regex
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.plan import Plan, Stage, Step
 from werf_core.errors import WerfError
@@ -44,6 +46,7 @@ class DockerfileStepKind(PlainStage):
     def __post_init__(self) -> None:
         self.name = self.step.name
         self._entries: list[ContextEntry] | None = None
+        self._into_directory: bool | None = None
 
     def error(self, message: str, hint: str | None = None) -> DockerfileError:
         return DockerfileError(f"{self.step.keyword}: {message}", path=self.plan.path, line=self.step.line,
@@ -92,6 +95,7 @@ class DockerfileStepKind(PlainStage):
                 for directory in chain:
                     found = known.get(directory)
                     mode, uid, gid = found if found is not None else (0o755, 0, 0)
+                    mode &= 0o7777
                     writer.add_directory(directory, mode=mode, uid=uid, gid=gid)
             return LayerRecipe(content=mkdir, changes=self.changes())
         if self.step.copy is not None:
@@ -139,9 +143,23 @@ class DockerfileStepKind(PlainStage):
             text = data.read().decode(errors="replace") if data is not None else ""
         return [line.split(":") for line in text.splitlines() if line and not line.startswith("#")]
 
+    def into_directory(self, ctx: StageContext) -> bool:
+        """Whether sources go *into* `dest`: it ends with `/`, several sources are copied, or — BuildKit — `dest`
+        already is a directory in the parent image (`COPY a /bin` writes /bin/a)."""
+        copy = self.step.copy
+        assert copy is not None
+        if self._into_directory is None:
+            found = self.parent_stats(ctx, [copy.dest]).get(copy.dest) if not copy.dest_is_dir else None
+            self._into_directory = copy.dest_is_dir or (found is not None and stat.S_ISDIR(found[0]))
+        return self._into_directory
+
     def write_copy(self, ctx: StageContext, writer: LayerWriter, resources: contextlib.ExitStack) -> None:
         copy = self.step.copy
         assert copy is not None
+        if self.into_directory(ctx) and not copy.dest_is_dir:
+            copy = dataclasses.replace(copy, dest_is_dir=True)
+            self.step = dataclasses.replace(self.step, copy=copy)
+            self._entries = None
         uid, gid = self.owner(ctx)
         for heredoc in copy.heredocs:
             target = posixpath.join(copy.dest, heredoc.name) if copy.dest_is_dir else copy.dest
@@ -183,6 +201,7 @@ class DockerfileStepKind(PlainStage):
         for directory in missing:
             found = known.get(directory)
             mode, owner, group = found if found is not None else (0o755, uid, gid)
+            mode &= 0o7777
             writer.add_directory(directory, mode=mode, uid=owner, gid=group)
 
     def extract_archive(self, writer: LayerWriter, resources: contextlib.ExitStack, entry: ContextEntry,
@@ -213,43 +232,102 @@ class DockerfileStepKind(PlainStage):
 
     def write_from_image(self, ctx: StageContext, writer: LayerWriter, resources: contextlib.ExitStack,
                          uid: int, gid: int) -> None:
+        """COPY --from=<stage|image>: each source as BuildKit copies it — a file to `dest` (or into it), a
+        directory's content into `dest`; a source with wildcards (Go's filepath.Match per path element) copies
+        every match that way, into the directory `dest`."""
         copy = self.step.copy
         assert copy is not None and ctx.export_path is not None
         for path in copy.sources:
-            if any(c in path for c in "*?["):
-                raise self.error(f"--from: wildcards are not supported yet ({path})")
             absolute = "/" + posixpath.normpath("/" + path).lstrip("/")
-            if copy.from_stage is not None:
-                exported = ctx.export_path(self.stage_lookup(copy.from_stage)[0], absolute)
-            else:
-                assert copy.from_image is not None and self.image_exporter is not None
-                exported = self.image_exporter(copy.from_image, absolute)
-            tar = resources.enter_context(tarfile.open(exported))
+            parts = [p for p in absolute.split("/") if p]
+            first_glob = next((n for n, part in enumerate(parts) if _has_glob(part)), None)
+            exported_path = absolute if first_glob is None else "/" + "/".join(parts[:first_glob])
+            tar = resources.enter_context(tarfile.open(self._export(ctx, exported_path)))
             members = tar.getmembers()
             if not members:
                 continue
             top = members[0]
-            parent = posixpath.dirname(absolute).lstrip("/")
+            root = posixpath.dirname(exported_path.rstrip("/")).lstrip("/") if exported_path != "/" else ""
+            if first_glob is None:
+                chosen = [top]
+            else:
+                pattern = glob_regex("/".join(parts[first_glob:]))
+                chosen = [m for m in members if m is not top and pattern.match(_relative(m.name, top.name))]
+                if not chosen:
+                    raise self.error(f"--from: no file matches {path}", hint="check the COPY source pattern")
+            links: dict[str, str] = {}
+            for match in chosen:
+                target = posixpath.join(copy.dest, posixpath.basename(match.name)) \
+                    if copy.dest_is_dir or len(chosen) > 1 else copy.dest
+                self._copy_source(ctx, resources, writer, tar, members, match, root, target, uid, gid, links)
+
+    def _copy_source(self, ctx: StageContext, resources: contextlib.ExitStack, writer: LayerWriter,
+                     tar: tarfile.TarFile, members: list[tarfile.TarInfo], match: tarfile.TarInfo, root: str,
+                     file_target: str, uid: int, gid: int, links: dict[str, str], depth: int = 0) -> None:
+        """One source: a directory's content into `dest`, a file at `file_target`; a symbolic link named (or
+        matched) as a source is followed inside the image, as BuildKit does."""
+        copy = self.step.copy
+        assert copy is not None
+        if match.issym():
+            if depth >= _MAX_LINK_DEPTH:
+                raise self.error(f"--from: too many levels of symbolic links at /{posixpath.join(root, match.name)}")
+            here = "/" + posixpath.join(root, posixpath.dirname(match.name))
+            resolved = posixpath.normpath(posixpath.join(here, match.linkname))
+            followed = resources.enter_context(tarfile.open(self._export(ctx, resolved)))
+            inner = followed.getmembers()
+            if inner:
+                self._copy_source(ctx, resources, writer, followed, inner, inner[0],
+                                  posixpath.dirname(resolved).lstrip("/"), file_target, uid, gid, {}, depth + 1)
+            return
+        if match.isdir():
+            prefix = match.name.rstrip("/") + "/"
             for member in members:
-                if _engine_runtime_path("/" + posixpath.join(parent, member.name)):
-                    continue
-                rel = posixpath.relpath(member.name, top.name)
-                if top.isdir():
-                    if rel == ".":
-                        continue
-                    target = posixpath.join(copy.dest, rel)
-                else:
-                    target = posixpath.join(copy.dest, posixpath.basename(absolute)) if copy.dest_is_dir \
-                        else copy.dest
-                mode = copy.chmod if copy.chmod is not None else member.mode
-                if member.isdir():
-                    writer.add_directory(target, mode=mode, uid=uid, gid=gid)
-                elif member.issym():
-                    writer.add_symlink(target, member.linkname, uid=uid, gid=gid)
-                elif member.isfile():
-                    data = tar.extractfile(member)
-                    writer.add_file(target, data.read() if data else b"", mode=mode, uid=uid, gid=gid,
-                                    mtime=member.mtime)
+                if member.name.startswith(prefix):
+                    self._write_member(writer, tar, member, posixpath.join(copy.dest, member.name[len(prefix):]),
+                                       root, uid, gid, links)
+            return
+        self._write_member(writer, tar, match, file_target, root, uid, gid, links)
+
+    def _export(self, ctx: StageContext, absolute: str) -> Path:
+        copy = self.step.copy
+        assert copy is not None and ctx.export_path is not None
+        if copy.from_stage is not None:
+            return ctx.export_path(self.stage_lookup(copy.from_stage)[0], absolute)
+        assert copy.from_image is not None and self.image_exporter is not None
+        return self.image_exporter(copy.from_image, absolute)
+
+    def _write_member(self, writer: LayerWriter, tar: tarfile.TarFile, member: tarfile.TarInfo, target: str,
+                      root: str, uid: int, gid: int, links: dict[str, str]) -> None:
+        """One exported entry at `target`; `links` maps archive names already written to their targets (a hard
+        link to one of them stays a hard link, to anything else it becomes a copy of the file)."""
+        copy = self.step.copy
+        assert copy is not None
+        if _engine_runtime_path("/" + posixpath.join(root, member.name)):
+            return
+        mode = copy.chmod if copy.chmod is not None else member.mode
+        if member.isdir():
+            writer.add_directory(target, mode=mode, uid=uid, gid=gid)
+        elif member.issym():
+            writer.add_symlink(target, member.linkname, uid=uid, gid=gid)
+        elif member.islnk() and member.linkname in links:
+            writer.add_hardlink(target, links[member.linkname], mode=mode, uid=uid, gid=gid, mtime=member.mtime)
+        elif member.isfile() or member.islnk():
+            data = tar.extractfile(member)
+            writer.add_file(target, data.read() if data else b"", mode=mode, uid=uid, gid=gid, mtime=member.mtime)
+            links[member.name] = target
+
+
+_MAX_LINK_DEPTH = 16
+
+
+def _relative(name: str, top: str) -> str:
+    """`name` relative to the export's top entry (the engine names a root export's entries `/bin`, its top ``)."""
+    name, top = name.strip("/"), top.strip("/")
+    return posixpath.relpath(name, top) if top else name
+
+
+def _has_glob(part: str) -> bool:
+    return any(c in part for c in "*?[")
 
 
 # what the engine's init layer puts into every container (the export is read through one): never image content
@@ -257,7 +335,7 @@ _RUNTIME_FILES = frozenset({"/etc/hostname", "/etc/hosts", "/etc/resolv.conf", "
 
 
 def _engine_runtime_path(path: str) -> bool:
-    path = posixpath.normpath(path)
+    path = posixpath.normpath("/" + path.lstrip("/"))
     return path in _RUNTIME_FILES or path.startswith(("/dev/", "/proc/", "/sys/"))
 
 
@@ -281,11 +359,14 @@ class DockerfileFromKind(PlainStage):
 
     plan: Plan
     stage: Stage
+    extra: str = ""     # the image's dependencies (their digests), which every stage of the image then follows
 
     def __post_init__(self) -> None:
         self.name = f"FROM#{self.stage.position}"
 
     def dependencies(self, ctx: StageContext) -> str:
+        if self.extra:
+            return sha256_hash("FROM", self.stage.base_image or "scratch", self.extra)
         return sha256_hash("FROM", self.stage.base_image or "scratch")
 
     def recipe(self, ctx: StageContext) -> BuildRecipe:

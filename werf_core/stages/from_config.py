@@ -80,27 +80,28 @@ def _image_spec(model: ImageLike) -> ImageSpec:
         secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
         image_dependencies=_dependencies(model),
         disable_git_after_patch=getattr(model, "disable_git_after_patch", False),
+        platforms=getattr(model, "platforms", ()),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )
 
 
 def _dockerfile_spec(model: DockerfileImage) -> ImageSpec:
+    from werf_core.stages.dependency_env import DOCKERFILE_BUILD_ARGS, DependencySpec
     source = model.source
-    for key, label in (("secrets", "secrets"), ("dependencies", "dependencies")):
-        if getattr(model, key, ()):
-            # never silently: a build without them would differ from what the config asks for
-            raise ConfigError(f"image {model.name or '~'}: `{label}` of Dockerfile images are not built by "
-                              "werf-prefect yet", path=source.path if source else None,
-                              line=source.line if source else None,
-                              hint=f"remove `{label}` from the Dockerfile image, or pass the values as `args`")
     # `staged` needs nothing: every instruction is a stage here
     args = tuple((str(k), _arg_text(v)) for k, v in (model.args or {}).items())
     return ImageSpec(
         name=model.name,
         dockerfile=DockerfileSpec(dockerfile=model.dockerfile, context=model.context or ".",
                                   target=model.target or "", args=args, add_host=tuple(model.add_host),
-                                  network=model.network or "", ssh=model.ssh or ""),
+                                  network=model.network or "", ssh=model.ssh or "",
+                                  cache_versions=model.cache_versions),
+        platforms=model.platforms,
+        secrets=tuple(SecretSpec(s.secret_id, s.kind, s.env or s.src or s.value or "") for s in model.secrets),
+        image_dependencies=tuple(DependencySpec(image=d.image, placement=DOCKERFILE_BUILD_ARGS,
+                                                imports=tuple((i.type, i.target) for i in d.imports))
+                                 for d in model.dependencies),
         source_path=source.path if source else "",
         source_line=source.line if source else 0,
     )

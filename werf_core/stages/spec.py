@@ -92,6 +92,7 @@ class DockerfileSpec:
     add_host: tuple[str, ...] = ()
     network: str = ""
     ssh: str = ""
+    cache_versions: tuple[str, ...] = ()       # build.cacheVersion / cacheVersion: in every FROM stage's digest
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class ImageSpec:
     secrets: tuple[SecretSpec, ...] = ()       # build secrets, mounted at /run/secrets for user stages only
     image_dependencies: tuple[Any, ...] = ()   # werf_core.stages.dependency_env.DependencySpec records
     disable_git_after_patch: bool = False      # werf 1.2: no gitCache / gitLatestPatch stages
+    platforms: tuple[str, ...] = ()            # target platforms (OS/ARCH[/VARIANT]); () is the host's
     source_path: str = ""                      # werf.yaml path, for messages
     source_line: int = 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BeforeValidator, Field, StrictBool, model_validator
+from pydantic import BeforeValidator, Field, PrivateAttr, StrictBool, model_validator
 
 from werf_core.config.schema.base import (
     NonEmptyStr,
@@ -65,10 +65,29 @@ class DockerfileImage(SourceAware):
     image_spec: ImageSpec | None = None
 
     is_artifact: ClassVar[bool] = False
+    # the meta section's build.cacheVersion and build.platform, given to every image when the config is assembled
+    _build_cache_version: str | None = PrivateAttr(default=None)
+    _build_platform: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def cache_versions(self) -> tuple[str, ...]:
+        """build.cacheVersion and the image's cacheVersion, those that are set, in that order."""
+        return tuple(v for v in (self._build_cache_version, self.cache_version) if v)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The image's `platform`, else build.platform (werf: the image's list has priority); () is the host's."""
+        return self.platform or self._build_platform
 
     @model_validator(mode="after")
     def _rules(self) -> DockerfileImage:
         check_unique_ids(self.secrets)
+        for index, dependency in enumerate(self.dependencies):
+            for number, item in enumerate(dependency.imports):
+                if item.target in self.args:
+                    raise werf_error(f'build argument "{item.target}" is set both by `args` and by '
+                                     f"dependencies[{index}]", key=("dependencies", index, "imports", number),
+                                     hint="remove one of them: a dependency's value would silently win")
         for path in self.context_add_files:
             if path.startswith("/") or ".." in path.split("/"):
                 raise werf_error(f'`contextAddFiles` paths must be relative to the context, got "{path}"',

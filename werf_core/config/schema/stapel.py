@@ -68,6 +68,12 @@ class StapelBase(SourceAware):
     is_artifact: ClassVar[bool] = False
     # the meta section's build.cacheVersion, given to every image when the config is assembled
     _build_cache_version: str | None = PrivateAttr(default=None)
+    _build_platform: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """The image's `platform`, else build.platform (werf: the image's list has priority); () is the host's."""
+        return self.platform or self._build_platform
 
     @property
     def cache_versions(self) -> tuple[str, ...]:
