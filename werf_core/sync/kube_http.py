@@ -20,11 +20,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from werf_core.sync.errors import SynchronizationError
-from werf_core.sync.kube_exec import ExecCredential, run_exec_plugin
 from werf_core.sync.kubeconfig import ClusterAccess
+
+if TYPE_CHECKING:    # exec plugins are loaded only for kubeconfigs that use one
+    from werf_core.sync.kube_exec import ExecCredential
 
 Timeout = float | tuple[float, float]
 TOKEN_FILE_REREAD = 60.0            # service account tokens rotate; client-go re-reads them every minute
@@ -225,6 +228,7 @@ class KubeHttp:
             credential = self._credential
         if credential is not None and credential.fresh(time.time()):
             return credential
+        from werf_core.sync.kube_exec import run_exec_plugin
         fresh = run_exec_plugin(plugin, self.access.cluster_info)
         with self._lock:
             self._credential = fresh
