@@ -249,8 +249,14 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
                ) -> dict[str, tuple[int, int, int] | None]:
     """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
-    header from the engine (a directory's content is never streamed)."""
+    header from the engine (a directory's content is never streamed). A storage that can answer from the stage's
+    layers (a registry: the top layer or two) does, so nothing is pulled and no container is created."""
     import docker.errors
+    from_layers = getattr(conveyor.storage, "stat_paths", None)
+    if from_layers is not None:
+        found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
+        if found is not None:
+            return found
     local = conveyor.storage.fetch(conveyor.project, description)
     client = conveyor.client
     container = client.api.create_container(local, command=["/.werf/none"], network_disabled=True,

@@ -59,8 +59,8 @@ def _info(name: str, manifest: Manifest, config: dict[str, Any]) -> ImageInfo:
 
 def push_layer_stage(registry: Any, repository: str, name: str, parent_name: str, parent_id: str,
                      parent: tuple[Manifest, bytes], layer: Layer | None, changes: ConfigChanges
-                     ) -> tuple[ImageInfo, bytes]:
-    """Publish `parent` + `layer` (+ `changes`) as `name`; returns its description and config bytes."""
+                     ) -> tuple[ImageInfo, Manifest, bytes]:
+    """Publish `parent` + `layer` (+ `changes`) as `name`; returns its description, manifest and config bytes."""
     parent_manifest, parent_config = parent
     manifest_type, config_type, layer_type = _types(parent_manifest.media_type)
     config = append_layer(json.loads(parent_config), layer, changes, parent_id=parent_id)
@@ -70,7 +70,7 @@ def push_layer_stage(registry: Any, repository: str, name: str, parent_name: str
     raw = canonical_json(config)
     config_descriptor = registry.upload_blob_restartable(repository, raw, config_type)
     manifest = _put_manifest(registry, name, config_descriptor, layers, manifest_type)
-    return _info(name, manifest, config), raw
+    return _info(name, manifest, config), manifest, raw
 
 
 def _known_layers(registry: Any, stages_repository: str, parent_ref: str) -> tuple[str, dict[str, Descriptor]]:
@@ -97,8 +97,10 @@ def _mount(registry: Any, source: str, repository: str, descriptor: Descriptor) 
                 what=f"mounting blob {descriptor.digest}")
 
 
-def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str, name: str) -> ImageInfo:
-    """Publish the engine's image `image_id` as `name`, uploading only the layers the registry does not have."""
+def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str, name: str
+                      ) -> tuple[ImageInfo, Manifest, bytes]:
+    """Publish the engine's image `image_id` as `name`, uploading only the layers the registry does not have;
+    returns its description, manifest and config bytes."""
     inspect = engine.api.inspect_image(image_id)
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
     parent_ref = (inspect.get("Config") or {}).get("Image") or ""
@@ -127,7 +129,7 @@ def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str
                                      else descriptor.media_type, digest=descriptor.digest, size=descriptor.size))
         config_descriptor = registry.upload_blob_restartable(repository, exported.config, config_type)
         manifest = _put_manifest(registry, name, config_descriptor, layers, manifest_type)
-        return _info(name, manifest, json.loads(exported.config))
+        return _info(name, manifest, json.loads(exported.config)), manifest, exported.config
     finally:
         import shutil
         shutil.rmtree(work, ignore_errors=True)

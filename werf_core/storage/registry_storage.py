@@ -26,6 +26,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
@@ -33,7 +34,7 @@ from werf_core.layers.config import ConfigChanges
 from werf_core.layers.writer import Layer
 from werf_core.registry.errors import BrokenImageError, ManifestBlobUnknownError, RegistryUnreachableError
 from werf_core.registry.image_info import ImageInfo
-from werf_core.registry.manifest import Descriptor, UnsupportedManifestError
+from werf_core.registry.manifest import Descriptor, Manifest, UnsupportedManifestError
 from werf_core.registry.protocol import Registry
 from werf_core.registry.reference import ImageReference
 from werf_core.storage.base import BrokenStage, StageDescription
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
     from werf_core.registry.client import RegistryClient
 
 REJECTED_SUFFIX = "-rejected"
+# stat_paths reads at most this many bytes of layer blobs before leaving the question to the engine (which pulls)
+STAT_SCAN_BUDGET = 32 << 20
 _HEX = re.compile(r"[0-9a-f]+")
 # what Docker says when a pull meets a manifest naming blobs the registry lost
 _BROKEN_PULL_SIGNS = ("unknown blob", "blob unknown", "blob_unknown", "filesystem layer verification failed",
@@ -188,6 +191,11 @@ class RegistryStagesStorage:
         # layer-native stages this process published: a later fetch loads them into the engine from the layer file
         # (the parent is local or loaded the same way) instead of pulling every layer again
         self._built_here: dict[str, tuple[StageDescription, Layer | None, bytes]] = {}
+        # manifest and raw config of every stage this process read or wrote (a stage never changes under its
+        # name): publishing a child on one of them needs only a HEAD to confirm the parent is still there
+        self._documents: dict[str, tuple[Manifest, bytes]] = {}
+        # layer blobs this process wrote, by digest: reading them back (stat_paths) needs no download
+        self._layer_files: dict[str, Path] = {}
 
     # ---------------------------------------------------------------- services, created on first use
     @property
@@ -261,11 +269,12 @@ class RegistryStagesStorage:
             elif self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
                 return None
             try:
-                info = self.registry.image_info(name, check_layers=False)
+                found = self.registry.manifest_and_config(name)
             except (BrokenImageError, UnsupportedManifestError) as err:
                 raise BrokenStage(stage_id, err.message) from None
-            if info is None:
+            if found is None:
                 return None
+            info = self._remember_documents(stage_id, name, *found)
             self.manifest_cache.put(name, info)
         return description_from_info(stage_id, name, info)
 
@@ -278,7 +287,10 @@ class RegistryStagesStorage:
         started = time.monotonic()
         self._say(f"Pushing stage {name} ...")
         with self._publishing(name):
-            info = push_engine_image(self.registry, self.client, local_image_id, self.address, name)
+            info, manifest, config = push_engine_image(self.registry, self.client, local_image_id, self.address,
+                                                       name)
+        with self._lock:
+            self._documents[name] = (manifest, config)
         repository, _, tag = name.rpartition(":")
         self.client.api.tag(local_image_id, repository, tag)  # a later fetch finds it without a pull
         self._say(f"Pushed stage {name} ({time.monotonic() - started:.2f}s)")
@@ -292,14 +304,16 @@ class RegistryStagesStorage:
         from werf_core.storage.registry_push import push_layer_stage
         name = self.stage_image_name(project, stage_id)
         with self._publishing(name):
-            found = self.registry.manifest_and_config(parent.image_name)
+            found = self._parent_documents(parent)
             if found is None or found[0].config.digest != parent.image_id:
                 self.manifest_cache.delete(parent.image_name)
+                with self._lock:
+                    self._documents.pop(parent.image_name, None)
                 raise ShouldResetStagesStorageCache(f"stage {parent.image_name} is no longer in {self.address} "
                                                     "as it was selected")
             started = time.monotonic()
-            info, config = push_layer_stage(self.registry, self.address, name, parent.image_name, parent.image_id,
-                                            found, layer, changes)
+            info, manifest, config = push_layer_stage(self.registry, self.address, name, parent.image_name,
+                                                      parent.image_id, found, layer, changes)
         self._say(f"Pushed stage {name}: {layer.size if layer else 0} byte(s) of layer, no engine "
                   f"({time.monotonic() - started:.2f}s)")
         self.manifest_cache.put(name, info)
@@ -307,7 +321,67 @@ class RegistryStagesStorage:
         description = description_from_info(stage_id, name, info)
         with self._lock:
             self._built_here[description.image_id] = (parent, layer, config)
+            self._documents[name] = (manifest, config)
+            if layer is not None and layer.compressed:
+                self._layer_files[layer.digest] = layer.path
         return description
+
+    def _remember_documents(self, stage_id: StageID, name: str, manifest: Manifest, config: bytes) -> ImageInfo:
+        try:
+            parsed = json.loads(config)
+        except ValueError:
+            raise BrokenStage(stage_id, f"the config blob of {name} is not JSON") from None
+        info = ImageInfo.from_manifest_and_config(ImageReference.parse(name), manifest,
+                                                  parsed if isinstance(parsed, dict) else {})
+        with self._lock:
+            self._documents[name] = (manifest, config)
+        return info
+
+    def _parent_documents(self, parent: StageDescription) -> tuple[Manifest, bytes] | None:
+        """The parent stage's manifest and config, as publishing a child on it needs them, confirmed current: from
+        this build's memory plus one HEAD when it read or wrote them, else read (two requests)."""
+        with self._lock:
+            known = self._documents.get(parent.image_name)
+        if known is not None:
+            if self.registry.head_manifest(parent.image_name) == (known[0].index_digest or known[0].digest):
+                return known
+        return self.registry.manifest_and_config(parent.image_name)
+
+    def stat_paths(self, project: str, description: StageDescription, paths: list[str]
+                   ) -> dict[str, tuple[int, int, int] | None] | None:
+        """Mode, owner and group of `paths` in a stage image (None where missing), read from its layers in the
+        registry top layer first (werf_core/layers/path_stats.py) — nothing pulled into the engine, no container.
+
+        Layers this process wrote are read from their files. None when the answer would need more than
+        STAT_SCAN_BUDGET bytes of layers, or a layer cannot be read: the caller then asks the engine.
+        """
+        from werf_core.layers.path_stats import LayerScanError, LayerSource, stat_paths_in_layers
+        with self._lock:
+            known = self._documents.get(description.image_name)
+        manifest = known[0] if known is not None else None
+        if manifest is None:
+            try:
+                manifest = self.registry.get_manifest(description.image_name)
+            except (RegistryError, UnsupportedManifestError):
+                return None
+            if manifest is None:
+                return None
+        if any(layer.is_foreign for layer in manifest.layers):
+            return None
+
+        def source(layer: Descriptor) -> LayerSource:
+            with self._lock:
+                local = self._layer_files.get(layer.digest)
+            if local is not None and local.exists():
+                return LayerSource(size=0, open=lambda: open(local, "rb"))
+            return LayerSource(size=layer.size,
+                               open=lambda: self.registry.open_blob(description.image_name, layer))
+
+        try:
+            return stat_paths_in_layers([source(layer) for layer in reversed(manifest.layers)], paths,
+                                        budget=STAT_SCAN_BUDGET)
+        except (LayerScanError, RegistryError, BrokenImageError, OSError):
+            return None
 
     @property
     def compresses_layers(self) -> bool:
@@ -371,6 +445,8 @@ class RegistryStagesStorage:
     def delete(self, project: str, stage_id: StageID) -> None:
         name = self.stage_image_name(project, stage_id)
         self.manifest_cache.delete(name)
+        with self._lock:
+            self._documents.pop(name, None)
         self.registry.delete_tag(name)
         self._note_tag(stage_id.tag, present=False)
 
