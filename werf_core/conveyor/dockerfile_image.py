@@ -33,17 +33,18 @@ from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStep
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription
 from werf_core.storage.local import engine_config
+from werf_core.storage.stage_id import StageID
 
 if TYPE_CHECKING:
     from werf_core.conveyor.conveyor import BuildMode, Conveyor, StageJob
     from werf_core.conveyor.results import StageResult
 
 
-def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
+def dockerfile_digest(dependencies: str, parent_digest: str | None) -> str:
     """Independent of the instruction's position: the same instruction on the same parent is the same stage."""
-    if prev is None:
+    if parent_digest is None:
         return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies)
-    return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, prev.digest)
+    return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, parent_digest)
 
 
 def plan_image(conveyor: Conveyor, spec: ImageSpec) -> tuple[Plan, BuildContext]:
@@ -116,28 +117,48 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
     from werf_core.conveyor.conveyor import StageJob
     plan, context = plan_image(conveyor, spec)
     finals: dict[int, StageResult] = {}
+    planned: dict[int, str] = {}   # digest of each Dockerfile stage's last instruction, known before any lookup
     results: list[StageResult] = []
 
     def lookup(index: int) -> tuple[StageDescription, str]:
-        result = finals[index]
+        result = finals.get(index)
+        if result is None:   # while the digests are computed, only the digest is asked for
+            return _NOT_YET_SELECTED, planned[index]
         return result.description, result.digest
 
+    def new_ctx(kind: DockerfileFromKind | DockerfileStepKind, prev: StageResult | None) -> StageContext:
+        return StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
+                            prev_built=prev.description if prev else None, source_image=conveyor.source_image,
+                            export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
+                            stat_paths=lambda d, p: stat_paths(conveyor, d, p),
+                            werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+
+    # Every digest first: an instruction's digest chains only digests (its parent's, a COPY --from stage's), never
+    # a selected stage, so the stored stages of all of them can be described at once (a registry answers them
+    # concurrently) before the instructions are selected or built in order.
+    chains: list[list[tuple[DockerfileFromKind | DockerfileStepKind, str]]] = []
     for stage in plan.stages:
-        prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
+        parent = planned.get(stage.base_stage) if stage.base_stage is not None else None
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
         if stage.base_stage is None:   # an image or scratch: the chain starts here
             kinds.append(DockerfileFromKind(plan=plan, stage=stage))
         kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
                                         image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
                      for step in stage.steps)
+        chain = []
         for kind in kinds:
-            ctx = StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
-                               prev_built=prev.description if prev else None, source_image=conveyor.source_image,
-                               export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
-                               stat_paths=lambda d, p: stat_paths(conveyor, d, p),
-                               werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+            parent = dockerfile_digest(kind.dependencies(new_ctx(kind, None)), parent)
+            chain.append((kind, parent))
+        assert parent is not None
+        planned[stage.index] = parent
+        chains.append(chain)
+    conveyor.manager.prefetch(digest for chain in chains for _, digest in chain)
+
+    for stage, chain in zip(plan.stages, chains, strict=True):
+        prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
+        for kind, digest in chain:
+            ctx = new_ctx(kind, prev)
             Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
-            digest = dockerfile_digest(kind.dependencies(ctx), prev)
             job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=conveyor.project,
                            stages_storage=conveyor.storage.address, mode=mode)
             prev = conveyor.stage_runner.run_stage(conveyor, job)
@@ -148,6 +169,10 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
     if not results or results[-1] is not target:
         results.append(target)
     return results
+
+
+# what a COPY --from lookup answers while digests are computed (nothing is selected yet; only the digest is read)
+_NOT_YET_SELECTED = StageDescription(StageID("", 0), "", "", {})
 
 
 # ---------------------------------------------------------------------- engine builds
