@@ -94,10 +94,17 @@ def stat_paths_in_layers(layers: Iterable[LayerSource], paths: Iterable[str], *,
     Returns None (undecided) when deciding would read more than `budget` bytes of layer blobs.
     Raises LayerScanError for a layer that is not a readable tar.
     """
-    pending = {_clean(p): p for p in paths}
+    pending: dict[str, list[str]] = {}
+    for path in paths:
+        pending.setdefault(_clean(path), []).append(path)
     result: dict[str, PathStat | None] = {}
+
+    def decide(name: str, answer: PathStat | None) -> None:
+        for original in pending.pop(name):
+            result[original] = answer
+
     if "" in pending:   # the root always exists; its attributes are the engine's (0755 root:root)
-        result[pending.pop("")] = (0o755, 0, 0)
+        decide("", (0o755, 0, 0))
     spent = 0
     for layer in layers:
         if not pending:
@@ -109,9 +116,9 @@ def stat_paths_in_layers(layers: Iterable[LayerSource], paths: Iterable[str], *,
             facts = _scan(stream, set(pending))
         for name in list(pending):
             if name in facts.found:
-                result[pending.pop(name)] = facts.found[name]
+                decide(name, facts.found[name])
             elif facts.hides(name):
-                result[pending.pop(name)] = None
-    for original in pending.values():
-        result[original] = None
+                decide(name, None)
+    for name in list(pending):
+        decide(name, None)
     return result
