@@ -147,3 +147,24 @@ def test_property_the_scan_agrees_with_applying_the_layers(tmp_path_factory, lay
             assert found[path] == (0o700 + index, index, index), path
         else:
             assert found[path] is None, path
+
+
+def test_a_memo_answers_a_repeated_question_without_reading_the_layers_again(tmp_path):
+    top = Opened(layer(tmp_path, "top", lambda w: w.add_file("/etc/passwd", b"root", mode=0o644, uid=0, gid=0)))
+    base = Opened(layer(tmp_path, "base", lambda w: w.add_directory("/usr", mode=0o755, uid=0, gid=0)))
+    memo: dict = {}
+
+    def keyed(opened: Opened, key: str) -> LayerSource:
+        source = opened()
+        return LayerSource(size=source.size, open=source.open, key=key)
+
+    def ask(paths):
+        return stat_paths_in_layers([keyed(top, "sha256:top"), keyed(base, "sha256:base")], paths,
+                                    budget=1 << 20, memo=memo)
+
+    assert ask(["/app", "/usr"]) == {"/app": None, "/usr": (0o755, 0, 0)}
+    assert (top.count, base.count) == (1, 1)
+    assert ask(["/usr", "/app"]) == {"/app": None, "/usr": (0o755, 0, 0)}
+    assert (top.count, base.count) == (1, 1)
+    assert ask(["/etc/passwd", "/app"]) == {"/etc/passwd": (0o644, 0, 0), "/app": None}
+    assert (top.count, base.count) == (2, 1)      # only the new path was looked up, and the top layer answered

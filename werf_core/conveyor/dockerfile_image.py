@@ -176,6 +176,12 @@ _NOT_YET_SELECTED = StageDescription(StageID("", 0), "", "", {})
 
 
 # ---------------------------------------------------------------------- engine builds
+def from_base_reference(job: StageJob) -> str | None:
+    """The base image a FROM stage is built on (its layers are the stage's layers), None for other stages."""
+    kind = job.kind
+    return kind.stage.base_image if isinstance(kind, DockerfileFromKind) else None
+
+
 def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     """The local image of a Dockerfile stage built with the engine (not yet published)."""
     kind = job.kind
@@ -274,14 +280,18 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
                ) -> dict[str, tuple[int, int, int] | None]:
     """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
-    header from the engine (a directory's content is never streamed). A storage that can answer from the stage's
-    layers (a registry: the top layer or two) does, so nothing is pulled and no container is created."""
+    header from the engine (a directory's content is never streamed). When the engine lacks the image, a storage
+    that can answer from the stage's layers (a registry: usually the top layer or two) does, so nothing is pulled
+    and no container is created."""
     import docker.errors
     from_layers = getattr(conveyor.storage, "stat_paths", None)
     if from_layers is not None:
-        found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
-        if found is not None:
-            return found
+        try:
+            conveyor.client.api.inspect_image(description.image_id)
+        except docker.errors.ImageNotFound:
+            found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
+            if found is not None:
+                return found
     local = conveyor.storage.fetch(conveyor.project, description)
     client = conveyor.client
     container = client.api.create_container(local, command=["/.werf/none"], network_disabled=True,

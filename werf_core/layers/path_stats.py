@@ -31,10 +31,19 @@ class LayerScanError(ValueError):
 
 @dataclass(frozen=True)
 class LayerSource:
-    """One layer of an image: its blob size and how to open its (possibly gzip'ed) tar stream."""
+    """One layer of an image: its blob size and how to open its (possibly gzip'ed) tar stream; `key` (the blob
+    digest) names it in a memo shared between questions."""
 
     size: int
     open: Callable[[], AbstractContextManager[IO[bytes]]]
+    key: str = ""
+
+
+# what one layer says about one path: its entry's attributes, that it hides the path, or nothing (look lower)
+_HIDDEN = "hidden"
+_SILENT = "silent"
+Verdict = PathStat | str
+LayerMemo = dict[tuple[str, str], Verdict]
 
 
 def _clean(name: str) -> str:
@@ -87,13 +96,15 @@ def _scan(stream: IO[bytes], wanted: set[str]) -> _LayerFacts:
     return facts
 
 
-def stat_paths_in_layers(layers: Iterable[LayerSource], paths: Iterable[str], *, budget: int
-                         ) -> dict[str, PathStat | None] | None:
+def stat_paths_in_layers(layers: Iterable[LayerSource], paths: Iterable[str], *, budget: int,
+                         memo: LayerMemo | None = None) -> dict[str, PathStat | None] | None:
     """`path` → (mode, uid, gid), or None where the image has no such path; `layers` top layer first.
 
-    Returns None (undecided) when deciding would read more than `budget` bytes of layer blobs.
+    Returns None (undecided) when deciding would read more than `budget` bytes of layer blobs. `memo` keeps what
+    each keyed layer said about each path, so a later question about the same layers reads none of them again.
     Raises LayerScanError for a layer that is not a readable tar.
     """
+    memo = {} if memo is None else memo
     pending: dict[str, list[str]] = {}
     for path in paths:
         pending.setdefault(_clean(path), []).append(path)
@@ -109,16 +120,30 @@ def stat_paths_in_layers(layers: Iterable[LayerSource], paths: Iterable[str], *,
     for layer in layers:
         if not pending:
             break
-        spent += layer.size
-        if spent > budget:
-            return None
-        with layer.open() as stream:
-            facts = _scan(stream, set(pending))
-        for name in list(pending):
-            if name in facts.found:
-                decide(name, facts.found[name])
-            elif facts.hides(name):
-                decide(name, None)
+        unknown = {n for n in pending if not layer.key or (layer.key, n) not in memo}
+        if unknown:
+            spent += layer.size
+            if spent > budget:
+                return None
+            with layer.open() as stream:
+                facts = _scan(stream, unknown)
+            for name in unknown:
+                verdict: Verdict = facts.found[name] if name in facts.found else (
+                    _HIDDEN if facts.hides(name) else _SILENT)
+                if layer.key:
+                    memo[(layer.key, name)] = verdict
+                else:
+                    _apply(name, verdict, decide)
+        if layer.key:
+            for name in list(pending):
+                _apply(name, memo[(layer.key, name)], decide)
     for name in list(pending):
         decide(name, None)
     return result
+
+
+def _apply(name: str, verdict: Verdict, decide: Callable[[str, PathStat | None], None]) -> None:
+    if verdict == _HIDDEN:
+        decide(name, None)
+    elif not isinstance(verdict, str):
+        decide(name, verdict)

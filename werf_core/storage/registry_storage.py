@@ -45,6 +45,7 @@ from werf_core.storage.stage_id import StageID
 if TYPE_CHECKING:
     import docker
 
+    from werf_core.layers.path_stats import LayerMemo
     from werf_core.registry.client import RegistryClient
 
 REJECTED_SUFFIX = "-rejected"
@@ -196,6 +197,8 @@ class RegistryStagesStorage:
         self._documents: dict[str, tuple[Manifest, bytes]] = {}
         # layer blobs this process wrote, by digest: reading them back (stat_paths) needs no download
         self._layer_files: dict[str, Path] = {}
+        # what each layer read by stat_paths said about each path asked (a blob's content never changes)
+        self._layer_memo: LayerMemo = {}
 
     # ---------------------------------------------------------------- services, created on first use
     @property
@@ -279,16 +282,21 @@ class RegistryStagesStorage:
         return description_from_info(stage_id, name, info)
 
     # ---------------------------------------------------------------- writing
-    def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
+    def store(self, project: str, local_image_id: str, stage_id: StageID, *, parent: str | None = None
+              ) -> StageDescription:
         """Publish an image the engine built: its new layers go up through our client (retried, restartable), the
-        parent's are reused; the tag appears with the manifest, after every blob is confirmed."""
+        parent's (`parent`, else the image's Config.Image) are reused — read from this build's memory when it knows
+        them; the tag appears with the manifest, after every blob is confirmed."""
         from werf_core.storage.registry_push import push_engine_image
         name = self.stage_image_name(project, stage_id)
         started = time.monotonic()
         self._say(f"Pushing stage {name} ...")
         with self._publishing(name):
+            with self._lock:
+                parent_documents = self._documents.get(parent) if parent else None
             info, manifest, config = push_engine_image(self.registry, self.client, local_image_id, self.address,
-                                                       name)
+                                                       name, parent_ref=parent or "",
+                                                       parent_documents=parent_documents)
         with self._lock:
             self._documents[name] = (manifest, config)
         repository, _, tag = name.rpartition(":")
@@ -373,13 +381,13 @@ class RegistryStagesStorage:
             with self._lock:
                 local = self._layer_files.get(layer.digest)
             if local is not None and local.exists():
-                return LayerSource(size=0, open=lambda: open(local, "rb"))
-            return LayerSource(size=layer.size,
-                               open=lambda: self.registry.open_blob(description.image_name, layer))
+                return LayerSource(size=0, open=lambda: open(local, "rb"), key=layer.digest)
+            return LayerSource(size=layer.size, open=lambda: self.registry.open_blob(description.image_name, layer),
+                               key=layer.digest)
 
         try:
             return stat_paths_in_layers([source(layer) for layer in reversed(manifest.layers)], paths,
-                                        budget=STAT_SCAN_BUDGET)
+                                        budget=STAT_SCAN_BUDGET, memo=self._layer_memo)
         except (LayerScanError, RegistryError, BrokenImageError, OSError):
             return None
 
