@@ -280,18 +280,16 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
                ) -> dict[str, tuple[int, int, int] | None]:
     """Mode, owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
-    header from the engine (a directory's content is never streamed). When the engine lacks the image, a storage
-    that can answer from the stage's layers (a registry: usually the top layer or two) does, so nothing is pulled
-    and no container is created."""
+    header from the engine (a directory's content is never streamed). When getting the image into the engine would
+    need a pull, a storage that can answer from the stage's layers (a registry: usually the top layer or two) does,
+    so nothing is pulled and no container is created."""
     import docker.errors
     from_layers = getattr(conveyor.storage, "stat_paths", None)
-    if from_layers is not None:
-        try:
-            conveyor.client.api.inspect_image(description.image_id)
-        except docker.errors.ImageNotFound:
-            found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
-            if found is not None:
-                return found
+    fetch_pulls = getattr(conveyor.storage, "fetch_pulls", None)
+    if from_layers is not None and fetch_pulls is not None and fetch_pulls(description):
+        found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
+        if found is not None:
+            return found
     local = conveyor.storage.fetch(conveyor.project, description)
     client = conveyor.client
     container = client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
