@@ -131,14 +131,16 @@ class Publisher:
             return PublishedTag(image=image.name, strategy=strategy, meta_tag=meta_tag, repository=repository,
                                 tag=tag, image_id=published.image_id, digest=published.digest, status=status)
 
-        current = self._current(target, content_digest, last.image_id)
+        current, seen = self._current(target, content_digest, last.image_id)
         if current is not None:
             return result(current, UP_TO_DATE)
         with self.sync.locker.locked(self.sync.image_lock_name(target),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")):
-            current = self._current(target, content_digest, last.image_id)
-            if current is not None:
-                return result(current, UP_TO_DATE)
+            # the re-check under the lock: a HEAD tells whether the tag still names what we saw (not current)
+            if self.registry.head_manifest(target) != seen:
+                current, _ = self._current(target, content_digest, last.image_id)
+                if current is not None:
+                    return result(current, UP_TO_DATE)
             labels = published_labels(full_name=target, strategy=strategy, image_name=image.name,
                                       meta_tag=meta_tag, content_digest=content_digest)
             if self.storage.is_local():
@@ -154,18 +156,22 @@ class Publisher:
                 elif not published.digest:
                     published = PublishedImage(published.image_id, self.registry.head_manifest(target) or "")
             else:
+                documents = getattr(self.storage, "documents", None)
                 published = publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels,
-                                                 spec)
+                                                 spec, stage_documents=documents(last.image_name) if documents
+                                                 else None)
         return result(published, PUBLISHED)
 
-    def _current(self, target: str, content_digest: str, stage_image_id: str) -> PublishedImage | None:
-        """The image `target` names, if it already is this content built on this stage image."""
+    def _current(self, target: str, content_digest: str, stage_image_id: str
+                 ) -> tuple[PublishedImage | None, str | None]:
+        """The image `target` names, if it already is this content built on this stage image; and the manifest
+        digest the tag names now (None: no such tag)."""
         info = self.registry.image_info(target, check_layers=False)
         if info is None:
-            return None
+            return None, None
         if info.labels.get(CONTENT_SIGNATURE_LABEL) != content_digest or info.parent_id != stage_image_id:
-            return None
-        return PublishedImage(info.id, info.digest)
+            return None, info.digest
+        return PublishedImage(info.id, info.digest), info.digest
 
     @staticmethod
     def _checked_reference(image: PublishableImage, repository: str, tag: str) -> str:

@@ -296,11 +296,13 @@ class RegistryClient:
         return Descriptor(media_type=media_type, digest=digest, size=size)
 
     def upload_blob_restartable(self, repository: ImageReference | str, data: bytes,
-                                media_type: str = "application/octet-stream") -> Descriptor:
-        """`upload_blob` (skipped when present), restarted from a new session when a session breaks."""
+                                media_type: str = "application/octet-stream", *, check_exists: bool = True
+                                ) -> Descriptor:
+        """`upload_blob` (skipped when present, unless `check_exists` is False: for blobs that are new by
+        construction the check is a wasted round trip), restarted from a new session when a session breaks."""
         ref = as_reference(repository)
         result: list[Descriptor] = []
-        restartable(lambda: result.append(self.upload_blob(ref, data, media_type)),
+        restartable(lambda: result.append(self.upload_blob(ref, data, media_type, check_exists=check_exists)),
                     what=f"uploading a blob to {ref.name}")
         return result[-1]
 

@@ -68,7 +68,8 @@ def push_layer_stage(registry: Any, repository: str, name: str, parent_name: str
     if layer is not None:
         layers.append(registry.upload_blob_file(repository, layer.path, layer.digest, layer.size, layer_type))
     raw = canonical_json(config)
-    config_descriptor = registry.upload_blob_restartable(repository, raw, config_type)
+    # a new stage's config carries its own creation time and labels: new by construction, so no existence check
+    config_descriptor = registry.upload_blob_restartable(repository, raw, config_type, check_exists=False)
     manifest = _put_manifest(registry, name, config_descriptor, layers, manifest_type)
     return _info(name, manifest, config), manifest, raw
 

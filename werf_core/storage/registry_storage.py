@@ -145,10 +145,16 @@ def ensure_blobs(registry: Registry, source: str, target: str, descriptors: Iter
     link, and the reference registry does not do it atomically — a manifest PUT checking the same blob at that
     moment is refused ("blob unknown"). So each blob is linked once, and only when absent.
     """
-    for descriptor in descriptors:
-        if descriptor.is_foreign or registry.blob_exists(target, descriptor.digest):
-            continue
-        registry.mount_or_copy_blob(source, target, descriptor)
+    wanted = [d for d in descriptors if not d.is_foreign]
+    if len(wanted) > 1:   # the checks are independent small requests: ask them together
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=min(8, len(wanted)), thread_name_prefix="werf-blob-check") as pool:
+            present = list(pool.map(lambda d: registry.blob_exists(target, d.digest), wanted))
+    else:
+        present = [registry.blob_exists(target, d.digest) for d in wanted]
+    for descriptor, there in zip(wanted, present, strict=True):
+        if not there:
+            registry.mount_or_copy_blob(source, target, descriptor)
 
 
 def put_manifest_settled(registry: Registry, source: str, target: str, raw: bytes, media_type: str,
@@ -195,6 +201,8 @@ class RegistryStagesStorage:
         # manifest and raw config of every stage this process read or wrote (a stage never changes under its
         # name): publishing a child on one of them needs only a HEAD to confirm the parent is still there
         self._documents: dict[str, tuple[Manifest, bytes]] = {}
+        # stage images this process pushed (their manifests came from our own PUT)
+        self._pushed_here: set[str] = set()
         # layer blobs this process wrote, by digest: reading them back (stat_paths) needs no download
         self._layer_files: dict[str, Path] = {}
         # what each layer read by stat_paths said about each path asked (a blob's content never changes)
@@ -299,6 +307,7 @@ class RegistryStagesStorage:
                                                        parent_documents=parent_documents)
         with self._lock:
             self._documents[name] = (manifest, config)
+            self._pushed_here.add(name)
         repository, _, tag = name.rpartition(":")
         self.client.api.tag(local_image_id, repository, tag)  # a later fetch finds it without a pull
         self._say(f"Pushed stage {name} ({time.monotonic() - started:.2f}s)")
@@ -330,6 +339,7 @@ class RegistryStagesStorage:
         with self._lock:
             self._built_here[description.image_id] = (parent, layer, config)
             self._documents[name] = (manifest, config)
+            self._pushed_here.add(name)
             if layer is not None and layer.compressed:
                 self._layer_files[layer.digest] = layer.path
         return description
@@ -350,8 +360,12 @@ class RegistryStagesStorage:
         this build's memory plus one HEAD when it read or wrote them, else read (two requests)."""
         with self._lock:
             known = self._documents.get(parent.image_name)
+            pushed_here = parent.image_name in self._pushed_here
         if known is not None:
-            if self.registry.head_manifest(parent.image_name) == (known[0].index_digest or known[0].digest):
+            # a parent this build pushed itself needs no check: its blobs were confirmed moments ago, and a
+            # manifest naming a blob the repository lost is refused by the registry anyway
+            if pushed_here or \
+                    self.registry.head_manifest(parent.image_name) == (known[0].index_digest or known[0].digest):
                 return known
         return self.registry.manifest_and_config(parent.image_name)
 
@@ -430,6 +444,11 @@ class RegistryStagesStorage:
         self._pull(project, description)
         return name
 
+    def documents(self, image_name: str) -> tuple[Manifest, bytes] | None:
+        """The manifest and raw config of a stage this build read or wrote (from memory; None if it did not)."""
+        with self._lock:
+            return self._documents.get(image_name)
+
     def fetch_pulls(self, description: StageDescription) -> bool:
         """Whether `fetch` would pull from the registry: the engine lacks the image and it is not a stage this
         process published on a chain the engine holds (those are loaded from their layer files)."""
@@ -470,6 +489,7 @@ class RegistryStagesStorage:
         self.manifest_cache.delete(name)
         with self._lock:
             self._documents.pop(name, None)
+            self._pushed_here.discard(name)
         self.registry.delete_tag(name)
         self._note_tag(stage_id.tag, present=False)
 
