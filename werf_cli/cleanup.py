@@ -340,8 +340,9 @@ def after_build(project: str) -> None:
     logs = paths.werf_home() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / "auto-host-cleanup.log", "ab") as log:
-        subprocess.Popen([sys.executable, "-c", "import sys; from werf_cli.cleanup import run_auto_host_cleanup; "
-                                                "run_auto_host_cleanup(sys.argv[1])", project],
+        # at a lower CPU priority: the next command the user starts must not wait for the background cleanup
+        subprocess.Popen([sys.executable, "-c", "import os, sys; os.nice(10); from werf_cli.cleanup import "
+                                                "run_auto_host_cleanup; run_auto_host_cleanup(sys.argv[1])", project],
                          stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
 
 

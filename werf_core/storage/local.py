@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werf_core.layers.config import ConfigChanges
@@ -19,6 +20,8 @@ from werf_core.storage.stage_id import StageID
 
 if TYPE_CHECKING:
     import docker
+
+    from werf_core.engine_api import EngineAPI
 
 REPOSITORY_PREFIX = "werf-stages-storage"
 
@@ -46,8 +49,36 @@ def engine_config(inspect: dict[str, Any]) -> dict[str, Any]:
 class LocalStagesStorage:
     address = LOCAL_ADDRESS
 
-    def __init__(self, client: docker.DockerClient) -> None:
-        self.client = client
+    def __init__(self, client: docker.DockerClient | None = None, *,
+                 client_factory: Callable[[], docker.DockerClient] | None = None,
+                 engine: EngineAPI | None = None) -> None:
+        """`client`, or `client_factory` to make docker-py's client when first needed; `engine` (optional) answers
+        the stage inspections of an idle build without docker-py (see werf_core.engine_api)."""
+        self._client = client
+        self._client_factory = client_factory
+        self._engine = engine
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None and self._client_factory is not None:
+            self._client = self._client_factory()
+        assert self._client is not None, "LocalStagesStorage needs a client or a client factory"
+        return self._client
+
+    def inspect_image(self, name: str) -> dict[str, Any] | None:
+        """The engine's inspect answer for an image, None if there is none."""
+        if self._engine is not None:
+            from werf_core.engine_api import NotAnswered
+            try:
+                return self._engine.inspect_image(name)
+            except NotAnswered:
+                pass                    # docker-py asks again, and raises its own error if there is one
+        import docker.errors
+        try:
+            info: dict[str, Any] = self.client.api.inspect_image(name)
+        except docker.errors.ImageNotFound:
+            return None
+        return info
 
     def is_local(self) -> bool:
         return True
@@ -67,7 +98,7 @@ class LocalStagesStorage:
         if digest:
             filters["label"] = f"werf-stage-signature={digest}"
         ids = []
-        for image in self.client.api.images(filters=filters):
+        for image in self._images(filters):
             for ref in image.get("RepoTags") or []:
                 repo, _, tag = ref.rpartition(":")
                 if repo != self.repository(project):
@@ -77,12 +108,32 @@ class LocalStagesStorage:
                     ids.append(stage_id)
         return sorted(ids)
 
+    def _images(self, filters: dict[str, str]) -> list[dict[str, Any]]:
+        if self._engine is not None:
+            from werf_core.engine_api import NotAnswered
+            try:
+                return self._engine.images(filters)
+            except NotAnswered:
+                pass                    # docker-py asks again, and raises its own error if there is one
+        images: list[dict[str, Any]] = self.client.api.images(filters=filters)
+        return images
+
+    def _load(self, archive: Path) -> None:
+        if self._engine is not None:
+            from werf_core.engine_api import NotAnswered
+            try:
+                self._engine.load_image(archive)
+                return
+            except NotAnswered:
+                pass                    # loading the same archive again is harmless: docker-py tries once more
+        with open(archive, "rb") as data:
+            for _ in self.client.api.load_image(data, quiet=True):
+                pass
+
     def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
-        import docker.errors
         name = self.stage_image_name(project, stage_id)
-        try:
-            info = self.client.api.inspect_image(name)
-        except docker.errors.ImageNotFound:
+        info = self.inspect_image(name)
+        if info is None:
             return None
         return StageDescription(stage_id=stage_id, image_name=name, image_id=info["Id"],
                                 labels=dict((info.get("Config") or {}).get("Labels") or {}),
@@ -106,15 +157,15 @@ class LocalStagesStorage:
         from werf_core import paths
         from werf_core.layers.config import append_layer, canonical_json
         from werf_core.layers.engine_archive import write_load_archive
-        info = self.client.api.inspect_image(parent.image_id)
+        info = self.inspect_image(parent.image_id)
+        if info is None:               # removed meanwhile: docker-py's ImageNotFound, as before
+            info = self.client.api.inspect_image(parent.image_id)
         config = append_layer(engine_config(info), layer, changes, parent_id=info["Id"])
         raw = canonical_json(config)
         name = self.stage_image_name(project, stage_id)
         with tempfile.TemporaryDirectory(prefix="werf-load-", dir=paths.tmp_dir()) as work:
             archive = write_load_archive(f"{work}/image.tar", raw, config["rootfs"]["diff_ids"], layer, [name])
-            with open(archive, "rb") as data:
-                for _ in self.client.api.load_image(data, quiet=True):
-                    pass
+            self._load(archive)
         description = self.describe(project, stage_id)
         if description is None:
             from werf_core.errors import StorageError
