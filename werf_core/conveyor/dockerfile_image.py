@@ -95,15 +95,24 @@ def tracked_blobs(context_dir: Path) -> dict[str, str]:
 
 def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str) -> dict[str, Any]:
     """The base image's runtime config: from the engine when it has the image, else only the config from its
-    registry (planning and an idle build pull no layer), else pulled."""
-    import docker.errors
-
+    registry (planning and an idle build pull no layer), else pulled. The engine is asked over its socket
+    directly when it can be (werf_core/engine_api.py: an idle build imports no docker-py)."""
+    from werf_core.engine_api import EngineAPI, NotAnswered
     from werf_core.errors import WerfError
     from werf_core.registry import RegistryClient
+    engine = EngineAPI.from_env()
     try:
-        return dict(conveyor.client.api.inspect_image(reference).get("Config") or {})
-    except docker.errors.ImageNotFound:
-        pass
+        if engine is None:
+            raise NotAnswered("the engine address needs docker-py")
+        info = engine.inspect_image(reference)
+        if info is not None:
+            return dict(info.get("Config") or {})
+    except NotAnswered:
+        import docker.errors
+        try:
+            return dict(conveyor.client.api.inspect_image(reference).get("Config") or {})
+        except docker.errors.ImageNotFound:
+            pass
     try:
         with RegistryClient.from_werf_options() as registry:
             return dict(registry.get_config(reference).get("config") or {})
