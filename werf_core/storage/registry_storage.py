@@ -452,17 +452,29 @@ class RegistryStagesStorage:
     def fetch_pulls(self, description: StageDescription) -> bool:
         """Whether `fetch` would pull from the registry: the engine lacks the image and it is not a stage this
         process published on a chain the engine holds (those are loaded from their layer files)."""
-        import docker.errors
-        try:
-            self.client.api.inspect_image(description.image_id)
+        if self._engine_has(description.image_id):
             return False
-        except docker.errors.ImageNotFound:
-            pass
         with self._lock:
             built_here = self._built_here.get(description.image_id)
         if built_here is None or (built_here[1] is not None and not built_here[1].path.exists()):
             return True
         return self.fetch_pulls(built_here[0])
+
+    def _engine_has(self, image_id: str) -> bool:
+        """Whether the engine holds the image; asked over its socket when it can be (no docker-py import)."""
+        from werf_core.engine_api import EngineAPI, NotAnswered
+        engine = EngineAPI.from_env()
+        if engine is not None:
+            try:
+                return engine.inspect_image(image_id) is not None
+            except NotAnswered:
+                pass
+        import docker.errors
+        try:
+            self.client.api.inspect_image(image_id)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
 
     def mark_used(self, project: str, description: StageDescription) -> None:
         """A build used this stage: if the engine holds a copy, its last-use time orders the host LRU GC."""
