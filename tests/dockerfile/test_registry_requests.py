@@ -14,6 +14,7 @@ import pytest
 from tests.dockerfile.test_dockerfile_build import DOCKERFILE, FILES, werf_yaml
 from tests.registry_storage.support import (
     blob_downloads,
+    blob_uploads,
     build_args,
     container_creates,
     forget_project_images,
@@ -81,3 +82,22 @@ def test_a_one_file_change_on_a_fresh_runner_pulls_nothing_into_the_engine_and_r
     base_layers = {layer["digest"] for layer in manifest(registry, repository, base_tag)["layers"]}
     assert not set(blob_downloads(requests)) & base_layers
     assert [r for r in repeated(requests) if r[0] == "GET"] == [], repeated(requests)
+
+
+def test_a_cold_dockerfile_build_neither_uploads_nor_downloads_the_base_images_layers(
+        git_repo, project_name, registry, registry_busybox, tmp_path):
+    """FROM reuses the base image's layers by a cross-repository mount (the base lives in the same registry), RUN
+    stages reuse their parent's layers without exporting them again, and a COPY's parent attributes come from the
+    engine when it built the parent: no base layer moves through this process."""
+    make_project(git_repo, werf_yaml(project_name, registry_busybox),
+                 {**FILES, "Dockerfile": DOCKERFILE.format(base=registry_busybox)})
+    stages = registry.repo(f"{project_name}/stages")
+    position = registry.log_position()
+    werf(build_args("build", git_repo.path, stages), tmp_path)
+    requests = registry.requests_since(position)
+    repository, _, base_tag = registry_busybox.partition("/")[2].rpartition(":")
+    base_layers = {layer["digest"] for layer in manifest(registry, repository, base_tag)["layers"]}
+    assert not set(blob_uploads(requests)) & base_layers
+    assert not set(blob_downloads(requests)) & base_layers
+    mounts = [p for m, p in requests if m == "POST" and "mount=" in p]
+    assert mounts, "the base layers are mounted into the stages repository"
