@@ -12,6 +12,12 @@ Many runners share one registry repository; each stage is pushed once and reused
   blob is confirmed, and the registry makes the tag visible only then — other runners never see a half-written
   stage. `store_layer` publishes a layer-native stage (a layer and/or config change built in-process) the same way,
   reusing the parent's layers: no pull, no engine.
+- Every stage manifest and config this build read or wrote stays in memory (`documents`): publishing a child stage
+  on it, publishing the image, or an engine-built stage reusing its parent's layers ask the registry nothing more
+  than a HEAD (nothing at all for a parent this build pushed).
+- `stat_paths` answers "mode and owner of these paths in a stage" from the stage's layers, top layer first
+  (werf_core/layers/path_stats.py), when fetching the stage would mean a pull: a Dockerfile COPY or WORKDIR on a
+  fresh runner reads a small top layer or two instead of pulling the chain and creating a container.
 - `fetch` is the lazy pull: it runs only when something must be built on top of a stage, and pulls only when the
   engine does not already hold the stage's image ID. A stage that turns out gone makes the build reset its
   stages-storage cache and start over; a broken one (missing blobs) is marked rejected first, so nobody selects it
