@@ -292,13 +292,13 @@ def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[st
     header from the engine (a directory's content is never streamed). When getting the image into the engine would
     need a pull, a storage that can answer from the stage's layers (a registry: usually the top layer or two) does,
     so nothing is pulled and no container is created."""
-    import docker.errors
     from_layers = getattr(conveyor.storage, "stat_paths", None)
     fetch_pulls = getattr(conveyor.storage, "fetch_pulls", None)
     if from_layers is not None and fetch_pulls is not None and fetch_pulls(description):
         found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
         if found is not None:
             return found
+    import docker.errors
     local = conveyor.storage.fetch(conveyor.project, description)
     client = conveyor.client
     container = client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
