@@ -33,7 +33,7 @@ def run_fan_out(params: BuildParameters, settings: BuildSettings, *, image_deplo
     if settings.dry_run:
         raise FanOutError("a dry run is not fanned out", hint="plan with fan_out off: planning builds nothing")
     started = time.monotonic()
-    with checked_out(params) as source:
+    with checked_out(params, shared=True) as source:     # kept for image runs on this host
         options = build_options(params, settings, source)
         # opening the project checks werf.yaml, the stages storage and the synchronization before any child starts
         with BuildSession.open(options, progress=PrefectProgress()) as session:

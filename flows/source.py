@@ -37,7 +37,10 @@ class Source:
 
 
 @contextmanager
-def checked_out(params: BuildParameters) -> Iterator[Source]:
+def checked_out(params: BuildParameters, *, shared: bool = False) -> Iterator[Source]:
+    """The sources of `params`. `shared`: a revision is checked out once per commit on this host and reused by the
+    other builds of that commit (`werf_core.git.shared_checkout`; the image runs of a fanned-out build) instead of
+    into a private temporary worktree."""
     if params.builds_in_place:
         root = Path(params.repository)
         if not root.is_dir():
@@ -52,13 +55,21 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
     remote = open_remote_repository(params.repository)
     commit = resolve_revision(remote, ref=params.ref, commit=params.commit)
     branch, tag = ref_kind(remote, params.ref)
+    label = params.label if params.ref else commit[:12]
+    if shared:
+        from werf_core.git.shared_checkout import shared_checkout
+        with shared_checkout(remote.directory, remote.lock_path, commit) as tree:
+            if tree is not None:
+                yield Source(project_dir=tree / params.project_dir, commit=commit, label=label, temporary=False,
+                             branch=branch, tag=tag)
+                return
     holder = make_build_tmp_dir("source")        # named so `werf host cleanup` finds it after a kill -9
     worktree = holder / "tree"
     with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
         _git(remote.directory, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
     try:
-        yield Source(project_dir=worktree / params.project_dir, commit=commit,
-                     label=params.label if params.ref else commit[:12], temporary=True, branch=branch, tag=tag)
+        yield Source(project_dir=worktree / params.project_dir, commit=commit, label=label, temporary=True,
+                     branch=branch, tag=tag)
     finally:
         with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
             _git(remote.directory, "worktree", "remove", "--force", str(worktree), check=False)
