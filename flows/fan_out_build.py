@@ -46,7 +46,10 @@ def run_fan_out(params: BuildParameters, settings: BuildSettings, *, image_deplo
         name = f"image-{project}-{image.replace('~', 'nameless')}-{source.commit[:7]}"
         return runs.submit(image, {**shared, "image": image}, name if attempt == 1 else f"{name}-try{attempt}")
 
-    result = schedule(graph, start=start, state=runs.state, cancel=runs.cancel)
+    try:
+        result = schedule(graph, start=start, state=runs.state, cancel=runs.cancel)
+    finally:
+        runs.close()
     images = collect_reports(project, {image: child.flow_run_id for image, child in result.runs.items()})
     publish_fan_out_artifacts(project, label=source.label, commit=source.commit, images=images)
     counts: dict[str, int] = {}
