@@ -43,6 +43,8 @@ from urllib.parse import unquote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bytecode import ensure_bytecode  # noqa: E402 - after the path set-up
+
 EXAMPLE = ROOT / "examples" / "hello-app"
 DOCKERFILE = ROOT / "bench" / "Dockerfile.hello-app"
 DOCKERIGNORE = "**/*.tmp\n.git\nwerf.yaml\n.werf\n"
@@ -348,6 +350,7 @@ def main() -> None:
     parser.add_argument("--payload-mb", type=int, default=0,
                         help="add an incompressible file of this size to src/ (a project with real weight)")
     args = parser.parse_args()
+    print(ensure_bytecode())
 
     from scripts import devenv
     client = devenv.docker_client()

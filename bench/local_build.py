@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.bytecode import ensure_bytecode  # noqa: E402 - after the path set-up
 from bench.distributed_build import ContainerStarts  # noqa: E402 - after the path set-up, as in dockerfile_build
 
 WERF = Path(sys.executable).with_name("werf")
@@ -146,9 +147,12 @@ def main() -> None:
     parser.add_argument("--no-buildah", action="store_true")
     args = parser.parse_args()
     use_buildah = not args.no_buildah and shutil.which("buildah") is not None
+    bytecode = ensure_bytecode()
+    load_before = os.getloadavg()[0]
     startup = statistics.median(timed([str(WERF), "version"]) for _ in range(args.runs))
     runs = [one_run(use_buildah) for _ in range(args.runs)]
     print(f"examples/hello-app, local stages storage, median of {args.runs} runs (process start-up {startup:.2f}s)")
+    print(f"{bytecode}; machine load (1-min average) {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     tools = [("werf", "werf (layer-native)"), ("werf containers", "werf (WERF_LAYER_NATIVE=0)"),
              ("docker", "BuildKit"), *([("buildah", "buildah")] if use_buildah else [])]
     header = "".join(f" | {label:>27}" for _, label in tools)

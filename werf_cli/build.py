@@ -127,5 +127,5 @@ def build_command(images, report_path, dry_run, log_format, log_quiet, log_verbo
     if not log_quiet:
         print_summary(report)
     if not dry_run:
-        from werf_cli.cleanup import after_build
+        from werf_cli.auto_cleanup import after_build
         after_build(report["project"])

@@ -7,6 +7,7 @@ do not pay for modules they do not use. A command is listed here only once it wo
 from __future__ import annotations
 
 import importlib
+import os
 import signal
 import sys
 
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     cleanup — never a traceback for any of them."""
     from werf_core.git.credentials import capture_environment
     from werf_core.redaction import install_log_redaction
+    # werf.yaml validation must not look for third-party pydantic plugins: scanning every installed distribution's
+    # entry points costs more than the validation itself (the documented switch; an explicit setting wins)
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     install_log_redaction()
     capture_environment()     # the git token leaves os.environ before any werf.yaml template could read it
     interrupts = _Interrupts()

@@ -96,7 +96,7 @@ def _command(build: bool):
             fresh = sum(1 for t in published["tags"] if t["status"] == PUBLISHED)
             click.echo(f"Published: {fresh} tag(s) written, {len(published['tags']) - fresh} up to date", err=True)
         if build:
-            from werf_cli.cleanup import after_build
+            from werf_cli.auto_cleanup import after_build
             after_build(report["project"])
     return command
 

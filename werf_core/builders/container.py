@@ -104,14 +104,36 @@ class RunnerGroup:
     container — one may be being created in another thread while `cancel_all` runs) and the containers they
     created, so that images committed from them but never published can be found after an interrupt."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, background_removal: bool = False) -> None:
+        """`background_removal`: committed containers are removed beside the next stages; whoever owns the group
+        (the conveyor) calls `wait_for_removals` at the end of the build."""
         self.cancelled = threading.Event()
+        self.background_removal = background_removal
         self._created: set[str] = set()
         self._lock = threading.Lock()
+        self._removals: list[threading.Thread] = []
 
     def created(self, container_id: str) -> None:
         with self._lock:
             self._created.add(container_id)
+
+    def remove_in_background(self, remove: Callable[[], None]) -> None:
+        """Run `remove` (a finished container's removal) beside the next stages instead of before them. The thread
+        is not a daemon: the interpreter waits for it even if `wait_for_removals` is never reached."""
+        thread = threading.Thread(target=remove, name="werf-remove-build-container")
+        with self._lock:
+            self._removals.append(thread)
+        thread.start()
+
+    def wait_for_removals(self) -> None:
+        """Block until every background removal is done (the end of a build: no build container outlives it)."""
+        while True:
+            with self._lock:
+                pending, self._removals = self._removals, []
+            if not pending:
+                return
+            for thread in pending:
+                thread.join()
 
     def remove_unpublished_images(self, client: docker.DockerClient, project: str) -> None:
         """Remove the untagged images committed from this build's containers (an interrupt between commit and
@@ -203,6 +225,7 @@ class ContainerRunner:
         work = make_build_tmp_dir("container")
         container_id = None
         container_name = random_container_name()   # known before the engine answers: an interrupt may land between
+        committed = False
         try:
             (work / "script.sh").write_text(render_script(instructions))
             for name, content in (files or {}).items():
@@ -261,6 +284,7 @@ class ContainerRunner:
                 self._remove_interrupted_commit(container_id)
                 raise
             image_id: str = result["Id"]
+            committed = True
             return image_id
         except docker.errors.ImageNotFound as err:
             raise BuildError(f"stage {stage}: image {from_image} is not in the Docker engine ({err.explanation})",
@@ -268,7 +292,7 @@ class ContainerRunner:
         except docker.errors.APIError as err:
             raise self._refused(stage, err) from None
         finally:
-            self._done_with(container_id, container_name)
+            self._done_with(container_id, container_name, background=committed)
             shutil.rmtree(work, ignore_errors=True)
 
     def run_command(self, from_image: str, argv: list[str], *, stage: str, env: list[str], user: str,
@@ -281,6 +305,7 @@ class ContainerRunner:
         self._check_cancelled(stage)
         container_id = None
         container_name = random_container_name()   # known before the engine answers: an interrupt may land between
+        committed = False
         try:
             host_config = self.client.api.create_host_config(network_mode=network,
                                                              extra_hosts=extra_hosts or None)
@@ -303,28 +328,36 @@ class ContainerRunner:
                                  + (f"\n  output (last lines):\n{output}" if output else ""),
                                  hint="fix the RUN instruction; nothing was saved to the stages storage")
             try:
-                return str(self.client.api.commit(container_id)["Id"])
+                image_id = str(self.client.api.commit(container_id)["Id"])
             except docker.errors.APIError:
                 raise
             except BaseException:
                 self._remove_interrupted_commit(container_id)
                 raise
+            committed = True
+            return image_id
         except docker.errors.APIError as err:
             raise self._refused(stage, err) from None
         finally:
-            self._done_with(container_id, container_name)
+            self._done_with(container_id, container_name, background=committed)
 
     @staticmethod
     def _refused(stage: str, err: docker.errors.APIError) -> BuildError:
         return BuildError(f"stage {stage}: the Docker engine refused the build container: {err.explanation}",
                           hint="check `docker info` and the daemon log")
 
-    def _done_with(self, container_id: str | None, container_name: str) -> None:
-        """Forget and remove a build container — by name when the create call itself was interrupted."""
+    def _done_with(self, container_id: str | None, container_name: str, *, background: bool = False) -> None:
+        """Forget and remove a build container — by name when the create call itself was interrupted. After a
+        successful commit (`background`), in a group that allows it, the removal runs beside the next stages; the
+        build waits for it at its end (`RunnerGroup.wait_for_removals`)."""
         if container_id is not None:
             with self._lock:
                 self._active.discard(container_id)
-        self._remove(container_id or container_name)
+        target = container_id or container_name
+        if background and self.group.background_removal:
+            self.group.remove_in_background(lambda: self._remove(target))
+        else:
+            self._remove(target)
 
     def _stream_output(self, container_id: str, reported: dict[str, str]) -> deque[str]:
         tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)

@@ -6,6 +6,7 @@ Each failure is a ConfigError at the line of the directive at fault (the second 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,9 @@ class CheckedSections:
     sections: list[Section]          # images, Dockerfile images and artifacts, in config order
 
 
-def check_sections(sections: list[Section], reporter: ErrorReporter, *, suggested_project: str) -> CheckedSections:
+def check_sections(sections: list[Section], reporter: ErrorReporter, *,
+                   suggested_project: Callable[[], str]) -> CheckedSections:
+    """`suggested_project` is asked only when the meta section is missing (it may run git)."""
     meta = _single_meta(sections, reporter, suggested_project)
     others = [section for section in sections if section.kind != "meta"]
     _unique_names(others, reporter)
@@ -37,13 +40,13 @@ def _line(section: Section, path: tuple[Any, ...] = ()) -> tuple[int, int]:
     return (span.first, span.first) if not path else (span.first, span.last)
 
 
-def _single_meta(sections: list[Section], reporter: ErrorReporter, suggested_project: str) -> Meta:
+def _single_meta(sections: list[Section], reporter: ErrorReporter, suggested_project: Callable[[], str]) -> Meta:
     metas = [section for section in sections if section.kind == "meta"]
     if not metas:
         raise reporter.error(
             "the meta config section is not defined", hint=(
                 "add this section at the top of the config, followed by a `---` line:\n"
-                f"configVersion: 1\nproject: {suggested_project}\n"
+                f"configVersion: 1\nproject: {suggested_project()}\n"
                 "The project name cannot be changed later without rebuilding and redeploying; it must be unique among "
                 "projects sharing build hosts and Kubernetes clusters."))
     if len(metas) > 1:

@@ -129,7 +129,7 @@ def parse_werf_config(rendered: str, *, source_text: str | None = None, config_p
     for document in split_documents(rendered):
         sections.extend(parse_document(document, reporter))
     checked = check_sections(sections, reporter,
-                             suggested_project=suggest_project_name(project_dir) if project_dir else "<name>")
+                             suggested_project=lambda: suggest_project_name(project_dir) if project_dir else "<name>")
     meta = checked.meta
     if project_name_override:
         problem = project_name_problem(project_name_override)

@@ -175,7 +175,7 @@ class Conveyor:
         self._digest_mutexes: dict[str, threading.Lock] = {}
         self._mutex_guard = threading.Lock()
         self._runners: list[ContainerRunner] = []
-        self._runner_group = RunnerGroup()      # cancel(): no runner starts a container afterwards
+        self._runner_group = RunnerGroup(background_removal=True)      # cancel(): no runner starts a container afterwards
         self._toolchain: str | None = None
         self._work_dir: Path | None = None
         # shared leases on every digest this build looks up, so a concurrent cleanup never deletes what we use
@@ -235,6 +235,7 @@ class Conveyor:
                 self._runner_group.remove_unpublished_images(self._client, self.project)
             raise
         finally:
+            self._runner_group.wait_for_removals()   # no build container outlives the build
             shutil.rmtree(self._work_dir, ignore_errors=True)
             os.close(marker)
         # the report lists the images asked for (all when none were named), not the sources built for them

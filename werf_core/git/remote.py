@@ -44,8 +44,6 @@ from werf_core.paths import werf_home
 from werf_core.redaction import redact, redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
-    import git
-
     from werf_core.git.mapping import GitMapping
 
 __all__ = ["RemoteGitRepository", "open_remote_repository", "remote_cache_directory"]
@@ -115,8 +113,8 @@ def _remember_fetch(directory: Path) -> None:
 class RemoteGitRepository(GitRepository):
     """A bare clone of a remote repository in the host cache."""
 
-    def __init__(self, repo: git.Repo, *, url: str, directory: Path, credentials: GitCredentials | None = None) -> None:
-        super().__init__(repo, name=repository_id_from_url(url), description=redact_url(url))
+    def __init__(self, *, url: str, directory: Path, credentials: GitCredentials | None = None) -> None:
+        super().__init__(git_dir=directory, name=repository_id_from_url(url), description=redact_url(url))
         self.url = url                  # without credentials
         self.directory = directory
         self.credentials = credentials
@@ -180,7 +178,6 @@ class RemoteGitRepository(GitRepository):
 
 def open_remote_repository(url: str) -> RemoteGitRepository:
     """The cached bare clone of `url`, cloned now if this host has none yet (safe against concurrent processes)."""
-    import git as gitpython
     url, embedded = split_url_credentials(normalize_url(url))
     credentials = credentials_for(url, embedded)
     directory = remote_cache_directory(url)
@@ -190,12 +187,15 @@ def open_remote_repository(url: str) -> RemoteGitRepository:
             if not (directory / "HEAD").exists():
                 _clone(url, directory, credentials)
                 _remember_fetch(directory)  # a fresh clone is up to date
-    try:
-        repo = gitpython.Repo(directory)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+    if not _is_git_dir(directory):
         raise GitError(f"the cached clone of {redact_url(url)} at {directory} is damaged",
-                       hint=f"remove {directory} and run again") from None
-    return RemoteGitRepository(repo, url=url, directory=directory, credentials=credentials)
+                       hint=f"remove {directory} and run again")
+    return RemoteGitRepository(url=url, directory=directory, credentials=credentials)
+
+
+def _is_git_dir(directory: Path) -> bool:
+    """What git itself needs to see a repository in a directory: HEAD, objects/ and refs/."""
+    return (directory / "HEAD").is_file() and (directory / "objects").is_dir() and (directory / "refs").is_dir()
 
 
 def open_mapping_repository(mapping: GitMapping, project_repository: GitRepository | None) -> GitRepository:

@@ -1,8 +1,9 @@
 """Git repositories: the project's own (local) repository and the common operations every repository offers.
 
-Built on GitPython for discovery (a project directory inside a repository or a worktree) and on the `git` CLI through
-`repo.git.*` for the heavy listings (`ls-tree -r`, `diff-tree`, `diff`, `cat-file --batch`), which are much faster
-than walking objects in Python. GitPython itself is imported lazily so that importing `werf_core.git` stays cheap.
+Everything goes through the `git` CLI: one `git rev-parse` finds the repository (a project directory inside a
+repository or a worktree), and the heavy listings (`ls-tree -r`, `diff-tree`, `diff`, `cat-file --batch`) are much
+faster than walking objects in Python. Facts about immutable objects (a commit exists, one commit is an ancestor of
+another) are asked once per process: an idle build asks about the same few commits many times.
 
 Every failure a user can fix becomes a `GitError` naming the repository and the ref, with a hint.
 """
@@ -22,15 +23,12 @@ from werf_core.errors import GitError
 from werf_core.git.tree import TreeListing, parse_ls_tree
 
 if TYPE_CHECKING:  # pragma: no cover
-    import git
-    from git import GitCommandError
-
     from werf_core.git.archive import GitArchive
     from werf_core.git.checksum import DependenciesChecksum
     from werf_core.git.mapping import GitMapping
     from werf_core.git.patch import GitPatch
 
-__all__ = ["GitRepository", "open_local_repository", "SHALLOW_HINT"]
+__all__ = ["GitCommandFailed", "GitRepository", "open_local_repository", "SHALLOW_HINT"]
 
 SHALLOW_HINT = ("fetch the full history with `git fetch --unshallow` (in CI: a clone depth of 0), "
                 "or accept a shallow clone with --allow-git-shallow-clone ($WERF_ALLOW_GIT_SHALLOW_CLONE=1); "
@@ -44,19 +42,41 @@ NON_INTERACTIVE_ENV = {"GIT_TERMINAL_PROMPT": "0"}
 STABLE_DIFF_CONFIG = ("-c", "core.quotePath=true", "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false",
                       "-c", "diff.relative=false", "-c", "diff.suppressBlankEmpty=false")
 
+# git's messages are parsed (dubious ownership, the last error line): always in English
+_MESSAGES_ENV = {"LANGUAGE": "C", "LC_ALL": "C"}
+
 _TREE_CACHE_SIZE = 4
 _FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+class GitCommandFailed(Exception):
+    """A `git` command exited non-zero (`status`, the command line, its stderr)."""
+
+    def __init__(self, command: list[str], status: int, stderr: bytes) -> None:
+        super().__init__(f"{' '.join(command)} exited with {status}")
+        self.command = command
+        self.status = status
+        self.stderr = stderr
+
+
+def _git_env(extra: dict[str, str]) -> dict[str, str]:
+    return {**os.environ, **_MESSAGES_ENV, **extra}
 
 
 class GitRepository:
     """A repository whose objects can be listed, diffed and read. `name` is werf's repository name ("own" locally)."""
 
-    def __init__(self, repo: git.Repo, *, name: str, description: str) -> None:
-        self._repo = repo
+    def __init__(self, *, git_dir: Path, common_dir: Path | None = None, work_tree: Path | None = None, name: str,
+                 description: str) -> None:
+        self._git_dir = Path(git_dir)
+        self._common_dir = Path(common_dir) if common_dir is not None else self._git_dir
+        self._work_tree = Path(work_tree) if work_tree is not None else None
         self.name = name
         self.description = description  # how messages name it: a path or a URL
         self._listings: OrderedDict[str, TreeListing] = OrderedDict()
         self._listings_lock = threading.Lock()
+        self._existing_commits: set[str] = set()            # full SHAs known to exist (objects do not vanish)
+        self._ancestry: dict[tuple[str, str], bool] = {}     # (ancestor, descendant) full SHAs → answer
         env = dict(NON_INTERACTIVE_ENV)
         if "GIT_SSH_COMMAND" not in os.environ and "GIT_SSH" not in os.environ:
             env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
@@ -65,19 +85,40 @@ class GitRepository:
     # ------------------------------------------------------------------ basics
     @property
     def git_dir(self) -> Path:
-        return Path(self._repo.git_dir)
+        return self._git_dir
 
     @property
     def common_dir(self) -> Path:
         """The directory holding objects and refs (differs from git_dir in a worktree)."""
-        return Path(self._repo.common_dir)
+        return self._common_dir
 
     @property
     def work_tree(self) -> Path | None:
-        return Path(self._repo.working_tree_dir) if self._repo.working_tree_dir else None
+        return self._work_tree
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name} {self.description}>"
+
+    def _cwd(self) -> str:
+        return str(self._work_tree or self._git_dir)
+
+    def _execute(self, args: tuple[str, ...]) -> tuple[int, bytes, bytes]:
+        command = ["git", *args]
+        try:
+            done = subprocess.run(command, cwd=self._cwd(), env=_git_env(self._env), stdin=subprocess.DEVNULL,
+                                  capture_output=True)
+        except OSError as err:
+            raise GitError(f"cannot run git in repository {self.description}: {err}",
+                           hint="install git and make sure it is on PATH") from None
+        return done.returncode, done.stdout, done.stderr
+
+    def _popen(self, args: tuple[str, ...], *, stdin: int) -> subprocess.Popen[bytes]:
+        try:
+            return subprocess.Popen(["git", *args], cwd=self._cwd(), env=_git_env(self._env), stdin=stdin,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as err:
+            raise GitError(f"cannot run git in repository {self.description}: {err}",
+                           hint="install git and make sure it is on PATH") from None
 
     @overload
     def run_git(self, *args: str, binary: Literal[False] = False, check: bool = True,
@@ -88,23 +129,22 @@ class GitRepository:
 
     def run_git(self, *args: str, binary: bool = False, check: bool = True,
                 what: str | None = None) -> str | bytes:
-        """Run `git <args>` in this repository; a failure becomes a GitError naming the repository."""
-        import git as gitpython
-        command = ["git", *args]
-        try:
-            output = self._repo.git.execute(command, stdout_as_string=not binary, env=self._env,
-                                            strip_newline_in_stdout=not binary)
-            if binary:
-                return output if isinstance(output, bytes) else str(output or "").encode()
-            return output if isinstance(output, str) else bytes(output or b"").decode()
-        except gitpython.GitCommandError as err:
+        """Run `git <args>` in this repository; a failure becomes a GitError naming the repository
+        (`check=False`: raises `GitCommandFailed` instead). Text output loses one trailing newline."""
+        status, stdout, stderr = self._execute(args)
+        if status != 0:
+            failed = GitCommandFailed(["git", *args], status, stderr)
             if not check:
-                raise
-            raise self._error_for(err, what or " ".join(args[:2])) from None
+                raise failed
+            raise self._error_for(failed, what or " ".join(args[:2]))
+        if binary:
+            return stdout
+        text = stdout.decode("utf-8", "surrogateescape")
+        return text[:-1] if text.endswith("\n") else text
 
-    def _error_for(self, err: GitCommandError, what: str) -> GitError:
-        stderr = _stderr_text(err)
-        if _is_dubious_ownership(err):
+    def _error_for(self, err: GitCommandFailed, what: str) -> GitError:
+        stderr = _stderr_text(err.stderr)
+        if _is_dubious_ownership(err.stderr):
             return GitError(f"git refuses to read repository {self.description}: it is owned by another user",
                             hint=f"mark it safe: git config --global --add safe.directory {self.description}")
         return GitError(f"git {what} failed in repository {self.description}: {stderr or err}",
@@ -112,22 +152,23 @@ class GitRepository:
 
     def _exit_code(self, *args: str) -> int:
         """Exit code of a git command whose answer *is* its exit code (e.g. merge-base --is-ancestor)."""
-        import git as gitpython
-        try:
-            self._repo.git.execute(["git", *args], env=self._env)
-            return 0
-        except gitpython.GitCommandError as err:
-            if _is_dubious_ownership(err):
-                raise self._error_for(err, args[0]) from None
-            return err.status if isinstance(err.status, int) else 128
+        status, _, stderr = self._execute(args)
+        if status != 0 and _is_dubious_ownership(stderr):
+            raise self._error_for(GitCommandFailed(["git", *args], status, stderr), args[0])
+        return status
 
     # ------------------------------------------------------------------ commits
     def head_commit(self) -> str:
         """The commit HEAD points at (full SHA)."""
-        if self._exit_code("rev-parse", "--verify", "--quiet", "HEAD^{commit}") != 0:
+        status, stdout, stderr = self._execute(("rev-parse", "--verify", "--quiet", "HEAD^{commit}"))
+        if status != 0:
+            if _is_dubious_ownership(stderr):
+                raise self._error_for(GitCommandFailed(["git", "rev-parse"], status, stderr), "rev-parse")
             raise GitError(f"git repository {self.description} has no commits (HEAD does not point at a commit)",
                            hint="commit your files first (`git add -A && git commit`); werf builds from commits")
-        return self.run_git("rev-parse", "--verify", "HEAD^{commit}")
+        commit = stdout.decode("utf-8", "surrogateescape").strip()
+        self._existing_commits.add(commit)
+        return commit
 
     def resolve_commit(self, ref: str) -> str:
         """A branch, tag, (abbreviated) SHA or any revision → the full SHA of the commit it names."""
@@ -141,7 +182,12 @@ class GitRepository:
     def commit_exists(self, commit: str) -> bool:
         if not commit or commit.startswith("-"):
             return False
-        return self._exit_code("cat-file", "-e", f"{commit}^{{commit}}") == 0
+        if commit in self._existing_commits:
+            return True
+        exists = self._exit_code("cat-file", "-e", f"{commit}^{{commit}}") == 0
+        if exists and _FULL_SHA.fullmatch(commit):
+            self._existing_commits.add(commit)       # a ref or short SHA may later name another commit
+        return exists
 
     def require_commit(self, commit: str) -> str:
         if not self.commit_exists(commit):
@@ -154,8 +200,16 @@ class GitRepository:
         """Whether `ancestor` is an ancestor of `descendant` or the same commit."""
         self.require_commit(ancestor)
         self.require_commit(descendant)
+        immutable = bool(_FULL_SHA.fullmatch(ancestor) and _FULL_SHA.fullmatch(descendant))
+        if immutable and ancestor == descendant:
+            return True
+        known = self._ancestry.get((ancestor, descendant)) if immutable else None
+        if known is not None:
+            return known
         code = self._exit_code("merge-base", "--is-ancestor", ancestor, descendant)
         if code in (0, 1):
+            if immutable:
+                self._ancestry[(ancestor, descendant)] = code == 0
             return code == 0
         raise GitError(f"cannot compare commits {ancestor} and {descendant} in git repository {self.description}",
                        hint="check that both commits exist (`git cat-file -t <commit>`)")
@@ -197,9 +251,8 @@ class GitRepository:
 
     def stream_git(self, *args: str, what: str | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
         """Stdout of `git <args>` in chunks, without holding it all in memory; failure → GitError."""
-        process = self._repo.git.execute(["git", *args], as_process=True, env=self._env)
-        proc = process.proc
-        assert proc is not None and proc.stdout is not None and proc.stderr is not None, "started with pipes"
+        proc = self._popen(args, stdin=subprocess.DEVNULL)
+        assert proc.stdout is not None and proc.stderr is not None, "started with pipes"
         error_pipe = proc.stderr
         stderr_chunks: list[bytes] = []
         drain = threading.Thread(target=lambda: stderr_chunks.append(error_pipe.read()), daemon=True)
@@ -226,10 +279,8 @@ class GitRepository:
         shas = list(shas)
         if not shas:
             return
-        process = self._repo.git.execute(["git", "cat-file", "--batch"], as_process=True,
-                                         istream=subprocess.PIPE, env=self._env)
-        proc = process.proc
-        assert proc is not None and proc.stdin is not None and proc.stdout is not None, "started with pipes"
+        proc = self._popen(("cat-file", "--batch"), stdin=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None, "started with pipes"
         stdin, stdout = proc.stdin, proc.stdout
 
         def feed() -> None:
@@ -281,21 +332,19 @@ class GitRepository:
         return stage_dependencies_checksum(self, mapping, stage, commit)
 
 
-def _is_dubious_ownership(err: GitCommandError) -> bool:
-    stderr = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else str(err.stderr or "")
-    return "dubious ownership" in stderr
+def _is_dubious_ownership(stderr: bytes) -> bool:
+    return b"dubious ownership" in stderr
 
 
-def _stderr_text(err: GitCommandError) -> str:
-    stderr = err.stderr
-    if isinstance(stderr, bytes):
-        stderr = stderr.decode(errors="replace")
-    stderr = (stderr or "").strip()
-    if stderr.startswith("stderr:"):
-        stderr = stderr[len("stderr:"):].strip()
-    stderr = stderr.strip("'").strip()
+def _stderr_text(stderr_bytes: bytes) -> str:
+    """The last non-empty line git wrote to stderr."""
+    stderr = stderr_bytes.decode(errors="replace").strip()
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+_DUBIOUS_AT = re.compile(r"dubious ownership in repository at '(?P<path>[^'\n]+)'")
+_DISCOVERY_OVERRIDES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR")
 
 
 def open_local_repository(path: str | os.PathLike[str], *, allow_shallow: bool = False) -> GitRepository:
@@ -303,23 +352,39 @@ def open_local_repository(path: str | os.PathLike[str], *, allow_shallow: bool =
 
     A shallow clone is refused unless `allow_shallow` (werf's --allow-git-shallow-clone).
     """
-    import git as gitpython
     path = Path(path)
     if not path.exists():
         raise GitError(f"project directory {path} does not exist", hint="check --dir ($WERF_DIR)")
+    # found from `path` itself, as `git -C path` would without GIT_DIR/GIT_WORK_TREE pointing elsewhere
+    env = {k: v for k, v in os.environ.items() if k not in _DISCOVERY_OVERRIDES}
     try:
-        repo = gitpython.Repo(path, search_parent_directories=True)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as err:
+        done = subprocess.run(["git", "-C", str(path), "rev-parse", "--absolute-git-dir", "--git-common-dir",
+                               "--is-bare-repository", "--show-toplevel"],
+                              env={**env, **_MESSAGES_ENV, **NON_INTERACTIVE_ENV}, stdin=subprocess.DEVNULL,
+                              capture_output=True)
+    except OSError as err:
+        raise GitError(f"cannot run git: {err}", hint="install git and make sure it is on PATH") from None
+    lines = done.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if _is_dubious_ownership(done.stderr):
+        match = _DUBIOUS_AT.search(done.stderr.decode(errors="replace"))
+        where = match.group("path") if match else str(path.resolve())
+        raise GitError(f"git refuses to read repository {where}: it is owned by another user",
+                       hint=f"mark it safe: git config --global --add safe.directory {where}")
+    # a bare repository (or a directory inside .git) answers the first three and refuses --show-toplevel
+    if len(lines) < 3 or (done.returncode != 0 and lines[2] != "true"):
         damaged = next((p for p in (path.resolve(), *path.resolve().parents) if (p / ".git").exists()), None)
         if damaged is not None:
-            raise GitError(f"cannot read the git repository at {damaged}: {err or 'invalid .git'}",
+            reason = _stderr_text(done.stderr) or "invalid .git"
+            raise GitError(f"cannot read the git repository at {damaged}: {reason}",
                            hint="run `git status` there to see what is wrong: .git may be damaged or point to a "
-                                "worktree that no longer exists") from None
+                                "worktree that no longer exists")
         raise GitError(f"{path} is not inside a git repository",
                        hint="werf builds from git commits: run `git init && git add -A && git commit` in the project, "
-                            "or point --dir at a directory inside a repository") from None
-    location = repo.working_tree_dir or repo.git_dir
-    repository = GitRepository(repo, name="own", description=str(location))
-    repository.run_git("rev-parse", "--git-dir", what="rev-parse")  # fails early on unreadable/foreign repositories
+                            "or point --dir at a directory inside a repository")
+    git_dir = Path(lines[0])
+    common_dir = Path(lines[1]) if os.path.isabs(lines[1]) else (path / lines[1]).resolve()
+    work_tree = Path(lines[3]) if done.returncode == 0 and len(lines) > 3 and lines[3] else None
+    repository = GitRepository(git_dir=git_dir, common_dir=common_dir, work_tree=work_tree, name="own",
+                               description=str(work_tree or git_dir))
     repository.ensure_not_shallow(allow_shallow=allow_shallow)
     return repository

@@ -72,17 +72,35 @@ def docker_client() -> docker.DockerClient:
         client.ping()
         return client
     except docker.errors.DockerException as err:
-        where = os.environ.get("DOCKER_HOST") or "the default socket /var/run/docker.sock"
-        raise WerfError(f"cannot connect to the Docker engine at {where}: {err}",
-                        hint="start Docker (`make setup` starts a local dockerd), or set DOCKER_HOST") from None
+        raise _engine_unreachable(err) from None
+
+
+def _engine_unreachable(err: object) -> WerfError:
+    where = os.environ.get("DOCKER_HOST") or "the default socket /var/run/docker.sock"
+    return WerfError(f"cannot connect to the Docker engine at {where}: {err}",
+                     hint="start Docker (`make setup` starts a local dockerd), or set DOCKER_HOST")
+
+
+def local_stages_storage(client_factory: Callable[[], docker.DockerClient]) -> StagesStorage:
+    """The local stages storage; docker-py is imported only once a stage is built, tagged, loaded or removed (an
+    idle build's inspections go straight to the engine's socket, see werf_core.engine_api)."""
+    from werf_core.engine_api import EngineAPI, EngineUnavailable
+    from werf_core.storage.local import LocalStagesStorage
+    engine = EngineAPI.from_env()
+    if engine is None:
+        return LocalStagesStorage(client_factory())
+    try:
+        engine.ping()
+    except EngineUnavailable as err:
+        raise _engine_unreachable(err) from None
+    return LocalStagesStorage(client_factory=client_factory, engine=engine)
 
 
 def open_stages_storage(address: str, client_factory: Callable[[], docker.DockerClient],
                         options: BuildOptions) -> StagesStorage:
     from werf_core.storage.base import LOCAL_ADDRESS
-    from werf_core.storage.local import LocalStagesStorage
     if address.strip() == LOCAL_ADDRESS:
-        return LocalStagesStorage(client_factory())
+        return local_stages_storage(client_factory)
     from werf_core.storage.registry_storage import RegistryStagesStorage
     return RegistryStagesStorage(address.strip().rstrip("/"), client_factory,
                                  insecure=options.insecure_registry, skip_tls_verify=options.skip_tls_verify_registry,

@@ -35,6 +35,8 @@ from werf_core.storage.base import StagesStorage
 if TYPE_CHECKING:
     import docker
 
+    from werf_core.storage.local import LocalStagesStorage
+
 MANAGED_IMAGE_PREFIX = "managed-image-"
 METADATA_PREFIX = "image-metadata-by-commit-"
 NAMELESS = "__nameless__"
@@ -174,10 +176,23 @@ def _empty_tar() -> bytes:
 class LocalRecords:
     """Records as tiny labelled images in the local Docker engine."""
 
-    def __init__(self, client: docker.DockerClient) -> None:
-        self.client = client
+    def __init__(self, client: docker.DockerClient | None = None, *,
+                 storage: LocalStagesStorage | None = None) -> None:
+        """`client`, or the local `storage` whose client (made when first needed) and inspections it shares: an
+        existing record then costs no docker-py import."""
+        self._client = client
+        self._storage = storage
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            assert self._storage is not None, "LocalRecords needs a client or a storage"
+            self._client = self._storage.client
+        return self._client
 
     def _exists(self, reference: str) -> dict[str, Any] | None:
+        if self._storage is not None:
+            return self._storage.inspect_image(reference)
         import docker.errors
         try:
             info: dict[str, Any] = self.client.api.inspect_image(reference)
@@ -255,7 +270,7 @@ def records_for(storage: StagesStorage) -> StageRecords | None:
     from werf_core.storage.local import LocalStagesStorage
     from werf_core.storage.registry_storage import RegistryStagesStorage
     if isinstance(storage, LocalStagesStorage):
-        return LocalRecords(storage.client)
+        return LocalRecords(storage=storage)
     if isinstance(storage, RegistryStagesStorage):
         return RegistryRecords(storage.address, storage.registry, storage.listed)
     return None

@@ -4,6 +4,7 @@ constraint like ">= 1.2, < 2" or "^1.4 || ~2.0.1"."""
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -12,13 +13,36 @@ from werf_core.config.gotemplate.funcs import GoFunc, gofunc
 from werf_core.config.gotemplate.values import GoObject, Int64
 
 _SEMVER = r"v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
-_VERSION_RE = re.compile("^" + _SEMVER + "$")
 _CV = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?"
 _OPS = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^"
-_CONSTRAINT_RE = re.compile(rf"^\s*({_OPS})\s*({_CV})\s*$")
-_RANGE_RE = re.compile(rf"\s*({_CV})\s+-\s+({_CV})\s*")
-_FIND_RE = re.compile(rf"({_OPS})\s*({_CV})")
-_VALID_RE = re.compile(rf"^(\s*({_OPS})\s*({_CV})\s*)((?:\s+|,\s*)({_OPS})\s*({_CV})\s*)*$")
+
+
+# compiled on first use: every werf.yaml render loads Sprig, few templates compare versions
+@functools.cache
+def _version_re() -> re.Pattern[str]:
+    return re.compile("^" + _SEMVER + "$")
+
+
+@functools.cache
+def _constraint_re() -> re.Pattern[str]:
+    return re.compile(rf"^\s*({_OPS})\s*({_CV})\s*$")
+
+
+@functools.cache
+def _range_re() -> re.Pattern[str]:
+    return re.compile(rf"\s*({_CV})\s+-\s+({_CV})\s*")
+
+
+@functools.cache
+def _find_re() -> re.Pattern[str]:
+    return re.compile(rf"({_OPS})\s*({_CV})")
+
+
+@functools.cache
+def _valid_re() -> re.Pattern[str]:
+    return re.compile(rf"^(\s*({_OPS})\s*({_CV})\s*)((?:\s+|,\s*)({_OPS})\s*({_CV})\s*)*$")
+
+
 _ALLOWED = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789")
 _U64 = (1 << 64) - 1
 
@@ -110,7 +134,7 @@ def _validate_metadata(m: str) -> None:
 
 
 def new_version(v: str) -> Version:
-    m = _VERSION_RE.match(v)
+    m = _version_re().match(v)
     if m is None:
         raise GoError("Invalid Semantic Version")
     nums = []
@@ -130,7 +154,7 @@ def new_version(v: str) -> Version:
 
 class _Constraint:
     def __init__(self, text: str):
-        m = _CONSTRAINT_RE.match(text)
+        m = _constraint_re().match(text)
         if m is None:
             raise GoError(f"improper constraint: {text}")
         self.op = m.group(1)
@@ -234,13 +258,13 @@ def _is_x(s: str) -> bool:
 
 
 def new_constraint(text: str) -> list[list[_Constraint]]:
-    for m in list(_RANGE_RE.finditer(text)):
+    for m in list(_range_re().finditer(text)):
         text = text.replace(m.group(0), f">= {m.group(1)}, <= {m.group(11)} ", 1)
     groups = []
     for part in text.split("||"):
-        if not _VALID_RE.match(part):
+        if not _valid_re().match(part):
             raise GoError(f"improper constraint: {part}")
-        found = [m.group(0) for m in _FIND_RE.finditer(part)] or [part]
+        found = [m.group(0) for m in _find_re().finditer(part)] or [part]
         groups.append([_Constraint(s) for s in found])
     return groups
 
