@@ -5,6 +5,8 @@
   remote git mappings and safe against concurrent processes — `werf_core.git.remote`), fetched, and the wanted
   commit is checked out into a temporary `git worktree` that is removed when the build ends. The full history stays
   in the cached clone, which werf's git-ancestry stage selection needs.
+- The image runs of a fanned-out build (and their parent) ask for a `shared` checkout instead: one per commit per
+  host, reused by every build of that commit there (`werf_core.git.shared_checkout`).
 
 A commit wins over a ref; a ref that only exists outside branches and tags (`refs/pull/7/head`,
 `refs/merge-requests/7/head`) is fetched explicitly.
