@@ -32,7 +32,8 @@ out = io.StringIO()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
     code = main(sys.argv[1:])
 print(json.dumps({"code": code, "output": out.getvalue(),
-                  "modules": sorted({name.split(".")[0] for name in sys.modules})}))
+                  "modules": sorted({name.split(".")[0] for name, module in sys.modules.items()
+                                     if module is not None})}))   # None: an import blocked on purpose
 """
 
 
@@ -78,3 +79,18 @@ def test_idle_and_layer_native_change_load_no_docker_py(git_repo, werf_home, pro
     assert change["code"] == 0, change["output"]
     assert "gitLatestPatch" in change["output"] and "built" in change["output"]
     assert sorted(set(NOT_FOR_LOCAL_LAYER_NATIVE) & set(change["modules"])) == []
+
+
+def test_the_registry_client_loads_httpx_without_its_command_line_client():
+    """httpx's package import pulls in its CLI (click, rich, pygments) when they are installed; ours must not."""
+    probe = ("import json, sys\n"
+             "from werf_core.registry.client import RegistryClient\n"
+             "with RegistryClient() as client:\n"
+             "    client._transport._client(True)\n"
+             "loaded = {name for name, module in sys.modules.items() if module is not None}\n"
+             "print(json.dumps(sorted({name.split('.')[0] for name in loaded} | loaded)))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    modules = set(json.loads(done.stdout))
+    assert "httpx" in modules
+    assert not {"httpx._main", "rich", "pygments"} & modules

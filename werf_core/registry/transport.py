@@ -13,6 +13,7 @@ Scheme, as Docker chooses it:
 from __future__ import annotations
 
 import ipaddress
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -27,6 +28,11 @@ from werf_core.registry.retry import RetryPolicy, is_retryable_status
 
 if TYPE_CHECKING:
     import httpx
+
+# httpx's package import also imports its command-line client (httpx._main: click, rich, pygments — about half of
+# the import's 0.3 s CPU) whenever those happen to be installed, as Prefect installs them. A None entry makes that
+# one import fail, and httpx falls back to its own stub `main`; nothing here uses httpx's CLI.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 USER_AGENT = "werf-prefect registry client"
 _TLS_SERVER_REPLY = b"HTTP request to an HTTPS server"
