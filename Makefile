@@ -38,7 +38,7 @@ prefect-server: setup
 
 prefect-worker: setup
 	./scripts/demo-repo.sh >/dev/null
-	export $(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) WERF_PREFECT_ROOT=$(CURDIR) \
+	export $(PREFECT_ENV) PREFECT_API_URL=$(PREFECT_API_URL) WERF_PREFECT_ROOT=$(CURDIR) PATH=$(CURDIR)/.venv/bin:$$PATH \
 	  WERF_PREFECT_REBUILD_REPOSITORY=$(WERF_PREFECT_REBUILD_REPOSITORY) WERF_PREFECT_REBUILD_REF=$(WERF_PREFECT_REBUILD_REF) \
 	  WERF_PREFECT_IMAGES_REPO=$(WERF_PREFECT_IMAGES_REPO); \
 	.venv/bin/prefect work-pool inspect werf-builders >/dev/null 2>&1 || \

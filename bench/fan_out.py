@@ -4,7 +4,17 @@ Each image spends ~`--seconds` in a shell stage (`sleep`). Registry stages stora
 `kubernetes://` synchronization (the API emulator), a throw-away Prefect server, process workers each with their
 own WERF_HOME (as if on machines of their own). A fresh project per run, so every run builds every image.
 
-    .venv/bin/python bench/fan_out.py [--images 12] [--seconds 3] [--runs 1]
+Every worker, in both columns, takes one flow run at a time (`prefect worker start --limit 1`): "1 worker" is one
+such machine, "3 workers" three. Workers poll the pool every second (`PREFECT_WORKER_QUERY_SECONDS=1`,
+`PREFECT_WORKER_PREFETCH_SECONDS=2`: the settings deployments/README recommends for fan-out pools). Besides the
+makespan the table shows, per image run, the median time from its submission to its engine running it, its
+running time, and the CPU seconds its engine process used (the workers' reaped children, from /proc).
+
+Side by side, the same 12 images as one Dockerfile (12 independent stages and a final stage taking a file from
+each) built on this one machine's engine by BuildKit (independent stages run concurrently) and by buildah
+(`bud --isolation chroot --layers --storage-driver vfs`, stages one after another); neither pushes anything.
+
+    .venv/bin/python bench/fan_out.py [--images 12] [--seconds 3] [--runs 1] [--tools werf,buildkit,buildah]
 
 Prints the makespans side by side, and checks that every stage was published once.
 """
@@ -49,12 +59,64 @@ def deploy(env: dict[str, str], pool: str) -> None:
         subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
 
 
+WORKER_LIMIT = 1          # flow runs a worker takes at once, the same in both columns
+
+
+def dockerfile(base: str, images: int, seconds: float) -> str:
+    """The same images for the one-machine builders: independent stages, and a final one that needs them all."""
+    stages = [f"FROM {base} AS image-{n:02d}\nRUN sleep {seconds}; echo {n} > /built\n" for n in range(images)]
+    final = f"FROM {base}\n" + "".join(f"COPY --from=image-{n:02d} /built /built-{n:02d}\n" for n in range(images))
+    return "".join(stages) + final
+
+
+def time_buildkit(directory: Path) -> float:
+    started = time.monotonic()
+    built = subprocess.run(["/usr/bin/docker", "build", "--no-cache", "--network=none", "-q", str(directory)],
+                           env={**os.environ, "DOCKER_BUILDKIT": "1"}, check=True, capture_output=True, text=True)
+    seconds = time.monotonic() - started
+    subprocess.run(["/usr/bin/docker", "rmi", built.stdout.strip()], capture_output=True)   # ours, untagged
+    return seconds
+
+
+def time_buildah(directory: Path, base: str) -> float:
+    root = directory / "buildah"
+    cli = ["buildah", "--root", str(root / "root"), "--runroot", str(root / "run"), "--storage-driver", "vfs"]
+    subprocess.run([*cli, "pull", "--tls-verify=false", "-q", base], check=True, capture_output=True)
+    started = time.monotonic()   # the base image is already there, as in the engine
+    subprocess.run([*cli, "bud", "--isolation", "chroot", "--layers", "--tls-verify=false", "-q", str(directory)],
+                   check=True, capture_output=True)
+    seconds = time.monotonic() - started
+    subprocess.run(["buildah", "unshare", "rm", "-rf", str(root)], capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+    return seconds
+
+
+def engine_cpu_seconds(pid: int) -> tuple[float, float]:
+    """(own, reaped children's) CPU seconds of a process: a worker's children are its flow runs' engines."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def child_timings(project: str) -> tuple[list[float], list[float]]:
+    """Per image run: seconds from its creation to Running, and its running time."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(like_=f"image-{project}-")))
+    waits = [(r.start_time - r.created).total_seconds() for r in runs if r.start_time and r.created]
+    running = [(r.end_time - r.start_time).total_seconds() for r in runs if r.start_time and r.end_time]
+    return waits, running
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=int, default=12)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--tools", default="werf,buildkit,buildah")
     args = parser.parse_args()
+    tools = set(args.tools.split(","))
 
     from tests.support.kube_emulator import KubeEmulator
     from tests.support.prefect_server import PrefectServer, ProcessWorker
@@ -80,14 +142,15 @@ def main() -> int:
     devenv.push_image(client, devenv.BUSYBOX_IMAGE, base)
     from flows.build import build
 
-    results: dict[int, list[float]] = {1: [], 3: []}
+    results: dict[str, list[float]] = {}
+    details: dict[int, dict[str, list[float]]] = {}
     published_twice = 0
     try:
-        for workers_count in (1, 3):
+        for workers_count in (1, 3) if "werf" in tools else ():
             for run in range(args.runs):
                 workers = [ProcessWorker("werf-builders",
                                          {**env, "WERF_HOME": str(work / f"w{workers_count}-{run}-{n}")},
-                                         work / f"worker-{workers_count}-{run}-{n}.log", limit=1).start()
+                                         work / f"worker-{workers_count}-{run}-{n}.log", limit=WORKER_LIMIT).start()
                            for n in range(workers_count)]
                 try:
                     time.sleep(3)                              # workers polling the pool
@@ -105,28 +168,59 @@ def main() -> int:
                         for worker in workers:
                             print(worker.log_tail(), file=sys.stderr)
                         return 1
-                    results[workers_count].append(elapsed)
+                    results.setdefault(f"werf-prefect, {workers_count}", []).append(elapsed)
+                    engines = sum(engine_cpu_seconds(w.process.pid)[1] for w in workers if w.process is not None)
+                    waits, running = child_timings(project)
+                    found = details.setdefault(workers_count, {"wait": [], "running": [], "cpu": []})
+                    found["wait"] += waits
+                    found["running"] += running
+                    found["cpu"].append(engines / args.images)
                     digests = [t.rsplit("-", 1)[0] for t in registry.tags(f"{project}/stages") if len(t) > 60]
                     published_twice += sum(1 for count in Counter(digests).values() if count > 1)
                 finally:
                     for worker in workers:
                         worker.stop()
+        for tool in ("buildkit", "buildah"):
+            if tool not in tools:
+                continue
+            for run in range(args.runs):
+                directory = work / f"{tool}-{run}"
+                directory.mkdir()
+                (directory / "Dockerfile").write_text(dockerfile(base, args.images, args.seconds))
+                seconds = time_buildkit(directory) if tool == "buildkit" else time_buildah(directory, base)
+                results.setdefault(tool, []).append(seconds)
     finally:
         server.stop()
         emulator.stop()
         remove_registry(registry)
         shutil.rmtree(work, ignore_errors=True)
 
-    one, three = statistics.median(results[1]), statistics.median(results[3])
-    print(f"\n{args.images} images, each ~{args.seconds:.0f} s in a shell stage; registry stages, kubernetes:// "
-          f"sync (emulator); median of {args.runs} run(s)\n")
-    print("| workers | makespan (s) | vs 1 worker |")
-    print("|---:|---:|---:|")
-    print(f"| 1 | {one:.1f} | 1.00× |")
-    print(f"| 3 | {three:.1f} | {three / one:.2f}× |")
-    print(f"\nstages published more than once: {published_twice}")
+    print(f"\n{args.images} images, each ~{args.seconds:g} s in a shell stage; median of {args.runs} run(s); "
+          f"load average before: {LOAD_BEFORE}, after: {os.getloadavg()[0]:.2f} (2 cores shared)\n")
+    one = statistics.median(results["werf-prefect, 1"]) if "werf-prefect, 1" in results else None
+    print("| builder | machines | makespan (s) | vs 1 worker | image run: submitted→running (s) | running (s) "
+          "| engine CPU per image (s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for workers_count in (1, 3):
+        key = f"werf-prefect, {workers_count}"
+        if key not in results:
+            continue
+        found, makespan = details[workers_count], statistics.median(results[key])
+        print(f"| werf-prefect fan-out (registry stages, kubernetes:// sync), workers of limit {WORKER_LIMIT} "
+              f"| {workers_count} | {makespan:.1f} | {makespan / one:.2f}× | "
+              f"{statistics.median(found['wait']):.1f} | {statistics.median(found['running']):.1f} | "
+              f"{statistics.median(found['cpu']):.1f} |")
+    labels = {"buildkit": "BuildKit, one Dockerfile (stages concurrently), no push",
+              "buildah": "buildah bud --layers, one Dockerfile (stages in turn), no push"}
+    for tool, label in labels.items():
+        if tool in results:
+            print(f"| {label} | 1 | {statistics.median(results[tool]):.1f} | - | - | - | - |")
+    if "werf" in tools:
+        print(f"\nstages published more than once: {published_twice}")
     return 0
 
+
+LOAD_BEFORE = f"{os.getloadavg()[0]:.2f}"
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -142,19 +142,20 @@ Publish = Callable[["BuildSession", "Source", "BuildReport"], Any]
 
 def run_build(params: BuildParameters, settings: BuildSettings, *,
               prepare_publish: Callable[[Source], Publish] | None = None,
-              latest_artifact: bool = True) -> tuple[BuildReport, Any]:
+              latest_artifact: bool = True, shared_checkout: bool = False) -> tuple[BuildReport, Any]:
     """Check out, build, leave the artifacts; return the BuildReport and what publishing returned.
 
     `prepare_publish(source)` is called before building — so that its user mistakes (no tag, a bad images repo)
     surface before any work — and returns `publish(session, source, report)`, which runs after the build while the
-    project is still open.
+    project is still open. `shared_checkout`: the commit's checkout is shared with the other builds of it on this
+    host (`flows.source.checked_out`).
     """
     from tasks.runner import PrefectStageRunner
     from werf_core.session.session import BuildSession
 
     published = None
     with git_credentials_from_block(params.git_credentials_block, params.repository), \
-            checked_out(params) as source:
+            checked_out(params, shared=shared_checkout) as source:
         publish = prepare_publish(source) if prepare_publish is not None else None
         progress = PrefectProgress()
         with BuildSession.open(build_options(params, settings, source), progress=progress,

@@ -46,34 +46,67 @@ class FanOutResult:
 
 
 class ChildRuns:
-    """The Prefect API side of fan-out (a seam: tests of the scheduling order use an in-memory double)."""
+    """The Prefect API side of fan-out (a seam: tests of the scheduling order use an in-memory double).
+
+    The scheduler asks for the state of every running child once per poll; one request answers for all of them
+    (`STATE_TTL`), through one client kept for the fan-out, instead of a client and a request per child."""
+
+    STATE_TTL = 0.25     # shorter than a poll, longer than the scheduler's pass over the running children
 
     def __init__(self, deployment: str) -> None:
         self.deployment = deployment
+        self._client: Any = None
+        self._pending: set[str] = set()        # submitted, not yet seen in a final state
+        self._states: dict[str, tuple[str, str, str]] = {}
+        self._read_at = 0.0
 
     def submit(self, image: str, parameters: dict[str, Any], run_name: str) -> str:
         from prefect.deployments import run_deployment
         # as a subflow: the parent's page lists the image runs, each with its stage task runs
         run = run_deployment(self.deployment, parameters=parameters, timeout=0, as_subflow=True,
                              flow_run_name=run_name)
-        return str(run.id)  # type: ignore[union-attr]  # Prefect's sync/async dispatch: a FlowRun here
+        flow_run_id = str(run.id)  # type: ignore[union-attr]  # Prefect's sync/async dispatch: a FlowRun here
+        self._pending.add(flow_run_id)
+        return flow_run_id
 
     def state(self, flow_run_id: str) -> tuple[str, str, str]:
         """(state type, state name, message) of a child run."""
-        from prefect.client.orchestration import get_client
-        with get_client(sync_client=True) as client:
-            run = client.read_flow_run(UUID(flow_run_id))
-        state = run.state
-        if state is None:
-            return "PENDING", "Pending", ""
-        return state.type.value, state.name or state.type.value.title(), state.message or ""
+        if flow_run_id not in self._states or time.monotonic() - self._read_at > self.STATE_TTL:
+            self._read_states({flow_run_id} | self._pending)
+        return self._states.get(flow_run_id, ("PENDING", "Pending", ""))
+
+    def _read_states(self, flow_run_ids: set[str]) -> None:
+        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+        runs = self.client().read_flow_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[UUID(i) for i in sorted(flow_run_ids)])), limit=len(flow_run_ids))
+        self._read_at = time.monotonic()
+        for run in runs:
+            state = run.state
+            key = str(run.id)
+            if state is None:
+                self._states[key] = ("PENDING", "Pending", "")
+                continue
+            self._states[key] = (state.type.value, state.name or state.type.value.title(), state.message or "")
+            if state.type.value in FINAL_TYPES:
+                self._pending.discard(key)
 
     def cancel(self, flow_run_id: str) -> None:
-        from prefect.client.orchestration import get_client
         from prefect.states import Cancelling
-        with get_client(sync_client=True) as client:
-            client.set_flow_run_state(flow_run_id, Cancelling(message="the parent build run was cancelled"),
-                                      force=True)
+        self.client().set_flow_run_state(flow_run_id, Cancelling(message="the parent build run was cancelled"),
+                                         force=True)
+
+    def client(self) -> Any:
+        if self._client is None:
+            from prefect.client.orchestration import get_client
+            client = get_client(sync_client=True)
+            client.__enter__()
+            self._client = client
+        return self._client
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.__exit__(None, None, None)
 
 
 def schedule(dependencies: Mapping[str, list[str]], *, start: Callable[[str, int], str],

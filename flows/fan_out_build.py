@@ -33,7 +33,7 @@ def run_fan_out(params: BuildParameters, settings: BuildSettings, *, image_deplo
     if settings.dry_run:
         raise FanOutError("a dry run is not fanned out", hint="plan with fan_out off: planning builds nothing")
     started = time.monotonic()
-    with checked_out(params) as source:
+    with checked_out(params, shared=True) as source:     # kept for image runs on this host
         options = build_options(params, settings, source)
         # opening the project checks werf.yaml, the stages storage and the synchronization before any child starts
         with BuildSession.open(options, progress=PrefectProgress()) as session:
@@ -46,7 +46,10 @@ def run_fan_out(params: BuildParameters, settings: BuildSettings, *, image_deplo
         name = f"image-{project}-{image.replace('~', 'nameless')}-{source.commit[:7]}"
         return runs.submit(image, {**shared, "image": image}, name if attempt == 1 else f"{name}-try{attempt}")
 
-    result = schedule(graph, start=start, state=runs.state, cancel=runs.cancel)
+    try:
+        result = schedule(graph, start=start, state=runs.state, cancel=runs.cancel)
+    finally:
+        runs.close()
     images = collect_reports(project, {image: child.flow_run_id for image, child in result.runs.items()})
     publish_fan_out_artifacts(project, label=source.label, commit=source.commit, images=images)
     counts: dict[str, int] = {}

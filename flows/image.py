@@ -35,4 +35,5 @@ def build_image(repository: str, image: str, commit: str | None = None, ref: str
                                   git_credentials_block=git_credentials_block),
         build_settings(insecure_registry=insecure_registry, skip_tls_verify_registry=skip_tls_verify_registry,
                        allow_git_shallow_clone=allow_git_shallow_clone, docker_config=docker_config,
-                       config_templates_dir=config_templates_dir), latest_artifact=False)[0].to_json())
+                       config_templates_dir=config_templates_dir), latest_artifact=False,
+        shared_checkout=True)[0].to_json())   # the worker's other image runs of this commit reuse the checkout

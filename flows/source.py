@@ -5,6 +5,8 @@
   remote git mappings and safe against concurrent processes — `werf_core.git.remote`), fetched, and the wanted
   commit is checked out into a temporary `git worktree` that is removed when the build ends. The full history stays
   in the cached clone, which werf's git-ancestry stage selection needs.
+- The image runs of a fanned-out build (and their parent) ask for a `shared` checkout instead: one per commit per
+  host, reused by every build of that commit there (`werf_core.git.shared_checkout`).
 
 A commit wins over a ref; a ref that only exists outside branches and tags (`refs/pull/7/head`,
 `refs/merge-requests/7/head`) is fetched explicitly.
@@ -37,7 +39,10 @@ class Source:
 
 
 @contextmanager
-def checked_out(params: BuildParameters) -> Iterator[Source]:
+def checked_out(params: BuildParameters, *, shared: bool = False) -> Iterator[Source]:
+    """The sources of `params`. `shared`: a revision is checked out once per commit on this host and reused by the
+    other builds of that commit (`werf_core.git.shared_checkout`; the image runs of a fanned-out build) instead of
+    into a private temporary worktree."""
     if params.builds_in_place:
         root = Path(params.repository)
         if not root.is_dir():
@@ -52,13 +57,21 @@ def checked_out(params: BuildParameters) -> Iterator[Source]:
     remote = open_remote_repository(params.repository)
     commit = resolve_revision(remote, ref=params.ref, commit=params.commit)
     branch, tag = ref_kind(remote, params.ref)
+    label = params.label if params.ref else commit[:12]
+    if shared:
+        from werf_core.git.shared_checkout import shared_checkout
+        with shared_checkout(remote.directory, remote.lock_path, commit) as tree:
+            if tree is not None:
+                yield Source(project_dir=tree / params.project_dir, commit=commit, label=label, temporary=False,
+                             branch=branch, tag=tag)
+                return
     holder = make_build_tmp_dir("source")        # named so `werf host cleanup` finds it after a kill -9
     worktree = holder / "tree"
     with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
         _git(remote.directory, "worktree", "add", "--detach", "--quiet", str(worktree), commit)
     try:
-        yield Source(project_dir=worktree / params.project_dir, commit=commit,
-                     label=params.label if params.ref else commit[:12], temporary=True, branch=branch, tag=tag)
+        yield Source(project_dir=worktree / params.project_dir, commit=commit, label=label, temporary=True,
+                     branch=branch, tag=tag)
     finally:
         with exclusive_file_lock(remote.lock_path):  # the lock werf_core.git.remote takes
             _git(remote.directory, "worktree", "remove", "--force", str(worktree), check=False)

@@ -71,13 +71,30 @@ class WerfStagesStorageView(WritableFileSystem):
 
 def stages_storage_view() -> WerfStagesStorageView:
     """The saved view block: one API read in the usual case; the first flow on a server saves it."""
-    try:
-        return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg, return-value]
-    except ValueError:          # "Unable to find block document named ..."
-        pass
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    with get_client(sync_client=True) as client:
+        try:
+            return _view_from_document(client.read_block_document_by_name(
+                name=VIEW_BLOCK_NAME, block_type_slug=WerfStagesStorageView.get_block_type_slug()))
+        except ObjectNotFound:
+            pass
     block = WerfStagesStorageView()
     try:
         block.save(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg]  # Prefect's sync/async dispatch
     except ValueError:          # "... a name that is already in use": another flow saved it meanwhile
         return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg, return-value]
+    return block
+
+
+def _view_from_document(document: Any) -> WerfStagesStorageView:
+    """The view for its saved block document, as `Block.load` would make it — but without its look-up of the block
+    class by slug, which first imports every installed Prefect integration (prefect-docker, prefect-kubernetes and
+    their clients: ~2 s of CPU in every flow run). The view has no fields: only the document's identity matters."""
+    block = WerfStagesStorageView()
+    block._block_document_id = document.id
+    block._block_document_name = document.name
+    block._is_anonymous = document.is_anonymous
+    WerfStagesStorageView._block_schema_id = document.block_schema_id
+    WerfStagesStorageView._block_type_id = document.block_type_id
     return block

@@ -170,3 +170,26 @@ def test_several_platforms_publish_one_image_index(route, git_repo, project_name
         docker_client.api.remove_image(pulled, force=True)
     result = werf(args, home)
     assert "is up-to-date" in result.stderr
+
+
+def test_cross_building_runs_on_the_build_platform_and_copies_into_the_target(git_repo, werf_home, project_name,
+                                                                             docker_client, arm64_base):
+    """The classic cross-compilation Dockerfile needs no emulator: RUN in a `--platform=$BUILDPLATFORM` stage."""
+    import io
+    import tarfile
+    make_project(git_repo, werf_yaml(project_name, ["linux/arm64"]), {"Dockerfile": (
+        f"FROM --platform=$BUILDPLATFORM {BUSYBOX} AS build\nARG TARGETARCH\nARG BUILDPLATFORM\n"
+        "RUN echo \"built on $BUILDPLATFORM for $TARGETARCH\" > /out\n"
+        f"FROM {arm64_base}\nCOPY --from=build /out /out\n")})
+    _, report = build(git_repo, werf_home)
+    image = report["images"]["app"]["stageImage"]
+    assert docker_client.api.inspect_image(image)["Architecture"] == "arm64"
+    # the arm64 image cannot run here: read the file from its filesystem
+    container = docker_client.api.create_container(image, command=["/none"], network_disabled=True)
+    try:
+        stream, _ = docker_client.api.get_archive(container["Id"], "/out")
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            data = tar.extractfile(tar.getmembers()[0])
+            assert data is not None and data.read().decode() == f"built on {HOST} for arm64\n"
+    finally:
+        docker_client.api.remove_container(container["Id"], force=True)

@@ -94,7 +94,7 @@ def deployments(prefect_server) -> dict[str, dict]:
     found = {}
     for flow_name, name in (("werf-build", "scheduled-rebuild"), ("werf-build", "ci-build"),
                             ("werf-build-and-publish", "ci-build-and-publish"), ("werf-stages-sync", "stages-sync"),
-                            ("werf-cleanup", "scheduled-cleanup")):
+                            ("werf-cleanup", "scheduled-cleanup"), ("werf-image", "fan-out-image")):
         response = httpx.get(f"{prefect_server.api_url}/deployments/name/{flow_name}/{name}", timeout=30)
         response.raise_for_status()
         found[name] = response.json()

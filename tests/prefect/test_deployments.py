@@ -34,6 +34,10 @@ def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
                                      "stages_storage": "registry.example.com/acme/app/stages"}
     assert [s["schedule"]["cron"] for s in cleanup["schedules"]] == ["30 4 * * *"]
     assert cleanup["parameter_openapi_schema"]["required"] == ["repository", "images_repo"]
+    image = deployments["fan-out-image"]
+    assert image["entrypoint"] == "flows/image.py:build_image"
+    # the engine is started directly, not behind Prefect's workspace supervisor (a second interpreter per run)
+    assert image["job_variables"] == {"command": "python -m prefect.engine"}
 
 
 def test_the_schedule_yields_nightly_runs(prefect_api, deployments):

@@ -127,7 +127,9 @@ class ProcessWorker:
 
     def start(self) -> ProcessWorker:
         prefect = Path(sys.executable).with_name("prefect")
-        env = {**self.env, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2"}
+        env = {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2", **self.env}
+        # the venv on PATH, as an activated one: deployments start the engine as `python -m prefect.engine`
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
         log = open(self.log_path, "ab")
         try:
             self.process = subprocess.Popen([str(prefect), "worker", "start", "--pool", self.pool, "--type",

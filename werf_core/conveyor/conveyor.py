@@ -491,11 +491,23 @@ class Conveyor:
                 assert parent is not None, "a layer-native stage always has a parent stage"
                 description = self.storage.store_layer(self.project, parent, built.layer, built.changes, stage_id)
             else:
-                description = self.storage.store(self.project, built, stage_id)
+                built_on = self._built_on(job)
+                description = self.storage.store(self.project, built, stage_id, parent=built_on) if built_on \
+                    else self.storage.store(self.project, built, stage_id)
             self.manager.record_new_stage(job.digest, known, description)
             return description, StageStatus.BUILT
 
     # ---------------------------------------------------------------- helpers
+    @staticmethod
+    def _built_on(job: StageJob) -> str | None:
+        """The image a stage image was built on, when known: the previous stage, or a Dockerfile FROM's base."""
+        if job.ctx.prev_built is not None:
+            return job.ctx.prev_built.image_name or None
+        if job.ctx.spec.dockerfile is not None:
+            from werf_core.conveyor.dockerfile_image import from_base_reference
+            return from_base_reference(job)
+        return None
+
     def service_labels(self, digest: str, content_digest: str) -> dict[str, str]:
         labels = {**self.stage_labels,
                   "werf": self.project, "werf-version": __version__, "werf-cache-version": BUILD_CACHE_VERSION,

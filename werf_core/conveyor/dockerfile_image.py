@@ -39,16 +39,17 @@ from werf_core.stages.dockerfile_steps import DockerfileFromKind, DockerfileStep
 from werf_core.stages.spec import ImageSpec
 from werf_core.storage.base import StageDescription
 from werf_core.storage.local import engine_config
+from werf_core.storage.stage_id import StageID
 
 if TYPE_CHECKING:
     from werf_core.conveyor.conveyor import BuildMode, Conveyor, StageJob
 
 
-def dockerfile_digest(dependencies: str, prev: StageResult | None) -> str:
+def dockerfile_digest(dependencies: str, parent_digest: str | None) -> str:
     """Independent of the instruction's position: the same instruction on the same parent is the same stage."""
-    if prev is None:
+    if parent_digest is None:
         return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies)
-    return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, prev.digest)
+    return sha3_224_hash(BUILD_CACHE_VERSION, "dockerfile", dependencies, parent_digest)
 
 
 def plan_image(conveyor: Conveyor, spec: ImageSpec, platform: Platform | None = None) -> tuple[Plan, BuildContext]:
@@ -103,17 +104,26 @@ def tracked_blobs(context_dir: Path) -> dict[str, str]:
 
 def base_image_config(conveyor: Conveyor, spec: ImageSpec, reference: str, platform: Platform) -> dict[str, Any]:
     """The base image's runtime config for `platform`: from the engine when it has the image for that platform,
-    else only the config from its registry (planning and an idle build pull no layer), else pulled."""
-    import docker.errors
-
+    else only the config from its registry (planning and an idle build pull no layer), else pulled. The engine is
+    asked over its socket directly when it can be (werf_core/engine_api.py: an idle build imports no docker-py)."""
+    from werf_core.engine_api import EngineAPI, NotAnswered
     from werf_core.errors import WerfError
     from werf_core.registry import RegistryClient
+    engine = EngineAPI.from_env()
     try:
-        info = conveyor.client.api.inspect_image(reference)
-        if of_config(info) == platform:
+        if engine is None:
+            raise NotAnswered("the engine address needs docker-py")
+        info = engine.inspect_image(reference)
+        if info is not None and of_config(info) == platform:
             return dict(info.get("Config") or {})
-    except docker.errors.ImageNotFound:
-        pass
+    except NotAnswered:
+        import docker.errors
+        try:
+            found = conveyor.client.api.inspect_image(reference)
+            if of_config(found) == platform:
+                return dict(found.get("Config") or {})
+        except docker.errors.ImageNotFound:
+            pass
     try:
         with RegistryClient.from_werf_options() as registry:
             document = registry.get_config(reference, str(platform))
@@ -184,14 +194,28 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
     if spec.dockerfile is not None and spec.dockerfile.cache_versions:
         chain_root = sha3_224_hash(chain_root, *(f"cacheVersion={v}" for v in spec.dockerfile.cache_versions))
     finals: dict[int, StageResult] = {}
+    planned: dict[int, str] = {}   # digest of each Dockerfile stage's last instruction, known before any lookup
     results: list[StageResult] = []
 
     def lookup(index: int) -> tuple[StageDescription, str]:
-        result = finals[index]
+        result = finals.get(index)
+        if result is None:   # while the digests are computed, only the digest is asked for
+            return _NOT_YET_SELECTED, planned[index]
         return result.description, result.digest
 
+    def new_ctx(kind: DockerfileFromKind | DockerfileStepKind, prev: StageResult | None) -> StageContext:
+        return StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
+                            prev_built=prev.description if prev else None, source_image=conveyor.source_image,
+                            export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
+                            stat_paths=lambda d, p: stat_paths(conveyor, d, p),
+                            werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+
+    # Every digest first: an instruction's digest chains only digests (its parent's, a COPY --from stage's), never
+    # a selected stage, so the stored stages of all of them can be described at once (a registry answers them
+    # concurrently) before the instructions are selected or built in order.
+    chains: list[list[tuple[DockerfileFromKind | DockerfileStepKind, str]]] = []
     for stage in plan.stages:
-        prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
+        parent = planned.get(stage.base_stage) if stage.base_stage is not None else None
         kinds: list[DockerfileFromKind | DockerfileStepKind] = []
         if stage.base_stage is None:   # an image or scratch: the chain starts here
             # a stage for another platform than the host's never shares a digest with the host's
@@ -201,14 +225,20 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
         kinds.extend(DockerfileStepKind(plan=plan, stage=stage, step=step, context=context, stage_lookup=lookup,
                                         image_exporter=lambda ref, path: export_image_path(conveyor, spec, ref, path))
                      for step in stage.steps)
+        chain = []
         for kind in kinds:
-            ctx = StageContext(spec=spec, project=conveyor.project, project_dir=conveyor.project_dir, git=[],
-                               prev_built=prev.description if prev else None, source_image=conveyor.source_image,
-                               export_path=conveyor.export_path, docker_client=lambda: conveyor.client,
-                               stat_paths=lambda d, p: stat_paths(conveyor, d, p),
-                               werf_home=str(paths.werf_home()), tmp_dir=str(image_tmp / kind.name))
+            parent = dockerfile_digest(kind.dependencies(new_ctx(kind, None)), parent)
+            chain.append((kind, parent))
+        assert parent is not None
+        planned[stage.index] = parent
+        chains.append(chain)
+    conveyor.manager.prefetch(digest for chain in chains for _, digest in chain)
+
+    for stage, chain in zip(plan.stages, chains, strict=True):
+        prev = finals.get(stage.base_stage) if stage.base_stage is not None else None
+        for kind, digest in chain:
+            ctx = new_ctx(kind, prev)
             Path(ctx.tmp_dir).mkdir(parents=True, exist_ok=True)
-            digest = dockerfile_digest(kind.dependencies(ctx), prev)
             job = StageJob(image=spec.display_name, kind=kind, digest=digest, ctx=ctx, project=conveyor.project,
                            stages_storage=conveyor.storage.address, mode=mode)
             prev = conveyor.stage_runner.run_stage(conveyor, job)
@@ -221,7 +251,17 @@ def build_dockerfile_image(conveyor: Conveyor, spec: ImageSpec, image_tmp: Path,
     return results
 
 
+# what a COPY --from lookup answers while digests are computed (nothing is selected yet; only the digest is read)
+_NOT_YET_SELECTED = StageDescription(StageID("", 0), "", "", {})
+
+
 # ---------------------------------------------------------------------- engine builds
+def from_base_reference(job: StageJob) -> str | None:
+    """The base image a FROM stage is built on (its layers are the stage's layers), None for other stages."""
+    kind = job.kind
+    return kind.stage.base_image if isinstance(kind, DockerfileFromKind) else None
+
+
 def build_in_engine(conveyor: Conveyor, job: StageJob) -> str:
     """The local image of a Dockerfile stage built with the engine (not yet published)."""
     kind = job.kind
@@ -377,9 +417,16 @@ def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path:
 
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
                ) -> dict[str, tuple[int, int, int] | None]:
-    """Mode (with the file type bits), owner and group of `paths` in a stage image (None when missing), reading only
-    each path's first tar
-    header from the engine (a directory's content is never streamed)."""
+    """Mode (with the file type bits), owner and group of `paths` in a stage image (None when missing), reading only each path's first tar
+    header from the engine (a directory's content is never streamed). When getting the image into the engine would
+    need a pull, a storage that can answer from the stage's layers (a registry: usually the top layer or two) does,
+    so nothing is pulled and no container is created."""
+    from_layers = getattr(conveyor.storage, "stat_paths", None)
+    fetch_pulls = getattr(conveyor.storage, "fetch_pulls", None)
+    if from_layers is not None and fetch_pulls is not None and fetch_pulls(description):
+        found: dict[str, tuple[int, int, int] | None] | None = from_layers(conveyor.project, description, paths)
+        if found is not None:
+            return found
     import docker.errors
     local = conveyor.storage.fetch(conveyor.project, description)
     client = conveyor.client

@@ -38,6 +38,11 @@ def repository_id_from_url(url: str) -> str:
     return match.group(1) if match else url
 
 
+def _fields_of(model: Any) -> dict[str, Any]:
+    """A pydantic model's fields by their Python names, values as validated (nested models stay models)."""
+    return {name: getattr(model, name) for name in type(model).model_fields}
+
+
 def _as_list(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -87,13 +92,14 @@ class GitMapping:
     def from_config(cls, value: Any) -> GitMapping:
         """Build from a `git:` entry: a dict with werf's camelCase keys (as in werf.yaml) or a config model object.
 
-        Pydantic models are read through `model_dump(by_alias=True)`, other objects by their attributes in
-        snake_case. `stageDependencies` values may be a string or a list.
+        Pydantic models are read field by field (snake_case names; no `model_dump`, which would build a serializer
+        for the model on every build), other objects by their attributes in snake_case. `stageDependencies` values
+        may be a string or a list.
         """
         from pydantic import BaseModel
 
         if isinstance(value, BaseModel):
-            value = value.model_dump(by_alias=True)
+            value = _fields_of(value)
         if not isinstance(value, Mapping):
             value = {k: getattr(value, k) for k in dir(value) if not k.startswith("_")}
 
@@ -106,7 +112,7 @@ class GitMapping:
         raw_deps = pick("stageDependencies", "stage_dependencies", default={}) or {}
         if not isinstance(raw_deps, Mapping):
             if isinstance(raw_deps, BaseModel):
-                raw_deps = raw_deps.model_dump(by_alias=True)
+                raw_deps = _fields_of(raw_deps)
             else:
                 raw_deps = {k: getattr(raw_deps, k) for k in dir(raw_deps) if k in _STAGE_KEY_ALIASES}
         deps = {}

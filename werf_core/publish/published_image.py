@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import docker
 
     from werf_core.config.schema.image_spec import ImageSpec
+    from werf_core.registry.manifest import Manifest
 
 PUBLISHED_IMAGE_VERSION = "1"
 
@@ -68,18 +69,23 @@ def published_config(stage_config: dict[str, Any], labels: dict[str, str], stage
 
 
 def publish_by_manifest(registry: Registry, stage_name: str, stage_image_id: str, target: str,
-                        labels: dict[str, str], image_spec: ImageSpec | None = None) -> PublishedImage:
-    """Publish `target` from the stage `stage_name` without moving layers (see the module docstring)."""
+                        labels: dict[str, str], image_spec: ImageSpec | None = None, *,
+                        stage_documents: tuple[Manifest, bytes] | None = None) -> PublishedImage:
+    """Publish `target` from the stage `stage_name` without moving layers (see the module docstring).
+
+    `stage_documents`: the stage's manifest and raw config when the caller already read them (the stages storage
+    of this build), else they are read."""
     from werf_core.registry.manifest import manifest_document
     from werf_core.registry.reference import ImageReference
 
-    manifest = registry.get_manifest(stage_name)
-    if manifest is None:
+    found = stage_documents or registry.manifest_and_config(stage_name)
+    if found is None:
         raise StorageError(f"stage {stage_name} is no longer in the stages storage",
                            hint="run the build again (it rebuilds what is missing), then publish")
     from werf_core.storage.registry_storage import ensure_blobs, put_manifest_settled
 
-    config = published_config(registry.get_config(stage_name), labels, stage_image_id, image_spec)
+    manifest, raw_config = found
+    config = published_config(json.loads(raw_config), labels, stage_image_id, image_spec)
     target_ref = ImageReference.parse(target)
     ensure_blobs(registry, stage_name, target, manifest.layers)
     config_descriptor = registry.upload_blob(target_ref.repository_ref(), config, manifest.config.media_type)

@@ -135,14 +135,16 @@ class Publisher:
             return PublishedTag(image=image.name, strategy=strategy, meta_tag=meta_tag, repository=repository,
                                 tag=tag, image_id=published.image_id, digest=published.digest, status=status)
 
-        current = self._current(target, content_digest, last.image_id)
+        current, seen = self._current(target, content_digest, last.image_id)
         if current is not None:
             return result(current, UP_TO_DATE)
         with self.sync.locker.locked(self.sync.image_lock_name(target),
                                      on_wait=lambda name: self.progress.info(f"Waiting for locked {name!r} ...")):
-            current = self._current(target, content_digest, last.image_id)
-            if current is not None:
-                return result(current, UP_TO_DATE)
+            # the re-check under the lock: a HEAD tells whether the tag still names what we saw (not current)
+            if self.registry.head_manifest(target) != seen:
+                current, _ = self._current(target, content_digest, last.image_id)
+                if current is not None:
+                    return result(current, UP_TO_DATE)
             labels = published_labels(full_name=target, strategy=strategy, image_name=image.name,
                                       meta_tag=meta_tag, content_digest=content_digest)
             published = self.push_stage_image(last, target, labels, spec)
@@ -151,7 +153,8 @@ class Publisher:
     def push_stage_image(self, last: StageDescription, target: str, labels: dict[str, str],
                          spec: ImageSpec | None) -> PublishedImage:
         """Publish the stage image `last` as `target` with `labels` (and the imageSpec edit): through the engine
-        from `:local`, at manifest level from a registry stages storage."""
+        from `:local`, at manifest level from a registry stages storage (reusing the stage's manifest and config
+        this build already holds)."""
         if self.storage.is_local():
             from werf_core.registry.reference import ImageReference
             from werf_core.storage.registry_storage import docker_push, engine_auth_config
@@ -165,16 +168,20 @@ class Publisher:
             if not published.digest:
                 return PublishedImage(published.image_id, self.registry.head_manifest(target) or "")
             return published
-        return publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels, spec)
+        documents = getattr(self.storage, "documents", None)
+        return publish_by_manifest(self.registry, last.image_name, last.image_id, target, labels, spec,
+                                   stage_documents=documents(last.image_name) if documents else None)
 
-    def _current(self, target: str, content_digest: str, stage_image_id: str) -> PublishedImage | None:
-        """The image `target` names, if it already is this content built on this stage image."""
+    def _current(self, target: str, content_digest: str, stage_image_id: str
+                 ) -> tuple[PublishedImage | None, str | None]:
+        """The image `target` names, if it already is this content built on this stage image; and the manifest
+        digest the tag names now (None: no such tag)."""
         info = self.registry.image_info(target, check_layers=False)
         if info is None:
-            return None
+            return None, None
         if info.labels.get(CONTENT_SIGNATURE_LABEL) != content_digest or info.parent_id != stage_image_id:
-            return None
-        return PublishedImage(info.id, info.digest)
+            return None, info.digest
+        return PublishedImage(info.id, info.digest), info.digest
 
     @staticmethod
     def _checked_reference(image: PublishableImage, repository: str, tag: str) -> str:

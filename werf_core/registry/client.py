@@ -11,13 +11,15 @@ Every public method accepts an `ImageReference` or its string form. `client.coun
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from werf_core.errors import RegistryError
 from werf_core.registry.auth import Scope, delete_scope, pull_scope, push_scope
@@ -294,11 +296,13 @@ class RegistryClient:
         return Descriptor(media_type=media_type, digest=digest, size=size)
 
     def upload_blob_restartable(self, repository: ImageReference | str, data: bytes,
-                                media_type: str = "application/octet-stream") -> Descriptor:
-        """`upload_blob` (skipped when present), restarted from a new session when a session breaks."""
+                                media_type: str = "application/octet-stream", *, check_exists: bool = True
+                                ) -> Descriptor:
+        """`upload_blob` (skipped when present, unless `check_exists` is False: for blobs that are new by
+        construction the check is a wasted round trip), restarted from a new session when a session breaks."""
         ref = as_reference(repository)
         result: list[Descriptor] = []
-        restartable(lambda: result.append(self.upload_blob(ref, data, media_type)),
+        restartable(lambda: result.append(self.upload_blob(ref, data, media_type, check_exists=check_exists)),
                     what=f"uploading a blob to {ref.name}")
         return result[-1]
 
@@ -309,6 +313,25 @@ class RegistryClient:
         if manifest is None:
             return None
         return manifest, self._read_config_bytes(ref, manifest)
+
+    @contextmanager
+    def open_blob(self, repository: ImageReference | str, descriptor: Descriptor) -> Iterator[IO[bytes]]:
+        """A blob's bytes as a stream, for readers that may stop early (no digest check: the caller reads a part).
+
+        The request is retried like any other; a connection dropped mid-body surfaces as OSError while reading.
+        """
+        ref = as_reference(repository)
+        what = f"reading blob {descriptor.digest} of {ref.name}"
+        response = self._request("GET", ref, f"/v2/{ref.repository}/blobs/{descriptor.digest}",
+                                 scopes=(pull_scope(ref.repository),), follow_redirects=True, stream=True, what=what)
+        try:
+            if response.status_code == 404:
+                raise self._broken(ref, "layer" if descriptor.media_type != DOCKER_CONFIG else "config",
+                                   descriptor.digest)
+            self._expect(response, (200,), ref.registry, what)
+            yield io.BufferedReader(_BodyReader(response.iter_bytes(CHUNK)), CHUNK)
+        finally:
+            response.close()
 
     def push_manifest_only_image(self, ref: ImageReference | str, labels: dict[str, str]) -> str:
         """Push a werf record image (labels, no layers) under `ref`'s tag; returns its manifest digest."""
@@ -508,3 +531,28 @@ class RegistryClient:
         for blob in manifest.blobs:
             self.mount_or_copy_blob(src, dst, blob)
         self.put_manifest(dst, manifest.raw, manifest.media_type)
+
+
+class _BodyReader(io.RawIOBase):
+    """A streamed response body as a raw file; transport failures mid-body become OSError."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        import httpx
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+            except httpx.HTTPError as err:
+                raise OSError(f"the registry connection broke while reading a blob: {err}") from None
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size

@@ -47,6 +47,7 @@ class DockerfileStepKind(PlainStage):
         self.name = self.step.name
         self._entries: list[ContextEntry] | None = None
         self._into_directory: bool | None = None
+        self._stats: dict[str, tuple[int, int, int] | None] = {}
 
     def error(self, message: str, hint: str | None = None) -> DockerfileError:
         return DockerfileError(f"{self.step.keyword}: {message}", path=self.plan.path, line=self.step.line,
@@ -149,7 +150,9 @@ class DockerfileStepKind(PlainStage):
         copy = self.step.copy
         assert copy is not None
         if self._into_directory is None:
-            found = self.parent_stats(ctx, [copy.dest]).get(copy.dest) if not copy.dest_is_dir else None
+            # the destination's ancestors come along: writing the layer asks for them (one engine round trip)
+            found = self.parent_stats(ctx, [*_ancestors(copy.dest), copy.dest]).get(copy.dest) \
+                if not copy.dest_is_dir else None
             self._into_directory = copy.dest_is_dir or (found is not None and stat.S_ISDIR(found[0]))
         return self._into_directory
 
@@ -185,9 +188,13 @@ class DockerfileStepKind(PlainStage):
         self.write_parents(ctx, writer, uid, gid)
 
     def parent_stats(self, ctx: StageContext, paths: list[str]) -> dict[str, tuple[int, int, int] | None]:
+        """Mode (with type bits), owner and group of `paths` in the parent image; each path asked once per step."""
         if not paths or ctx.prev_built is None or ctx.stat_paths is None:
             return {}
-        return ctx.stat_paths(ctx.prev_built, paths)
+        missing = [p for p in paths if p not in self._stats]
+        if missing:
+            self._stats.update(ctx.stat_paths(ctx.prev_built, missing))
+        return {p: self._stats.get(p) for p in paths}
 
     def write_parents(self, ctx: StageContext, writer: LayerWriter, uid: int, gid: int) -> None:
         """Every ancestor of what the layer adds, with the parent image's attributes when it exists there (an

@@ -74,8 +74,10 @@ class StagesStorage(Protocol):
     def describe(self, project: str, stage_id: StageID) -> StageDescription | None:
         """None if the stage does not exist (or is rejected); raises BrokenStage if it is unusable."""
 
-    def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
-        """Make a freshly built local image a stored stage. Visible only when complete."""
+    def store(self, project: str, local_image_id: str, stage_id: StageID, *, parent: str | None = None
+              ) -> StageDescription:
+        """Make a freshly built local image a stored stage. Visible only when complete. `parent`: the image it was
+        built on (a stage image name or the base reference), when known — a storage may reuse its layers."""
 
     def fetch(self, project: str, description: StageDescription) -> str:
         """Ensure the stage image is in the local engine; return a local reference usable as a build base."""

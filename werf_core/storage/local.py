@@ -185,7 +185,8 @@ class LocalStagesStorage:
                                 size=int(info.get("Size") or 0), created_at=_created_seconds(info.get("Created", "")),
                                 parent=(info.get("Config") or {}).get("Image") or info.get("Parent") or "")
 
-    def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
+    def store(self, project: str, local_image_id: str, stage_id: StageID, *, parent: str | None = None
+              ) -> StageDescription:
         self.client.api.tag(local_image_id, self.repository(project), stage_id.tag)
         description = self.describe(project, stage_id)
         assert description is not None, "a tag we just created must exist"

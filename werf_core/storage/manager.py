@@ -16,12 +16,16 @@ A cached stage that has disappeared from the storage (deleted by cleanup, or by 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from werf_core.errors import ShouldResetStagesStorageCache
 from werf_core.storage.base import BrokenStage, StageDescription, StagesStorage
 from werf_core.storage.stage_id import StageID
+
+# concurrent describe requests of a prefetch: enough to hide registry latency, few enough for a small runner
+PREFETCH_WORKERS = 8
 
 
 class StagesStorageManager:
@@ -80,6 +84,43 @@ class StagesStorageManager:
         if existing is not None:
             return self._described(existing)    # another runner stored an entry since our listing: it is newer
         return valid
+
+    def prefetch(self, digests: Iterable[str], *, workers: int = PREFETCH_WORKERS) -> None:
+        """Describe, concurrently, the stored stages of `digests` a build is about to look up one by one, so the
+        lookups answer from memory instead of paying two registry round trips each in turn.
+
+        Only a hint: it reads (the storage's one listing, manifests and configs) and remembers descriptions; it
+        never rejects, resets or writes the cache — a stage it cannot describe is left to the lookup, which handles
+        it as always. Local storages need none of this.
+        """
+        if self.storage.is_local():
+            return
+        wanted: list[StageID] = []
+        for digest in dict.fromkeys(digests):
+            entry = self.sync.cache.get_entry(self.project, digest)
+            if entry is None:
+                wanted.extend(self.storage.list_stage_ids(self.project, digest))
+                continue
+            wanted.extend(i for i in entry.ids if not (i in entry.descriptions and
+                                                       self._trusted(entry.descriptions[i])))
+        with self._lock:
+            wanted = [i for i in wanted if i not in self._descriptions]
+        if not wanted:
+            return
+
+        def describe(stage_id: StageID) -> None:
+            try:
+                description = self.storage.describe(self.project, stage_id)
+            except Exception:   # the lookup asks again, and handles or reports what is wrong
+                return
+            if description is not None:
+                self.remember(description)
+
+        if len(wanted) == 1:
+            describe(wanted[0])
+            return
+        with ThreadPoolExecutor(max_workers=min(workers, len(wanted)), thread_name_prefix="werf-describe") as pool:
+            list(pool.map(describe, wanted))
 
     def cached_stages(self, digest: str) -> list[StageDescription] | None:
         """The stages the cache lists for `digest` now (no storage listing); None when it has no entry."""

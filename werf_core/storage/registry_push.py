@@ -59,8 +59,8 @@ def _info(name: str, manifest: Manifest, config: dict[str, Any]) -> ImageInfo:
 
 def push_layer_stage(registry: Any, repository: str, name: str, parent_name: str, parent_id: str,
                      parent: tuple[Manifest, bytes], layer: Layer | None, changes: ConfigChanges
-                     ) -> tuple[ImageInfo, bytes]:
-    """Publish `parent` + `layer` (+ `changes`) as `name`; returns its description and config bytes."""
+                     ) -> tuple[ImageInfo, Manifest, bytes]:
+    """Publish `parent` + `layer` (+ `changes`) as `name`; returns its description, manifest and config bytes."""
     parent_manifest, parent_config = parent
     manifest_type, config_type, layer_type = _types(parent_manifest.media_type)
     config = append_layer(json.loads(parent_config), layer, changes, parent_id=parent_id)
@@ -68,13 +68,16 @@ def push_layer_stage(registry: Any, repository: str, name: str, parent_name: str
     if layer is not None:
         layers.append(registry.upload_blob_file(repository, layer.path, layer.digest, layer.size, layer_type))
     raw = canonical_json(config)
-    config_descriptor = registry.upload_blob_restartable(repository, raw, config_type)
+    # a new stage's config carries its own creation time and labels: new by construction, so no existence check
+    config_descriptor = registry.upload_blob_restartable(repository, raw, config_type, check_exists=False)
     manifest = _put_manifest(registry, name, config_descriptor, layers, manifest_type)
-    return _info(name, manifest, config), raw
+    return _info(name, manifest, config), manifest, raw
 
 
-def _known_layers(registry: Any, stages_repository: str, parent_ref: str) -> tuple[str, dict[str, Descriptor]]:
-    """diff_id -> descriptor of the image the engine built from, when it is in the same registry."""
+def _known_layers(registry: Any, stages_repository: str, parent_ref: str,
+                  documents: tuple[Manifest, bytes] | None = None) -> tuple[str, dict[str, Descriptor]]:
+    """diff_id -> descriptor of the image the engine built from, when it is in the same registry (its manifest and
+    config from `documents` when the caller has them, else read)."""
     try:
         ref = ImageReference.parse(parent_ref)
         stages = ImageReference.parse(stages_repository)
@@ -82,7 +85,7 @@ def _known_layers(registry: Any, stages_repository: str, parent_ref: str) -> tup
         return "", {}
     if not ref.same_registry(stages) or not (ref.tag or ref.digest):
         return "", {}
-    found = registry.manifest_and_config(ref)
+    found = documents if documents is not None else registry.manifest_and_config(ref)
     if found is None:
         return "", {}
     manifest, raw = found
@@ -97,12 +100,18 @@ def _mount(registry: Any, source: str, repository: str, descriptor: Descriptor) 
                 what=f"mounting blob {descriptor.digest}")
 
 
-def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str, name: str) -> ImageInfo:
-    """Publish the engine's image `image_id` as `name`, uploading only the layers the registry does not have."""
+def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str, name: str, *,
+                      parent_ref: str = "", parent_documents: tuple[Manifest, bytes] | None = None
+                      ) -> tuple[ImageInfo, Manifest, bytes]:
+    """Publish the engine's image `image_id` as `name`, uploading only the layers the registry does not have;
+    returns its description, manifest and config bytes.
+
+    The layers of `parent_ref` (default: the image's Config.Image), when it is in the same registry, are reused
+    (mounted if it lives in another repository) and never exported or compressed."""
     inspect = engine.api.inspect_image(image_id)
     diff_ids = list((inspect.get("RootFS") or {}).get("Layers") or [])
-    parent_ref = (inspect.get("Config") or {}).get("Image") or ""
-    source, known = _known_layers(registry, repository, parent_ref) if parent_ref else ("", {})
+    parent_ref = parent_ref or (inspect.get("Config") or {}).get("Image") or ""
+    source, known = _known_layers(registry, repository, parent_ref, parent_documents) if parent_ref else ("", {})
     work = Path(tempfile.mkdtemp(prefix="werf-export-", dir=paths.tmp_dir()))
     try:
         try:
@@ -127,7 +136,7 @@ def push_engine_image(registry: Any, engine: Any, image_id: str, repository: str
                                      else descriptor.media_type, digest=descriptor.digest, size=descriptor.size))
         config_descriptor = registry.upload_blob_restartable(repository, exported.config, config_type)
         manifest = _put_manifest(registry, name, config_descriptor, layers, manifest_type)
-        return _info(name, manifest, json.loads(exported.config))
+        return _info(name, manifest, json.loads(exported.config)), manifest, exported.config
     finally:
         import shutil
         shutil.rmtree(work, ignore_errors=True)

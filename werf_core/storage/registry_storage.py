@@ -12,6 +12,12 @@ Many runners share one registry repository; each stage is pushed once and reused
   blob is confirmed, and the registry makes the tag visible only then — other runners never see a half-written
   stage. `store_layer` publishes a layer-native stage (a layer and/or config change built in-process) the same way,
   reusing the parent's layers: no pull, no engine.
+- Every stage manifest and config this build read or wrote stays in memory (`documents`): publishing a child stage
+  on it, publishing the image, or an engine-built stage reusing its parent's layers ask the registry nothing more
+  than a HEAD (nothing at all for a parent this build pushed).
+- `stat_paths` answers "mode and owner of these paths in a stage" from the stage's layers, top layer first
+  (werf_core/layers/path_stats.py), when fetching the stage would mean a pull: a Dockerfile COPY or WORKDIR on a
+  fresh runner reads a small top layer or two instead of pulling the chain and creating a container.
 - `fetch` is the lazy pull: it runs only when something must be built on top of a stage, and pulls only when the
   engine does not already hold the stage's image ID. A stage that turns out gone makes the build reset its
   stages-storage cache and start over; a broken one (missing blobs) is marked rejected first, so nobody selects it
@@ -26,6 +32,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from werf_core.errors import DockerEngineError, RegistryError, ShouldResetStagesStorageCache, StorageError
@@ -33,7 +40,7 @@ from werf_core.layers.config import ConfigChanges
 from werf_core.layers.writer import Layer
 from werf_core.registry.errors import BrokenImageError, ManifestBlobUnknownError, RegistryUnreachableError
 from werf_core.registry.image_info import ImageInfo
-from werf_core.registry.manifest import Descriptor, UnsupportedManifestError
+from werf_core.registry.manifest import Descriptor, Manifest, UnsupportedManifestError
 from werf_core.registry.protocol import Registry
 from werf_core.registry.reference import ImageReference
 from werf_core.storage.base import BrokenStage, StageDescription
@@ -44,9 +51,12 @@ from werf_core.storage.stage_id import StageID
 if TYPE_CHECKING:
     import docker
 
+    from werf_core.layers.path_stats import LayerMemo
     from werf_core.registry.client import RegistryClient
 
 REJECTED_SUFFIX = "-rejected"
+# stat_paths reads at most this many bytes of layer blobs before leaving the question to the engine (which pulls)
+STAT_SCAN_BUDGET = 32 << 20
 _HEX = re.compile(r"[0-9a-f]+")
 # what Docker says when a pull meets a manifest naming blobs the registry lost
 _BROKEN_PULL_SIGNS = ("unknown blob", "blob unknown", "blob_unknown", "filesystem layer verification failed",
@@ -141,10 +151,16 @@ def ensure_blobs(registry: Registry, source: str, target: str, descriptors: Iter
     link, and the reference registry does not do it atomically — a manifest PUT checking the same blob at that
     moment is refused ("blob unknown"). So each blob is linked once, and only when absent.
     """
-    for descriptor in descriptors:
-        if descriptor.is_foreign or registry.blob_exists(target, descriptor.digest):
-            continue
-        registry.mount_or_copy_blob(source, target, descriptor)
+    wanted = [d for d in descriptors if not d.is_foreign]
+    if len(wanted) > 1:   # the checks are independent small requests: ask them together
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=min(8, len(wanted)), thread_name_prefix="werf-blob-check") as pool:
+            present = list(pool.map(lambda d: registry.blob_exists(target, d.digest), wanted))
+    else:
+        present = [registry.blob_exists(target, d.digest) for d in wanted]
+    for descriptor, there in zip(wanted, present, strict=True):
+        if not there:
+            registry.mount_or_copy_blob(source, target, descriptor)
 
 
 def put_manifest_settled(registry: Registry, source: str, target: str, raw: bytes, media_type: str,
@@ -188,6 +204,15 @@ class RegistryStagesStorage:
         # layer-native stages this process published: a later fetch loads them into the engine from the layer file
         # (the parent is local or loaded the same way) instead of pulling every layer again
         self._built_here: dict[str, tuple[StageDescription, Layer | None, bytes]] = {}
+        # manifest and raw config of every stage this process read or wrote (a stage never changes under its
+        # name): publishing a child on one of them needs only a HEAD to confirm the parent is still there
+        self._documents: dict[str, tuple[Manifest, bytes]] = {}
+        # stage images this process pushed (their manifests came from our own PUT)
+        self._pushed_here: set[str] = set()
+        # layer blobs this process wrote, by digest: reading them back (stat_paths) needs no download
+        self._layer_files: dict[str, Path] = {}
+        # what each layer read by stat_paths said about each path asked (a blob's content never changes)
+        self._layer_memo: LayerMemo = {}
 
     # ---------------------------------------------------------------- services, created on first use
     @property
@@ -261,24 +286,34 @@ class RegistryStagesStorage:
             elif self.registry.head_manifest(name + REJECTED_SUFFIX) is not None:
                 return None
             try:
-                info = self.registry.image_info(name, check_layers=False)
+                found = self.registry.manifest_and_config(name)
             except (BrokenImageError, UnsupportedManifestError) as err:
                 raise BrokenStage(stage_id, err.message) from None
-            if info is None:
+            if found is None:
                 return None
+            info = self._remember_documents(stage_id, name, *found)
             self.manifest_cache.put(name, info)
         return description_from_info(stage_id, name, info)
 
     # ---------------------------------------------------------------- writing
-    def store(self, project: str, local_image_id: str, stage_id: StageID) -> StageDescription:
+    def store(self, project: str, local_image_id: str, stage_id: StageID, *, parent: str | None = None
+              ) -> StageDescription:
         """Publish an image the engine built: its new layers go up through our client (retried, restartable), the
-        parent's are reused; the tag appears with the manifest, after every blob is confirmed."""
+        parent's (`parent`, else the image's Config.Image) are reused — read from this build's memory when it knows
+        them; the tag appears with the manifest, after every blob is confirmed."""
         from werf_core.storage.registry_push import push_engine_image
         name = self.stage_image_name(project, stage_id)
         started = time.monotonic()
         self._say(f"Pushing stage {name} ...")
         with self._publishing(name):
-            info = push_engine_image(self.registry, self.client, local_image_id, self.address, name)
+            with self._lock:
+                parent_documents = self._documents.get(parent) if parent else None
+            info, manifest, config = push_engine_image(self.registry, self.client, local_image_id, self.address,
+                                                       name, parent_ref=parent or "",
+                                                       parent_documents=parent_documents)
+        with self._lock:
+            self._documents[name] = (manifest, config)
+            self._pushed_here.add(name)
         repository, _, tag = name.rpartition(":")
         self.client.api.tag(local_image_id, repository, tag)  # a later fetch finds it without a pull
         self._say(f"Pushed stage {name} ({time.monotonic() - started:.2f}s)")
@@ -292,14 +327,16 @@ class RegistryStagesStorage:
         from werf_core.storage.registry_push import push_layer_stage
         name = self.stage_image_name(project, stage_id)
         with self._publishing(name):
-            found = self.registry.manifest_and_config(parent.image_name)
+            found = self._parent_documents(parent)
             if found is None or found[0].config.digest != parent.image_id:
                 self.manifest_cache.delete(parent.image_name)
+                with self._lock:
+                    self._documents.pop(parent.image_name, None)
                 raise ShouldResetStagesStorageCache(f"stage {parent.image_name} is no longer in {self.address} "
                                                     "as it was selected")
             started = time.monotonic()
-            info, config = push_layer_stage(self.registry, self.address, name, parent.image_name, parent.image_id,
-                                            found, layer, changes)
+            info, manifest, config = push_layer_stage(self.registry, self.address, name, parent.image_name,
+                                                      parent.image_id, found, layer, changes)
         self._say(f"Pushed stage {name}: {layer.size if layer else 0} byte(s) of layer, no engine "
                   f"({time.monotonic() - started:.2f}s)")
         self.manifest_cache.put(name, info)
@@ -307,7 +344,72 @@ class RegistryStagesStorage:
         description = description_from_info(stage_id, name, info)
         with self._lock:
             self._built_here[description.image_id] = (parent, layer, config)
+            self._documents[name] = (manifest, config)
+            self._pushed_here.add(name)
+            if layer is not None and layer.compressed:
+                self._layer_files[layer.digest] = layer.path
         return description
+
+    def _remember_documents(self, stage_id: StageID, name: str, manifest: Manifest, config: bytes) -> ImageInfo:
+        try:
+            parsed = json.loads(config)
+        except ValueError:
+            raise BrokenStage(stage_id, f"the config blob of {name} is not JSON") from None
+        info = ImageInfo.from_manifest_and_config(ImageReference.parse(name), manifest,
+                                                  parsed if isinstance(parsed, dict) else {})
+        with self._lock:
+            self._documents[name] = (manifest, config)
+        return info
+
+    def _parent_documents(self, parent: StageDescription) -> tuple[Manifest, bytes] | None:
+        """The parent stage's manifest and config, as publishing a child on it needs them, confirmed current: from
+        this build's memory plus one HEAD when it read or wrote them, else read (two requests)."""
+        with self._lock:
+            known = self._documents.get(parent.image_name)
+            pushed_here = parent.image_name in self._pushed_here
+        if known is not None:
+            # a parent this build pushed itself needs no check: its blobs were confirmed moments ago, and a
+            # manifest naming a blob the repository lost is refused by the registry anyway
+            if pushed_here or \
+                    self.registry.head_manifest(parent.image_name) == (known[0].index_digest or known[0].digest):
+                return known
+        return self.registry.manifest_and_config(parent.image_name)
+
+    def stat_paths(self, project: str, description: StageDescription, paths: list[str]
+                   ) -> dict[str, tuple[int, int, int] | None] | None:
+        """Mode, owner and group of `paths` in a stage image (None where missing), read from its layers in the
+        registry top layer first (werf_core/layers/path_stats.py) — nothing pulled into the engine, no container.
+
+        Layers this process wrote are read from their files. None when the answer would need more than
+        STAT_SCAN_BUDGET bytes of layers, or a layer cannot be read: the caller then asks the engine.
+        """
+        from werf_core.layers.path_stats import LayerScanError, LayerSource, stat_paths_in_layers
+        with self._lock:
+            known = self._documents.get(description.image_name)
+        manifest = known[0] if known is not None else None
+        if manifest is None:
+            try:
+                manifest = self.registry.get_manifest(description.image_name)
+            except (RegistryError, UnsupportedManifestError):
+                return None
+            if manifest is None:
+                return None
+        if any(layer.is_foreign for layer in manifest.layers):
+            return None
+
+        def source(layer: Descriptor) -> LayerSource:
+            with self._lock:
+                local = self._layer_files.get(layer.digest)
+            if local is not None and local.exists():
+                return LayerSource(size=0, open=lambda: open(local, "rb"), key=layer.digest)
+            return LayerSource(size=layer.size, open=lambda: self.registry.open_blob(description.image_name, layer),
+                               key=layer.digest)
+
+        try:
+            return stat_paths_in_layers([source(layer) for layer in reversed(manifest.layers)], paths,
+                                        budget=STAT_SCAN_BUDGET, memo=self._layer_memo)
+        except (LayerScanError, RegistryError, BrokenImageError, OSError):
+            return None
 
     @property
     def compresses_layers(self) -> bool:
@@ -348,6 +450,38 @@ class RegistryStagesStorage:
         self._pull(project, description)
         return name
 
+    def documents(self, image_name: str) -> tuple[Manifest, bytes] | None:
+        """The manifest and raw config of a stage this build read or wrote (from memory; None if it did not)."""
+        with self._lock:
+            return self._documents.get(image_name)
+
+    def fetch_pulls(self, description: StageDescription) -> bool:
+        """Whether `fetch` would pull from the registry: the engine lacks the image and it is not a stage this
+        process published on a chain the engine holds (those are loaded from their layer files)."""
+        if self._engine_has(description.image_id):
+            return False
+        with self._lock:
+            built_here = self._built_here.get(description.image_id)
+        if built_here is None or (built_here[1] is not None and not built_here[1].path.exists()):
+            return True
+        return self.fetch_pulls(built_here[0])
+
+    def _engine_has(self, image_id: str) -> bool:
+        """Whether the engine holds the image; asked over its socket when it can be (no docker-py import)."""
+        from werf_core.engine_api import EngineAPI, NotAnswered
+        engine = EngineAPI.from_env()
+        if engine is not None:
+            try:
+                return engine.inspect_image(image_id) is not None
+            except NotAnswered:
+                pass
+        import docker.errors
+        try:
+            self.client.api.inspect_image(image_id)
+            return True
+        except docker.errors.ImageNotFound:
+            return False
+
     def mark_used(self, project: str, description: StageDescription) -> None:
         """A build used this stage: if the engine holds a copy (`fetch` recorded it), its last-use time orders the
         host LRU GC."""
@@ -372,6 +506,9 @@ class RegistryStagesStorage:
     def delete(self, project: str, stage_id: StageID) -> None:
         name = self.stage_image_name(project, stage_id)
         self.manifest_cache.delete(name)
+        with self._lock:
+            self._documents.pop(name, None)
+            self._pushed_here.discard(name)
         self.registry.delete_tag(name)
         self._note_tag(stage_id.tag, present=False)
 
