@@ -189,3 +189,36 @@ def test_zero_timeout_fails_at_once_without_announcing_a_wait(lock_store):
         DistributedLocker(lock_store, timings=FAST).acquire("stage/now", timeout=0, on_wait=waits.append)
     assert waits == [] and time.monotonic() - started < 1
     holder.release()
+
+
+def test_a_shared_lease_another_holder_just_renewed_is_not_written_again():
+    """Six runners sharing a stage's in-use lease: one renewal per period keeps it alive, not six."""
+    from werf_core.sync.lease import LeaseTimings
+    from werf_core.sync.stores import InMemoryStore
+    now = [1000.0]
+    store = InMemoryStore()
+    timings = LeaseTimings(ttl=10, renew_period=3, poll_period=1, optimistic_retry=0.01)
+    first = DistributedLocker(store, timings=timings, clock=lambda: now[0])
+    second = DistributedLocker(store, timings=timings, clock=lambda: now[0])
+    try:
+        a = first.acquire("stage/d", shared=True)
+        b = second.acquire("stage/d", shared=True)
+        assert a.uuid == b.uuid
+        writes = store.writes
+        now[0] += 1.0
+        first._renew("stage/d", a.uuid, unless_fresh=True)      # renewed 1 s ago by `second`: left alone
+        assert store.writes == writes
+        now[0] += 2.0
+        first._renew("stage/d", a.uuid, unless_fresh=True)      # 3 s ago: due
+        assert store.writes == writes + 1
+        first._renew("stage/d", a.uuid)                         # a check (ensure_held) always writes
+        assert store.writes == writes + 2
+        second.release(b)                                       # alone again: every renewal writes
+        writes = store.writes
+        first._renew("stage/d", a.uuid, unless_fresh=True)
+        assert store.writes == writes + 1
+        record = LeaseRecord.from_json(store.get_value(lease_key("stage/d")).data)
+        assert record.expire_at >= now[0] + timings.ttl
+    finally:
+        first.close()
+        second.close()

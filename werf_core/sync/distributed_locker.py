@@ -58,7 +58,7 @@ class _RenewWorker:
         period = self.locker.timings.renew_period
         while not self.stopped.wait(period):
             try:
-                self.locker._renew(self.name, self.uuid)
+                self.locker._renew(self.name, self.uuid, unless_fresh=True, cancelled=self.stopped.is_set)
             except _LeaseLost as lost:
                 if not self.stopped.is_set():
                     self.locker._lose(self.uuid, str(lost))
@@ -173,11 +173,22 @@ class DistributedLocker(Locker):
                 worker.thread.join(wait)
 
     # -------- lease changes
-    def _renew(self, name: str, uuid: str) -> None:
-        self._change_lease(name, uuid, lambda lease: lease.renewed(self.clock(), self.timings.ttl))
+    def _renew(self, name: str, uuid: str, *, unless_fresh: bool = False,
+               cancelled: Callable[[], bool] | None = None) -> None:
+        """Extend the lease to now + TTL. `unless_fresh` (the background renewal): a shared lease another holder
+        renewed within the last half renewal period is left as it is — one holder's renewal keeps it alive for all,
+        and six runners sharing a stage's lease need not all write it every period."""
+        def fresh(lease: LeaseRecord) -> bool:
+            if cancelled is not None and cancelled():
+                return True     # released meanwhile: a renewal now would revive a record that is not ours any more
+            return (unless_fresh and lease.is_shared and lease.shared_holders > 1
+                    and lease.expire_at - self.clock() > self.timings.ttl - self.timings.renew_period / 2)
+
+        self._change_lease(name, uuid, lambda lease: lease.renewed(self.clock(), self.timings.ttl), skip=fresh)
 
     def _change_lease(self, name: str, uuid: str,
-                      change: Callable[[LeaseRecord], LeaseRecord | None]) -> None:
+                      change: Callable[[LeaseRecord], LeaseRecord | None],
+                      skip: Callable[[LeaseRecord], bool] | None = None) -> None:
         key = lease_key(name)
         while True:
             read = self.store.get_value(key)
@@ -186,6 +197,8 @@ class DistributedLocker(Locker):
                 raise _LeaseLost("its lease record is gone")
             if current.uuid != uuid:
                 raise _LeaseLost(f"its lease was taken over by another holder (lease {current.uuid})")
+            if skip is not None and skip(current):
+                return
             changed = change(current)
             try:
                 self.store.put_value(key, read, "" if changed is None else changed.to_json())
