@@ -587,17 +587,24 @@ class Conveyor:
 
     def export_path(self, description: StageDescription, path: str) -> Path:
         """A tar of `path` inside a stored stage image (fetched if needed), for imports."""
-        import docker.errors
         local = self.storage.fetch(self.project, description)
-        container = self.client.api.create_container(local, command=["/.werf/none"], network_disabled=True,
+        return self.archive_from_image(
+            local, path, prefix="import-", missing=(f"import: {path} does not exist in {description.image_name}",
+                                                    "check the import's `add:` path and the source image's stages"))
+
+    def archive_from_image(self, image: str, path: str, *, prefix: str, missing: tuple[str, str]) -> Path:
+        """A tar of `path` inside the engine's `image`, in this build's work directory, read through a build
+        container that never runs (labelled so a leftover is found by host cleanup); `missing` is the message and
+        hint of the error when the image has no such path."""
+        import docker.errors
+        container = self.client.api.create_container(image, command=["/.werf/none"], network_disabled=True,
                                                      labels={"werf": self.project, **build_container_labels()})
-        target = Path(tempfile.mkstemp(prefix="import-", suffix=".tar", dir=self._work_dir)[1])
+        target = Path(tempfile.mkstemp(prefix=prefix, suffix=".tar", dir=self._work_dir)[1])
         try:
             try:
                 stream, _ = self.client.api.get_archive(container["Id"], path)
             except docker.errors.NotFound:
-                raise BuildError(f"import: {path} does not exist in {description.image_name}",
-                                 hint="check the import's `add:` path and the source image's stages") from None
+                raise BuildError(missing[0], hint=missing[1]) from None
             with open(target, "wb") as f:
                 for chunk in stream:
                     f.write(chunk)

@@ -394,25 +394,9 @@ def _load(conveyor: Conveyor, job: StageJob, config: dict[str, Any], layer: Any)
 
 def export_image_path(conveyor: Conveyor, spec: ImageSpec, reference: str, path: str) -> Path:
     """A tar of `path` inside the external image `reference` (COPY --from=<image>); pulled if missing."""
-    import docker.errors
-
     image = conveyor.ensure_base_image(reference, spec)
-    client = conveyor.client
-    container = client.api.create_container(image, command=["/.werf/none"], network_disabled=True,
-                                            labels={"werf": conveyor.project})
-    target = Path(tempfile.mkstemp(prefix="copy-from-", suffix=".tar", dir=paths.tmp_dir())[1])
-    try:
-        try:
-            stream, _ = client.api.get_archive(container["Id"], path)
-        except docker.errors.NotFound:
-            raise BuildError(f"COPY --from={reference}: {path} does not exist in the image",
-                             hint="check the COPY source path") from None
-        with open(target, "wb") as f:
-            for chunk in stream:
-                f.write(chunk)
-    finally:
-        client.api.remove_container(container["Id"], force=True)
-    return target
+    return conveyor.archive_from_image(image, path, prefix="copy-from-", missing=(
+        f"COPY --from={reference}: {path} does not exist in the image", "check the COPY source path"))
 
 
 def stat_paths(conveyor: Conveyor, description: StageDescription, paths: list[str]
