@@ -34,17 +34,6 @@ def env_map(config: Config) -> dict[str, str]:
     return result
 
 
-def set_env(config: Config, key: str, value: str) -> None:
-    items: list[str] = list(config.get("Env") or [])
-    for index, item in enumerate(items):
-        if item.partition("=")[0] == key:
-            items[index] = f"{key}={value}"
-            break
-    else:
-        items.append(f"{key}={value}")
-    config["Env"] = items
-
-
 def workdir(config: Config, path: str) -> str:
     """WORKDIR relative to the current one, cleaned."""
     return posixpath.normpath(posixpath.join(config.get("WorkingDir") or "/", path))

@@ -21,6 +21,7 @@ from werf_core.dockerfile import image_config as cfg
 from werf_core.dockerfile.errors import DockerfileError
 from werf_core.dockerfile.parser import Dockerfile, Heredoc, RawInstruction, parse_dockerfile
 from werf_core.dockerfile.words import Lexer, WordError
+from werf_core.layers.config import set_env
 from werf_core.platforms import Platform, host_platform
 
 PLATFORM_ARG_NAMES = frozenset(f"{kind}{part}" for kind in ("TARGET", "BUILD")
@@ -454,7 +455,7 @@ class _StageState:
     def do_env(self, ins: RawInstruction) -> Step:
         pairs = self._pairs(ins, "ENV")
         for key, value in pairs:
-            cfg.set_env(self.config, key, value)
+            set_env(self.config, key, value)
         return self.make(ins, {"env": pairs, "args": self._last_args})
 
     def do_label(self, ins: RawInstruction) -> Step:

@@ -86,21 +86,24 @@ class ConfigChanges:
     runtime: dict[str, Any] | None = None
 
 
+def set_env(config: dict[str, Any], key: str, value: str) -> None:
+    """`key=value` in the config's Env: replacing the variable in place when it is set, else appended (as ENV)."""
+    items: list[str] = list(config.get("Env") or [])
+    for index, item in enumerate(items):
+        if item.partition("=")[0] == key:
+            items[index] = f"{key}={value}"
+            break
+    else:
+        items.append(f"{key}={value}")
+    config["Env"] = items
+
+
 def apply_changes(runtime: dict[str, Any], changes: ConfigChanges) -> dict[str, Any]:
     """The `config` section (Env, Cmd, Labels, ...) after `changes`; `runtime` is not modified."""
     base = changes.runtime if changes.runtime is not None else runtime
     result = copy.deepcopy(base) if base else {}
-    env_list: list[str] = list(result.get("Env") or [])
     for key, raw in changes.env:
-        value = expand_variables(raw, env_mapping(env_list))
-        for index, item in enumerate(env_list):
-            if item.partition("=")[0] == key:
-                env_list[index] = f"{key}={value}"
-                break
-        else:
-            env_list.append(f"{key}={value}")
-    if changes.env:
-        result["Env"] = env_list
+        set_env(result, key, expand_variables(raw, env_mapping(list(result.get("Env") or []))))
     if changes.labels:
         result["Labels"] = {**(result.get("Labels") or {}), **changes.labels}
     if changes.entrypoint is not None:
@@ -111,7 +114,7 @@ def apply_changes(runtime: dict[str, Any], changes: ConfigChanges) -> dict[str, 
     if changes.user is not None:
         result["User"] = changes.user
     if changes.workdir:
-        target = expand_variables(changes.workdir, env_mapping(env_list))
+        target = expand_variables(changes.workdir, env_mapping(list(result.get("Env") or [])))
         result["WorkingDir"] = posixpath.normpath(posixpath.join(result.get("WorkingDir") or "/", target))
     for spec in changes.expose:
         ports = result.get("ExposedPorts") or {}
