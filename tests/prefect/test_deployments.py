@@ -36,8 +36,9 @@ def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
     assert cleanup["parameter_openapi_schema"]["required"] == ["repository", "images_repo"]
     image = deployments["fan-out-image"]
     assert image["entrypoint"] == "flows/image.py:build_image"
-    # the engine is started directly, not behind Prefect's workspace supervisor (a second interpreter per run)
-    assert image["job_variables"] == {"command": "python -m prefect.engine"}
+    # the engine is forked by the worker's engine server, not started behind Prefect's workspace supervisor
+    assert image["job_variables"] == {"command": "python -m deployments.engine_forkserver.launcher "
+                                                 "--preload flows.image"}
 
 
 def test_the_schedule_yields_nightly_runs(prefect_api, deployments):

@@ -128,7 +128,7 @@ class ProcessWorker:
     def start(self) -> ProcessWorker:
         prefect = Path(sys.executable).with_name("prefect")
         env = {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_WORKER_PREFETCH_SECONDS": "2", **self.env}
-        # the venv on PATH, as an activated one: deployments start the engine as `python -m prefect.engine`
+        # the venv on PATH, as an activated one: deployments start their job command as `python -m ...`
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", os.defpath)])
         log = open(self.log_path, "ab")
         try:
