@@ -25,9 +25,12 @@ SERVER_START_TIMEOUT = 120.0   # importing Prefect and the flows: ~4 s alone, mu
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
 
 
-def run_engine_here() -> None:
+ENGINE = "prefect.engine"
+
+
+def run_engine_here(module: str) -> None:
     """What the worker would have run: Prefect's engine in this process (the environment says which run)."""
-    os.execv(sys.executable, [sys.executable, "-m", "prefect.engine"])
+    os.execv(sys.executable, [sys.executable, "-m", module])
 
 
 def connect(path: Path) -> socket.socket | None:
@@ -40,25 +43,25 @@ def connect(path: Path) -> socket.socket | None:
     return sock
 
 
-def start_server(directory: Path, key: str, preload: list[str], worker: tuple[int, str]) -> None:
+def start_server(directory: Path, key: str, module: str, preload: list[str], worker: tuple[int, str]) -> None:
     """A detached server (own session): it outlives this launcher and serves the worker's next runs."""
     log = open(directory / f"{key}.log", "ab")
     try:
         subprocess.Popen([sys.executable, "-m", "deployments.engine_forkserver.server", "--socket",
                           str(directory / f"{key}.sock"), "--worker-pid", str(worker[0]), "--worker-start",
-                          worker[1], *[arg for module in preload for arg in ("--preload", module)]],
+                          worker[1], "--module", module, *[arg for name in preload for arg in ("--preload", name)]],
                          env=protocol.server_environment(os.environ), cwd="/", stdin=subprocess.DEVNULL,
                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
     finally:
         log.close()
 
 
-def server_connection(preload: list[str]) -> socket.socket | None:
+def server_connection(module: str, preload: list[str]) -> socket.socket | None:
     """A connection to this worker's server, started if needed (one launcher at a time starts it: a lock file)."""
     worker_pid = os.getppid()
     worker = (worker_pid, protocol.process_start_time(worker_pid) or "")
     directory = protocol.runtime_directory(os.environ)
-    key = protocol.server_key(sys.executable, preload, os.environ, worker)
+    key = protocol.server_key(sys.executable, [module, *preload], os.environ, worker)
     path = directory / f"{key}.sock"
     sock = connect(path)
     if sock is not None:
@@ -68,7 +71,7 @@ def server_connection(preload: list[str]) -> socket.socket | None:
         sock = connect(path)
         if sock is not None:
             return sock
-        start_server(directory, key, preload, worker)
+        start_server(directory, key, module, preload, worker)
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while time.monotonic() < deadline:
             time.sleep(0.05)
@@ -93,7 +96,8 @@ def standard_streams() -> list[int]:
 def exit_like(returncode: int) -> None:
     """Exit with the child's code, or die of the signal that killed it (the worker sees the same status)."""
     if returncode < 0:
-        signal.signal(-returncode, signal.SIG_DFL)
+        if -returncode not in (signal.SIGKILL, signal.SIGSTOP):
+            signal.signal(-returncode, signal.SIG_DFL)
         os.kill(os.getpid(), -returncode)
         time.sleep(1)          # the signal is delivered before this ends; if it was ignored, still exit like it
         os._exit(128 - returncode)
@@ -112,8 +116,8 @@ def relay(sock: socket.socket) -> int:
     while True:
         try:
             message, _ = protocol.receive(sock)
-        except InterruptedError:
-            continue
+        except (OSError, protocol.ProtocolError):
+            message = None
         if message is None:
             # the server went away: its children die with it (PR_SET_PDEATHSIG), so the run crashed
             print("engine fork server closed the connection; the flow run's process is gone", file=sys.stderr)
@@ -127,32 +131,33 @@ def main(argv: list[str] | None = None) -> None:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--preload", action="append", default=[],
                         help="module the server imports before forking (e.g. the deployment's flow module)")
+    parser.add_argument("--module", default=ENGINE, help=argparse.SUPPRESS)   # what the child runs; tests
     args = parser.parse_args(argv)
     if not protocol.supported() or os.environ.get(protocol.SWITCH_VARIABLE, "").lower() in {"off", "0", "false"}:
-        run_engine_here()
+        run_engine_here(args.module)
     try:
-        sock = server_connection(args.preload)
+        sock = server_connection(args.module, args.preload)
     except OSError as error:
         print(f"engine fork server unavailable ({error}); running the engine in this process", file=sys.stderr)
         sock = None
     if sock is None:
-        run_engine_here()
+        run_engine_here(args.module)
         return
     for attempt in range(2):
         with sock:
-            protocol.send(sock, {"argv": [sys.executable, "-m", "prefect.engine"], "env": dict(os.environ),
+            protocol.send(sock, {"argv": [sys.executable, "-m", args.module], "env": dict(os.environ),
                                  "cwd": os.getcwd()}, fds=standard_streams())
             answer, _ = protocol.receive(sock)
             if answer is not None and "pid" in answer:
                 returncode = relay(sock)
                 break
         if answer is not None and answer.get("retry") and attempt == 0:
-            sock = server_connection(args.preload)     # that server's code changed on disk: a fresh one
+            sock = server_connection(args.module, args.preload)     # that server's code changed on disk: a fresh one
             if sock is not None:
                 continue
         reason = "closed" if answer is None else answer.get("error", answer)
         print(f"engine fork server refused the run ({reason}); running the engine in this process", file=sys.stderr)
-        run_engine_here()
+        run_engine_here(args.module)
         return
     sys.stdout.flush()
     sys.stderr.flush()

@@ -61,6 +61,7 @@ class Server:
     socket_path: Path
     worker: tuple[int, str]
     idle_seconds: float
+    module: str                                                 # what a child runs as __main__
     listener: socket.socket | None = None
     selector: selectors.BaseSelector = field(default_factory=selectors.DefaultSelector)
     runs: dict[int, Run] = field(default_factory=dict)          # by connection fd
@@ -165,10 +166,10 @@ class Server:
                 connection.close()
                 return
             if self.sources_changed():
+                self.stop_listening()       # first: the launcher's next connection must reach a fresh server
                 protocol.send(connection, {"retry": True, "error": "the flow code changed since this server "
                                                                    "started"})
                 connection.close()
-                self.stop_listening()
                 return
             problem = request_problem(request, fds)
             if problem:
@@ -281,25 +282,26 @@ class Server:
             sys.argv = [str(request["argv"][0])]
             import prefect.context
             prefect.context.refresh_global_settings_context()     # Prefect's settings from this run's environment
-            code = run_engine()
+            code = run_engine(self.module)
         except BaseException:
             traceback.print_exc()
         finally:
             _flush_standard_streams()
             if code < 0:
-                signal.signal(-code, signal.SIG_DFL)
+                if -code not in (signal.SIGKILL, signal.SIGSTOP):
+                    signal.signal(-code, signal.SIG_DFL)
                 os.kill(os.getpid(), -code)
             os._exit(code if code >= 0 else 128 - code)
 
 
-def run_engine() -> int:
-    """`python -m prefect.engine` in this process, ending like an interpreter would; the exit status."""
+def run_engine(module: str) -> int:
+    """`python -m MODULE` (Prefect's engine) in this process, ending like an interpreter would; the exit status."""
     code = 0
     # `prefect` imports `prefect.engine` itself, so `python -m prefect.engine` runs it a second time as `__main__`
     # too; runpy warns about that only here because the server imported it before
     warnings.filterwarnings("ignore", message=r"'prefect\.engine' found in sys\.modules", category=RuntimeWarning)
     try:
-        runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
     except SystemExit as exit_:
         code = _exit_code(exit_.code)
     except KeyboardInterrupt:
@@ -370,6 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker-pid", required=True, type=int)
     parser.add_argument("--worker-start", required=True)
     parser.add_argument("--preload", action="append", default=[])
+    parser.add_argument("--module", default="prefect.engine")
     args = parser.parse_args(argv)
     saved = {int(s): signal.getsignal(s) for s in CATCHABLE}
     for module in (*ENGINE_MODULES, *args.preload):
@@ -380,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
               "launchers run the engine themselves", file=sys.stderr)
         return 1
     idle = float(os.environ.get(protocol.IDLE_VARIABLE) or DEFAULT_IDLE_SECONDS)
-    server = Server(args.socket, (args.worker_pid, args.worker_start), idle, saved_handlers=saved,
+    server = Server(args.socket, (args.worker_pid, args.worker_start), idle, args.module, saved_handlers=saved,
                     sources=source_files())
     server.listen()
     try:
