@@ -8,7 +8,12 @@ Every worker, in both columns, takes one flow run at a time (`prefect worker sta
 such machine, "3 workers" three. Workers poll the pool every second (`PREFECT_WORKER_QUERY_SECONDS=1`,
 `PREFECT_WORKER_PREFETCH_SECONDS=2`: the settings deployments/README recommends for fan-out pools). Besides the
 makespan the table shows, per image run, the median time from its submission to its engine running it, its
-running time, and the CPU seconds its engine process used (the workers' reaped children, from /proc).
+running time, the CPU seconds its engine used (the children of the workers' engine fork servers and the workers'
+own children, the launchers; from /proc) and the CPU seconds of the worker processes themselves.
+
+Workers and the parent run with the settings deployments/README recommends for fan-out: the `fan-out-image`
+deployment's engine fork server, and `PREFECT_API_SSL_CERT_FILE` set to the API's CA alone (here, an http API: a
+throw-away certificate) instead of certifi's bundle, which every Prefect client of a run would load again.
 
 Side by side, the same 12 images as one Dockerfile (12 independent stages and a final stage taking a file from
 each) built on this one machine's engine by BuildKit (independent stages run concurrently) and by buildah
@@ -132,6 +137,9 @@ def main() -> int:
     os.environ.update(server.client_environment())
     os.environ["WERF_HOME"] = str(work / "parent-home")
     kubeconfig = emulator.write_kubeconfig(work / "kubeconfig")
+    from tests.support.git_http_server import self_signed_certificate
+    (work / "api-ca").mkdir()
+    os.environ["PREFECT_API_SSL_CERT_FILE"] = str(self_signed_certificate(work / "api-ca")[0])
     env = {**os.environ, "WERF_PREFECT_ROOT": str(ROOT), "WERF_PREFECT_REBUILD_REPOSITORY": "/nonexistent",
            "WERF_PREFECT_REBUILD_REF": "main", "WERF_PREFECT_IMAGES_REPO": registry.repo("unused")}
     deploy(env, "werf-builders")
@@ -148,8 +156,11 @@ def main() -> int:
     try:
         for workers_count in (1, 3) if "werf" in tools else ():
             for run in range(args.runs):
+                engines_dir = work / f"engines-{workers_count}-{run}"
+                engines_dir.mkdir(mode=0o700)
                 workers = [ProcessWorker("werf-builders",
-                                         {**env, "WERF_HOME": str(work / f"w{workers_count}-{run}-{n}")},
+                                         {**env, "WERF_HOME": str(work / f"w{workers_count}-{run}-{n}"),
+                                          "WERF_PREFECT_ENGINE_SERVER_DIR": str(engines_dir)},
                                          work / f"worker-{workers_count}-{run}-{n}.log", limit=WORKER_LIMIT).start()
                            for n in range(workers_count)]
                 try:
@@ -169,9 +180,12 @@ def main() -> int:
                             print(worker.log_tail(), file=sys.stderr)
                         return 1
                     results.setdefault(f"werf-prefect, {workers_count}", []).append(elapsed)
-                    engines = sum(engine_cpu_seconds(w.process.pid)[1] for w in workers if w.process is not None)
+                    workers_cpu = [engine_cpu_seconds(w.process.pid) for w in workers if w.process is not None]
+                    servers_cpu = [engine_cpu_seconds(int(p.read_text())) for p in engines_dir.glob("*.pid")]
+                    engines = sum(c[1] for c in workers_cpu + servers_cpu)
                     waits, running = child_timings(project)
-                    found = details.setdefault(workers_count, {"wait": [], "running": [], "cpu": []})
+                    found = details.setdefault(workers_count, {"wait": [], "running": [], "cpu": [], "worker": []})
+                    found["worker"].append(sum(c[0] for c in workers_cpu) / args.images)
                     found["wait"] += waits
                     found["running"] += running
                     found["cpu"].append(engines / args.images)
@@ -199,8 +213,8 @@ def main() -> int:
           f"load average before: {LOAD_BEFORE}, after: {os.getloadavg()[0]:.2f} (2 cores shared)\n")
     one = statistics.median(results["werf-prefect, 1"]) if "werf-prefect, 1" in results else None
     print("| builder | machines | makespan (s) | vs 1 worker | image run: submitted→running (s) | running (s) "
-          "| engine CPU per image (s) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| engine CPU per image (s) | worker CPU per image (s) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for workers_count in (1, 3):
         key = f"werf-prefect, {workers_count}"
         if key not in results:
@@ -209,12 +223,12 @@ def main() -> int:
         print(f"| werf-prefect fan-out (registry stages, kubernetes:// sync), workers of limit {WORKER_LIMIT} "
               f"| {workers_count} | {makespan:.1f} | {makespan / one:.2f}× | "
               f"{statistics.median(found['wait']):.1f} | {statistics.median(found['running']):.1f} | "
-              f"{statistics.median(found['cpu']):.1f} |")
+              f"{statistics.median(found['cpu']):.1f} | {statistics.median(found['worker']):.2f} |")
     labels = {"buildkit": "BuildKit, one Dockerfile (stages concurrently), no push",
               "buildah": "buildah bud --layers, one Dockerfile (stages in turn), no push"}
     for tool, label in labels.items():
         if tool in results:
-            print(f"| {label} | 1 | {statistics.median(results[tool]):.1f} | - | - | - | - |")
+            print(f"| {label} | 1 | {statistics.median(results[tool]):.1f} | - | - | - | - | - |")
     if "werf" in tools:
         print(f"\nstages published more than once: {published_twice}")
     return 0

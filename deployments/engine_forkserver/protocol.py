@@ -29,6 +29,7 @@ PER_RUN_PREFIX = "PREFECT__"
 DIRECTORY_VARIABLE = "WERF_PREFECT_ENGINE_SERVER_DIR"
 SWITCH_VARIABLE = "WERF_PREFECT_ENGINE_SERVER"           # "off": the launcher runs the engine itself
 IDLE_VARIABLE = "WERF_PREFECT_ENGINE_SERVER_IDLE_SECONDS"
+IMPORTS_LOG_VARIABLE = "WERF_PREFECT_ENGINE_SERVER_IMPORTS_LOG"   # a file: what each run imported after the fork
 
 
 class ProtocolError(Exception):

@@ -282,7 +282,9 @@ class Server:
             sys.argv = [str(request["argv"][0])]
             import prefect.context
             prefect.context.refresh_global_settings_context()     # Prefect's settings from this run's environment
+            preloaded = set(sys.modules)
             code = run_engine(self.module)
+            log_imports(preloaded)
         except BaseException:
             traceback.print_exc()
         finally:
@@ -316,6 +318,19 @@ def run_engine(module: str) -> int:
         traceback.print_exc()
     atexit._run_exitfuncs()
     return code
+
+
+def log_imports(preloaded: set[str]) -> None:
+    """With WERF_PREFECT_ENGINE_SERVER_IMPORTS_LOG=FILE, the modules this run imported that the server had not:
+    candidates for the deployment's preload module."""
+    target = os.environ.get(protocol.IMPORTS_LOG_VARIABLE)
+    if not target:
+        return
+    try:
+        with open(target, "a") as log:
+            log.write("".join(f"{name}\n" for name in sorted(set(sys.modules) - preloaded)))
+    except OSError as error:
+        print(f"engine fork server: cannot write {target}: {error}", file=sys.stderr)
 
 
 def _exit_code(value: object) -> int:

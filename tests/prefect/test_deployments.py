@@ -38,7 +38,7 @@ def test_deploy_creates_the_deployments_on_the_process_pool(deployments):
     assert image["entrypoint"] == "flows/image.py:build_image"
     # the engine is forked by the worker's engine server, not started behind Prefect's workspace supervisor
     assert image["job_variables"] == {"command": "python -m deployments.engine_forkserver.launcher "
-                                                 "--preload flows.image"}
+                                                 "--preload flows.image --preload flows.image_preload"}
 
 
 def test_the_schedule_yields_nightly_runs(prefect_api, deployments):
