@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any, ClassVar
 
 from prefect.filesystems import WritableFileSystem
@@ -69,22 +70,32 @@ class WerfStagesStorageView(WritableFileSystem):
         return path
 
 
+SAVE_ATTEMPTS = 5
+
+
 def stages_storage_view() -> WerfStagesStorageView:
-    """The saved view block: one API read in the usual case; the first flow on a server saves it."""
+    """The saved view block: one API read in the usual case; the first flow on a server saves it.
+
+    Image runs of a fanned-out build start together: on a fresh server several may save the block at once, and
+    all but one find the block type, schema or document already created (409); they read what the winner saved."""
     from prefect.client.orchestration import get_client
-    from prefect.exceptions import ObjectNotFound
-    with get_client(sync_client=True) as client:
+    from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
+    for attempt in range(SAVE_ATTEMPTS):
+        with get_client(sync_client=True) as client:
+            try:
+                return _view_from_document(client.read_block_document_by_name(
+                    name=VIEW_BLOCK_NAME, block_type_slug=WerfStagesStorageView.get_block_type_slug()))
+            except ObjectNotFound:
+                pass
+        block = WerfStagesStorageView()
         try:
-            return _view_from_document(client.read_block_document_by_name(
-                name=VIEW_BLOCK_NAME, block_type_slug=WerfStagesStorageView.get_block_type_slug()))
-        except ObjectNotFound:
-            pass
-    block = WerfStagesStorageView()
-    try:
-        block.save(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg]  # Prefect's sync/async dispatch
-    except ValueError:          # "... a name that is already in use": another flow saved it meanwhile
-        return WerfStagesStorageView.load(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg, return-value]
-    return block
+            block.save(VIEW_BLOCK_NAME, _sync=True)  # type: ignore[call-arg]  # Prefect's sync/async dispatch
+            return block
+        except (ValueError, ObjectAlreadyExists):  # "... already in use"/409: another run saved it meanwhile
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))    # the winner may still be between its schema and its document
+    raise AssertionError("unreachable")
 
 
 def _view_from_document(document: Any) -> WerfStagesStorageView:

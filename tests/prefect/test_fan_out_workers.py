@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +77,22 @@ def parameters(git_repo, project_name, registry, kubeconfig_path) -> dict:
             "synchronization": f"kubernetes://werf-sync@{kubeconfig_path}", "fan_out": True}
 
 
+def processes_of_run(flow_run_id: str) -> list[int]:
+    """Processes whose environment names this flow run: the worker's launcher and the engine it forked."""
+    marker = f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0") and \
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def published_once(registry, project_name: str) -> bool:
     digests = [tag.rsplit("-", 1)[0] for tag in registry.tags(f"{project_name}/stages") if len(tag) > 60]
     return bool(digests) and max(Counter(digests).values()) == 1
@@ -134,7 +151,11 @@ def test_a_killed_image_run_is_run_again_and_the_build_succeeds(
         return next((r for r in runs if r["state_type"] == "RUNNING" and r.get("infrastructure_pid")), None)
     child = wait_until(running_slow_child, timeout=240, interval=0.5, what="the slow image's run to start")
     time.sleep(3)                                           # in the middle of its install stage
+    engine = wait_until(lambda: len(processes_of_run(child["id"])) == 2, timeout=30, what="launcher and engine")
+    assert engine
     os.kill(int(str(child["infrastructure_pid"]).rsplit(":", 1)[-1]), signal.SIGKILL)
+    # the engine the worker's fork server started for it dies with the killed launcher: nothing of the run goes on
+    wait_until(lambda: not processes_of_run(child["id"]), timeout=15, what="the killed run's engine to die")
     parent.join(timeout=600)
     assert outcome, "the parent run did not finish"
     state = outcome[0]
@@ -143,3 +164,25 @@ def test_a_killed_image_run_is_run_again_and_the_build_succeeds(
     retried = flow_run(prefect_api, state.result()["images"]["slow"]["flowRun"])
     assert retried["name"].endswith("-try2") and retried["state_type"] == "COMPLETED"
     assert published_once(registry, project_name)
+
+
+def test_cancelling_an_image_run_stops_its_forked_engine(
+        prefect_api, deployments, start_worker, git_repo, project_name, registry, registry_busybox, kubeconfig_path,
+        tmp_path):
+    """Prefect's cancellation (the worker signals the run's process) reaches the engine the fork server forked."""
+    from prefect.deployments import run_deployment
+    commit = make_project(git_repo, SLOW.format(project=project_name, base=registry_busybox, seconds=60))
+    worker = start_worker(limit=1, home=tmp_path / "worker-home")
+    run = run_deployment("werf-image/fan-out-image", timeout=0, parameters={
+        **{k: v for k, v in parameters(git_repo, project_name, registry, kubeconfig_path).items()
+           if k not in ("fan_out", "ref")}, "image": "slow", "commit": commit})
+    run_id = str(run.id)
+    wait_until(lambda: flow_run(prefect_api, run_id)["state_type"] == "RUNNING", timeout=240, interval=0.5,
+               what="the image run to start")
+    wait_until(lambda: len(processes_of_run(run_id)) == 2, timeout=30, what="launcher and engine")
+    time.sleep(3)
+    prefect_api.post(f"/flow_runs/{run_id}/set_state",
+                     {"state": {"type": "CANCELLING", "name": "Cancelling"}, "force": True})
+    wait_until(lambda: flow_run(prefect_api, run_id)["state_type"] == "CANCELLED", timeout=120, interval=0.5,
+               what=f"the run to be cancelled\n{worker.log_tail()}")
+    wait_until(lambda: not processes_of_run(run_id), timeout=30, what="its processes to end")
