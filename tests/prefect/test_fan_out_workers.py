@@ -77,20 +77,28 @@ def parameters(git_repo, project_name, registry, kubeconfig_path) -> dict:
             "synchronization": f"kubernetes://werf-sync@{kubeconfig_path}", "fan_out": True}
 
 
-def processes_of_run(flow_run_id: str) -> list[int]:
-    """Processes whose environment names this flow run: the worker's launcher and the engine it forked."""
-    marker = f"PREFECT__FLOW_RUN_ID={flow_run_id}".encode()
-    found = []
+def engine_of(launcher_pid: int) -> int | None:
+    """The engine a launcher's fork server started for it: the process writing to the launcher's stdout pipe (the
+    worker reads it; the worker's own stdout is its log)."""
+    try:
+        pipe = os.readlink(f"/proc/{launcher_pid}/fd/1")
+    except OSError:
+        return None
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if marker in (entry / "environ").read_bytes().split(b"\0") and \
-                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
+        if entry.name.isdigit() and int(entry.name) != launcher_pid:
+            try:
+                if os.readlink(entry / "fd" / "1") == pipe:
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
+def alive(pid: int) -> bool:
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except OSError:
+        return False
 
 
 def published_once(registry, project_name: str) -> bool:
@@ -151,11 +159,11 @@ def test_a_killed_image_run_is_run_again_and_the_build_succeeds(
         return next((r for r in runs if r["state_type"] == "RUNNING" and r.get("infrastructure_pid")), None)
     child = wait_until(running_slow_child, timeout=240, interval=0.5, what="the slow image's run to start")
     time.sleep(3)                                           # in the middle of its install stage
-    engine = wait_until(lambda: len(processes_of_run(child["id"])) == 2, timeout=30, what="launcher and engine")
-    assert engine
-    os.kill(int(str(child["infrastructure_pid"]).rsplit(":", 1)[-1]), signal.SIGKILL)
+    launcher = int(str(child["infrastructure_pid"]).rsplit(":", 1)[-1])
+    engine = wait_until(lambda: engine_of(launcher), timeout=30, what="the run's engine")
+    os.kill(launcher, signal.SIGKILL)
     # the engine the worker's fork server started for it dies with the killed launcher: nothing of the run goes on
-    wait_until(lambda: not processes_of_run(child["id"]), timeout=15, what="the killed run's engine to die")
+    wait_until(lambda: not alive(engine), timeout=15, what="the killed run's engine to die")
     parent.join(timeout=600)
     assert outcome, "the parent run did not finish"
     state = outcome[0]
@@ -177,12 +185,14 @@ def test_cancelling_an_image_run_stops_its_forked_engine(
         **{k: v for k, v in parameters(git_repo, project_name, registry, kubeconfig_path).items()
            if k not in ("fan_out", "ref")}, "image": "slow", "commit": commit})
     run_id = str(run.id)
-    wait_until(lambda: flow_run(prefect_api, run_id)["state_type"] == "RUNNING", timeout=240, interval=0.5,
-               what="the image run to start")
-    wait_until(lambda: len(processes_of_run(run_id)) == 2, timeout=30, what="launcher and engine")
+    running = wait_until(lambda: (lambda r: r if r["state_type"] == "RUNNING" and r.get("infrastructure_pid")
+                                  else None)(flow_run(prefect_api, run_id)),
+                         timeout=240, interval=0.5, what="the image run to start")
+    launcher = int(str(running["infrastructure_pid"]).rsplit(":", 1)[-1])
+    engine = wait_until(lambda: engine_of(launcher), timeout=30, what="the run's engine")
     time.sleep(3)
     prefect_api.post(f"/flow_runs/{run_id}/set_state",
                      {"state": {"type": "CANCELLING", "name": "Cancelling"}, "force": True})
     wait_until(lambda: flow_run(prefect_api, run_id)["state_type"] == "CANCELLED", timeout=120, interval=0.5,
                what=f"the run to be cancelled\n{worker.log_tail()}")
-    wait_until(lambda: not processes_of_run(run_id), timeout=30, what="its processes to end")
+    wait_until(lambda: not alive(engine) and not alive(launcher), timeout=30, what="its processes to end")
