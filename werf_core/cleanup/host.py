@@ -40,8 +40,6 @@ BUILD_CONTAINER_PREFIX = "werf.build."
 STAGE_LABEL = "werf-stage-signature"
 
 
-
-
 def docker_volume_usage(client: Any) -> UsageProbe | None:
     """statvfs of the Docker root dir, if this host can see it (a remote engine's volume cannot be measured)."""
     try:
