@@ -25,7 +25,7 @@ def test_runs_saving_the_view_at_once_all_get_the_one_saved_block(prefect_api):
         start.wait()
         try:
             views.append(stages_storage_view())
-        except Exception as error:      # noqa: BLE001 (reported below)
+        except Exception as error:      # reported below
             errors.append(error)
     threads = [threading.Thread(target=save) for _ in range(6)]
     for thread in threads:
