@@ -30,6 +30,7 @@ ENGINE = "prefect.engine"
 
 def run_engine_here(module: str) -> None:
     """What the worker would have run: Prefect's engine in this process (the environment says which run)."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)     # a signal held back meanwhile acts now
     os.execv(sys.executable, [sys.executable, "-m", module])
 
 
@@ -113,6 +114,7 @@ def relay(sock: socket.socket) -> int:
             pass
     for signum in FORWARDED:
         signal.signal(signum, forward)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, FORWARDED)     # what arrived while the child was made goes to it
     while True:
         try:
             message, _ = protocol.receive(sock)
@@ -143,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
     if sock is None:
         run_engine_here(args.module)
         return
+    # a signal from the worker between the request and the child's pid is held back, then forwarded (not lost)
+    signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED)
     for attempt in range(2):
         with sock:
             protocol.send(sock, {"argv": [sys.executable, "-m", args.module], "env": dict(os.environ),

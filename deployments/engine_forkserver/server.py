@@ -265,6 +265,7 @@ class Server:
             signal.set_wakeup_fd(-1)
             for signum, handler in self.saved_handlers.items():
                 signal.signal(signum, handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
             for item in list(self.selector.get_map().values()):
                 if isinstance(item.fileobj, socket.socket):
                     item.fileobj.close()
@@ -389,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--preload", action="append", default=[])
     parser.add_argument("--module", default="prefect.engine")
     args = parser.parse_args(argv)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])     # a launcher may have started us with signals held back
     saved = {int(s): signal.getsignal(s) for s in CATCHABLE}
     for module in (*ENGINE_MODULES, *args.preload):
         importlib.import_module(module)

@@ -17,6 +17,8 @@ import pytest
 
 from deployments.engine_forkserver import protocol
 
+pytestmark = [pytest.mark.slow]      # each server imports Prefect first (~4 s)
+
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = "tests.support.forkserver_probe"
 
