@@ -103,9 +103,10 @@ class SharedLeaseBatch:
                         batch = dict(self._pending[shard])
                     self._take(shard, batch)
                     with self._mutex:
-                        if key in self._held:
-                            self._start_renewing()
-                            return
+                        taken = key in self._held
+                    if taken:
+                        self._start_renewing()
+                        return
                 # held exclusively by someone else (cleanup deleting this digest's stages): wait as lockgate does
                 waited = time.monotonic() - started
                 if timeout is not None and waited >= timeout:
