@@ -221,7 +221,9 @@ def test_stage_leases_of_a_kubernetes_build_cost_one_write_per_shard_to_release_
                                 stages_storage=":local", timings=timings)
     try:
         leases = sync.stage_leases()
-        assert leases.batch is not None
+        batch = leases.batch
+        assert batch is not None
+        batch._start_renewing = lambda: None    # counted apart below, however slow the machine is
         digests = [uuid.uuid4().hex for _ in range(40)]
         leases.hold(digests[0])
         start = len(kube_emulator.requests)
@@ -230,11 +232,14 @@ def test_stage_leases_of_a_kubernetes_build_cost_one_write_per_shard_to_release_
         taken = kube_emulator.requests[start:]
         assert sum(r.verb == "update" for r in taken) <= 39 and sum(r.verb == "get" for r in taken) <= 39
         shards = {sync.in_use_store.shard_of(lease_key(sync.stage_in_use_lock_name(d))) for d in digests}
+        del batch._start_renewing
         start = len(kube_emulator.requests)
+        batch._start_renewing()
         time.sleep(timings.renew_period * 2.5)          # two renewals of every shard
+        batch.close(wait=10)
         renewals = sum(r.verb == "update" and r.name.startswith("werf-batchproj-in-use")
                        for r in kube_emulator.requests[start:])
-        assert 0 < renewals <= 2 * len(shards) + len(shards), renewals   # not 40 per period
+        assert len(shards) <= renewals <= 3 * len(shards), renewals   # not 40 per period
         start = len(kube_emulator.requests)
         leases.release_all()
         released = kube_emulator.requests[start:]
