@@ -149,6 +149,7 @@ def test_concurrent_holds_share_writes_and_renewal_and_release_are_one_write_per
         for thread in threads:
             thread.join()
         assert batch.names == sorted(many)
+        assert all(record(store, name).shared_holders == 1 for name in many)   # each lease counted once
         assert store.writes <= 60          # never more than one write per lease, usually fewer (group commit)
         writes = store.writes
         for shard in range(4):

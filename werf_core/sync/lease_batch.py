@@ -100,7 +100,9 @@ class SharedLeaseBatch:
                     with self._mutex:
                         if key in self._held:
                             return
-                        batch = dict(self._pending[shard])
+                        # names other threads still wait for, except those a write of another thread already took
+                        # (their callers have not woken up yet): taking them again would count us twice
+                        batch = {k: n for k, n in self._pending[shard].items() if k not in self._held}
                     self._take(shard, batch)
                     with self._mutex:
                         taken = key in self._held
