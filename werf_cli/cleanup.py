@@ -327,12 +327,13 @@ def run_auto_host_cleanup(project: str) -> None:
     """The automatic host cleanup itself (in the child `after_build` starts): bounded, a problem is one warning."""
     import os
 
+    from werf_cli.auto_cleanup import allowed_usage
     from werf_core.cleanup.host import auto_host_cleanup
     from werf_core.cleanup.report import CleanupReport
     from werf_core.errors import WerfError
     from werf_core.session.project import docker_client
     try:
-        allowed = float(os.environ.get("WERF_ALLOWED_DOCKER_STORAGE_VOLUME_USAGE") or 70.0)
+        allowed = allowed_usage()
         margin = float(os.environ.get("WERF_ALLOWED_DOCKER_STORAGE_VOLUME_USAGE_MARGIN") or 5.0)
         report = CleanupReport(say=lambda message: click.echo(message, err=True))
         auto_host_cleanup(docker_client(), project, report, allowed_usage=allowed, margin=margin)

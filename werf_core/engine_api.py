@@ -134,6 +134,12 @@ class EngineAPI:
         except ValueError:
             raise NotAnswered(f"{what} answered something that is not JSON") from None
 
+    def root_dir(self) -> str | None:
+        """The engine's storage root (`docker info`'s DockerRootDir), None if it does not say."""
+        info = self._json("/info", _MAX_INSPECT_BYTES, "engine info")
+        root = info.get("DockerRootDir") if isinstance(info, dict) else None
+        return root if isinstance(root, str) and root else None
+
     def images(self, filters: Mapping[str, str]) -> list[dict[str, Any]]:
         """`docker images --filter K=V ...` (docker-py's `api.images(filters=...)`): the engine's image summaries."""
         query = urlencode({"only_ids": 0, "all": 0, "filters": json.dumps({k: [v] for k, v in filters.items()})})

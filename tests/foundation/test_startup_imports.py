@@ -9,6 +9,7 @@ interpreter and look at `sys.modules` when it is done.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -81,16 +82,31 @@ def test_idle_and_layer_native_change_load_no_docker_py(git_repo, werf_home, pro
     assert sorted(set(NOT_FOR_LOCAL_LAYER_NATIVE) & set(change["modules"])) == []
 
 
-def test_the_registry_client_loads_httpx_without_its_command_line_client():
-    """httpx's package import pulls in its CLI (click, rich, pygments) when they are installed; ours must not."""
+def _registry_client_modules(env: dict[str, str] | None = None) -> set[str]:
+    """The modules loaded once the registry client has made a plain-HTTP request (an unused loopback port)."""
     probe = ("import json, sys\n"
              "from werf_core.registry.client import RegistryClient\n"
              "with RegistryClient() as client:\n"
-             "    client._transport._client(True)\n"
+             "    try:\n"
+             "        client._transport._client(True).get('http://127.0.0.1:9/v2/', timeout=2)\n"
+             "    except Exception:\n"
+             "        pass\n"
              "loaded = {name for name, module in sys.modules.items() if module is not None}\n"
              "print(json.dumps(sorted({name.split('.')[0] for name in loaded} | loaded)))\n")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                          env={**os.environ, **(env or {})})
     assert done.returncode == 0, done.stderr
-    modules = set(json.loads(done.stdout))
-    assert "httpx" in modules
-    assert not {"httpx._main", "rich", "pygments"} & modules
+    return set(json.loads(done.stdout))
+
+
+def test_the_registry_client_loads_httpx_without_its_command_line_client_or_http2():
+    """httpx's package import pulls in its CLI (click, rich, pygments) and httpcore the HTTP/2 stack when they are
+    installed; we need neither."""
+    modules = _registry_client_modules({"PREFECT_API_ENABLE_HTTP2": ""})
+    assert "httpx" in modules and "httpcore" in modules
+    assert not {"httpx._main", "rich", "pygments", "h2", "hpack"} & modules
+
+
+def test_http2_stays_available_when_prefect_is_set_to_use_it():
+    modules = _registry_client_modules({"PREFECT_API_ENABLE_HTTP2": "true"})
+    assert "h2" in modules

@@ -61,3 +61,15 @@ def test_insecure_registries_use_plain_http(registry, repo):
         client.push_manifest_only_image(f"{name}:t", {})
     with RegistryClient.from_werf_options(insecure_registry=True, plain_http_loopback=False) as client:
         assert client.list_tags(name) == ["t"]
+
+
+def test_the_verifying_tls_half_is_made_only_for_https_and_still_verifies(registry, tls_registry, repo):
+    """Plain-HTTP requests never load the CA bundle; the first https request of the same client does, and verifies."""
+    with fast_client(plain_http_loopback=False, insecure_registries={registry.address}) as client:
+        client.list_tags(repo("plain-first"))
+        transport = client._transport._client(True)._transport
+        assert transport._tls is None
+        with pytest.raises(RegistryUnreachableError) as info:
+            client.list_tags(f"{tls_registry.address}/app")
+        assert transport._tls is not None
+    assert "is not trusted" in info.value.message

@@ -28,6 +28,7 @@ from typing import Any
 
 from werf_core import paths
 from werf_core.cleanup.report import CleanupReport
+from werf_core.cleanup.volume import UsageProbe, VolumeUsage, statvfs_usage
 from werf_core.fsutil import in_use_marker_held
 from werf_core.storage import lru
 from werf_core.sync.file_locker import FileLocker
@@ -39,19 +40,6 @@ BUILD_CONTAINER_PREFIX = "werf.build."
 STAGE_LABEL = "werf-stage-signature"
 
 
-@dataclass(frozen=True)
-class VolumeUsage:
-    total: int
-    used: int
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.used / self.total if self.total else 0.0
-
-
-UsageProbe = Callable[[], VolumeUsage]
-
-
 def docker_volume_usage(client: Any) -> UsageProbe | None:
     """statvfs of the Docker root dir, if this host can see it (a remote engine's volume cannot be measured)."""
     try:
@@ -61,11 +49,7 @@ def docker_volume_usage(client: Any) -> UsageProbe | None:
         return None
 
     def probe() -> VolumeUsage:
-        # as df computes Use%: used / (used + available to unprivileged users); blocks reserved for root, or
-        # unavailable on thin-provisioned volumes, count neither way (f_blocks alone can be far larger than both)
-        st = os.statvfs(root)
-        used = (st.f_blocks - st.f_bfree) * st.f_frsize
-        return VolumeUsage(used + st.f_bavail * st.f_frsize, used)
+        return statvfs_usage(root)
     return probe
 
 
@@ -268,7 +252,6 @@ def host_cleanup(client: Any, options: HostCleanupOptions, report: CleanupReport
     return True
 
 
-AUTO_DISABLE_ENV = "WERF_DISABLE_AUTO_HOST_CLEANUP"
 AUTO_TIME_BUDGET = 15.0
 
 

@@ -13,6 +13,7 @@ Scheme, as Docker chooses it:
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 import threading
 import time
@@ -33,6 +34,12 @@ if TYPE_CHECKING:
 # the import's 0.3 s CPU) whenever those happen to be installed, as Prefect installs them. A None entry makes that
 # one import fail, and httpx falls back to its own stub `main`; nothing here uses httpx's CLI.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+# Likewise httpcore imports the HTTP/2 stack (h2, hpack, hyperframe: ~0.07 s CPU) whenever h2 is installed, and falls
+# back to a stub when it is not. We speak HTTP/1.1 only. Prefect can be told to use HTTP/2 for its API
+# (PREFECT_API_ENABLE_HTTP2) and shares httpcore with us, so h2 stays available when Prefect is (or may become)
+# part of the process with that setting, or was imported already.
+if "httpcore" not in sys.modules and not os.environ.get("PREFECT_API_ENABLE_HTTP2", "").strip():
+    sys.modules.setdefault("h2", None)  # type: ignore[arg-type]
 
 USER_AGENT = "werf-prefect registry client"
 _TLS_SERVER_REPLY = b"HTTP request to an HTTPS server"
@@ -152,7 +159,8 @@ class Transport:
         with self._lock:
             client = self._clients.get(verify)
             if client is None:
-                client = httpx.Client(verify=verify, timeout=self.timeout, headers={"User-Agent": USER_AGENT})
+                client = httpx.Client(transport=_scheme_transport(verify), timeout=self.timeout,
+                                      headers={"User-Agent": USER_AGENT})
                 self._clients[verify] = client
             return client
 
@@ -245,3 +253,32 @@ class Transport:
 def absolute_location(base_url: str, location: str) -> str:
     """Upload `Location` headers may be relative to the request URL."""
     return urljoin(base_url, location)
+
+
+def _scheme_transport(verify: bool) -> httpx.BaseTransport:
+    """A transport whose TLS half is made on the first https request. A verifying TLS context loads the whole CA
+    bundle (~0.15 s CPU); a build that only talks to plain-HTTP registries (loopback, --insecure-registry) never
+    needs it. An http URL never uses TLS, so its half gets no CA; a redirect to https goes to the verifying half."""
+    import httpx
+
+    class SchemeTransport(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self._plain = httpx.HTTPTransport(verify=False)
+            self._tls: httpx.HTTPTransport | None = None
+            self._tls_lock = threading.Lock()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.scheme == "http":
+                return self._plain.handle_request(request)
+            with self._tls_lock:
+                if self._tls is None:
+                    self._tls = httpx.HTTPTransport(verify=verify)
+                tls = self._tls
+            return tls.handle_request(request)
+
+        def close(self) -> None:
+            self._plain.close()
+            if self._tls is not None:
+                self._tls.close()
+
+    return SchemeTransport()
