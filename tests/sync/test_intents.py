@@ -177,34 +177,3 @@ def test_a_killed_lease_intent_holder_is_replaced_within_the_ttl(spawn, kube_tar
     if kube_target.emulator is not None:
         # intents live in their own ConfigMaps, not in werf's lock ConfigMap
         assert kube_target.emulator.config_map(kube_target.namespace, f"werf-{project}") is None
-
-
-def test_a_waiter_reads_the_cache_only_every_retake_period_while_the_intent_is_held(locker):
-    """Polling the intent is cheap, the stages-storage cache of a big project is not: while the builder holds its
-    intent the waiter reads the cache every `retake_every`, and once the builder released it (after publishing) at
-    the next poll."""
-    builder = intents_of(locker)
-    waiter = intents_of(locker, retake_every=5.0)
-    published: list[str] = []
-    looks: list[float] = []
-    outcome = {}
-
-    def find_published():
-        looks.append(time.monotonic())
-        return published[0] if published else None
-
-    def wait() -> None:
-        with waiter.building(DIGEST, what="x", find_published=find_published) as theirs:
-            outcome["intent"] = theirs
-            outcome["at"] = time.monotonic()
-
-    with builder.building(DIGEST, what="x", find_published=lambda: None):
-        thread = threading.Thread(target=wait)
-        thread.start()
-        time.sleep(1.0)            # 20 polls of the intent...
-        assert looks == []         # ...and no cache read yet
-        published.append("stage-by-builder")
-        released = time.monotonic()
-    thread.join(10)
-    assert outcome["intent"].found == "stage-by-builder" and outcome["intent"].handle is None
-    assert outcome["at"] - released < 1.0 and len(looks) == 1

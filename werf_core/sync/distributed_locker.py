@@ -130,12 +130,6 @@ class DistributedLocker(Locker):
                 worker.handles.append(handle)
         return handle
 
-    def is_held(self, name: str) -> bool:
-        """One read of the lock's record: a live lease (not expired) means held."""
-        key = lease_key(name)
-        current = self._parse(name, key, self.store.get_value(key).data)
-        return current is not None and not current.expired(self.clock())
-
     # -------- release, check
     def release(self, handle: LockHandle) -> None:
         with self._mutex:

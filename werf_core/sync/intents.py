@@ -6,12 +6,10 @@ synchronization: a file lock for `:local` (the kernel drops it when the holder d
 ConfigMap for `kubernetes://` (renewed while the holder builds; it expires `ttl` seconds after the holder died or
 froze). The holder keeps it from the start of the build until the stage is published (or the build failed).
 
-A runner that finds the intent taken waits, and while it waits it polls the intent (one read of its small record,
-taking nothing): the holder publishes the stage and then releases the intent, so once the intent is free (released,
-or its lease expired) the waiter reads the stages-storage cache entry (`find_published`): published → reuse it; not
-published → take the intent and build. It reads the cache entry every `retake_every` seconds even while the intent
-is held (a werf v1.1 runner may publish the stage without any intent) — not every poll: a cache shard of a project
-with tens of thousands of digests is far bigger than an intent shard. So when six runners reach a new stage at once, one builds it and five reuse it the moment it is
+A runner that finds the intent taken waits, and while it waits it polls two things: whether the stage has appeared
+(`find_published`, a fresh read of the stages-storage cache entry — the holder writes it while publishing), and
+whether the intent is free (the holder released it, or its lease expired). Published → reuse it; free → take the
+intent and build. So when six runners reach a new stage at once, one builds it and five reuse it the moment it is
 published, and if the builder dies one of the five takes over within the lease TTL.
 
 Intents are an optimisation, not the safety net: publication stays optimistic (stage lock, re-check, discard a
@@ -66,10 +64,9 @@ class BuildIntents:
     def __init__(self, locker: Locker, lock_name: Callable[[str], str], *, poll: float = DEFAULT_POLL,
                  retake_every: float | None = None, timeout: float | None = None,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
-        """`poll`: how often a waiter looks at the intent (is it still held?); `retake_every`: how often it also
-        reads the stages-storage cache and tries the intent while the intent looks held (default: every poll) — a
-        lease acquisition attempt and a cache read cost more than reading the intent, and a lease held by a dead
-        holder is free only after its TTL anyway."""
+        """`poll`: how often a waiter looks for the published stage; `retake_every`: how often it tries the intent
+        itself (default: every poll) — a lease acquisition attempt costs more than a cache read, and only matters
+        when the holder died, which a lease reveals only after its TTL anyway."""
         self.locker = locker
         self.lock_name = lock_name
         self.poll = poll
@@ -100,15 +97,14 @@ class BuildIntents:
         if on_wait is not None:
             on_wait(f"{what}: waiting for another runner that is building stage {digest} "
                     f'(build intent "{name}" in {self.locker.describe()}; up to {timeout:g} s)')
-        last_look = started
+        last_try = started
         while True:
             self.sleep(self.poll)
-            due = self.clock() - last_look >= self.retake_every - 1e-3
-            if due or not self.locker.is_held(name):
-                last_look = self.clock()
-                found = find_published()
-                if found is not None:
-                    return IntentOutcome(found, waited=True)
+            found = find_published()
+            if found is not None:
+                return IntentOutcome(found, waited=True)
+            if self.clock() - last_try >= self.retake_every - 1e-3:
+                last_try = self.clock()
                 handle = self.locker.acquire(name, non_blocking=True)
                 if handle is not None:
                     return IntentOutcome(None, waited=True, handle=handle)

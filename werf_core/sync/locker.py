@@ -104,15 +104,6 @@ class Locker(ABC):
     def describe(self) -> str:
         """Where the locks live, for messages (a directory, a ConfigMap)."""
 
-    def is_held(self, name: str) -> bool:
-        """Whether anyone holds `name` right now, without keeping it. This default tries it without waiting and gives
-        it back at once; lockers that can simply read the lock's record do that instead."""
-        handle = self.acquire(name, non_blocking=True)
-        if handle is None:
-            return True
-        self.release(handle)
-        return False
-
     @contextmanager
     def locked(self, name: str, *, shared: bool = False, timeout: float | None = None, non_blocking: bool = False,
                on_wait: OnWait | None = None, on_lost_lease: OnLostLease | None = None) -> Iterator[LockHandle | None]:
