@@ -184,9 +184,10 @@ class SharedLeaseBatch:
 
     def renew_shard(self, shard: int, *, cancelled: Callable[[], bool] | None = None) -> None:
         """Extend our leases in `shard` to now + TTL with one compare-and-swap, except those another holder renewed
-        within the last half renewal period. Leases taken over by someone else are dropped and reported."""
-        with self._shard_locks[shard]:
-            while True:
+        within the last half renewal period. Leases taken over by someone else are dropped and reported. After a lost
+        compare-and-swap it pauses without the shard's lock, so the build's lookups are not held up meanwhile."""
+        while True:
+            with self._shard_locks[shard]:
                 if cancelled is not None and cancelled():
                     return      # released or closed meanwhile: a renewal now would revive records not ours
                 with self._mutex:
@@ -205,14 +206,16 @@ class SharedLeaseBatch:
                         lost.append((key, held, f"its lease was taken over by another holder (lease {current.uuid})"))
                     elif not self._fresh(current, now):
                         changes[key] = current.renewed(now, self.timings.ttl).to_json()
+                written = True
                 if changes:
                     try:
                         self.store.write_shard(shard, read, changes)
                     except RecordVersionChanged:
-                        time.sleep(self._retry_pause())
-                        continue
-                self._lose(lost)
-                return
+                        written = False
+                if written:
+                    self._lose(lost)
+                    return
+            time.sleep(self._retry_pause())
 
     def _fresh(self, lease: LeaseRecord, now: float) -> bool:
         return (lease.is_shared and lease.shared_holders > 1
