@@ -196,6 +196,41 @@ def test_tree_listing_is_parsed_once_per_commit(history):
     assert listing.get("README.md").sha == git_repo.git("rev-parse", f"{second}:README.md")
 
 
+def test_images_asking_for_one_commit_at_once_share_one_ls_tree(history):
+    """Images built in parallel list the same commit at the same moment: one `git ls-tree`, not one per image."""
+    import threading
+    git_repo, _, second = history
+    repo = open_local_repository(git_repo.path)
+    listed: list[str] = []
+    original = repo.run_git
+
+    def run_git(*args, **options):
+        if args[0] == "ls-tree":
+            listed.append(args[-1])
+            time.sleep(0.2)     # a big tree: the other images arrive while it is being listed
+        return original(*args, **options)
+
+    repo.run_git = run_git
+    results: list[object] = []
+    threads = [threading.Thread(target=lambda: results.append(repo.tree_listing(second))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert listed == [second] and len(results) == 4 and all(r is results[0] for r in results)
+
+
+def test_a_pinned_head_is_every_mappings_commit_even_when_head_moves(history):
+    from werf_core.git.mapping import GitMapping
+    git_repo, _, second = history
+    repo = open_local_repository(git_repo.path)
+    repo.pin_head(repo.head_commit())
+    git_repo.write("README.md", "three\n")
+    third = git_repo.commit("third")       # a commit lands while the build runs
+    assert repo.mapping_commit(GitMapping(add="/", to="/app")) == second
+    assert repo.head_commit() == third
+
+
 def test_read_blobs_streams_many_large_objects_in_order(git_repo):
     contents = [os.urandom(1024) * (i % 7 + 1) * 30 for i in range(200)]  # up to ~215 KB each, ~20 MB total
     for i, data in enumerate(contents):

@@ -11,6 +11,8 @@ It reports on stdout, one line per event, and takes orders on stdin, so a test c
     hold-intent ADDRESS PROJECT DIGEST TTL RENEW POLL             announce a build intent through the project's
                                                                   synchronization (:local or kubernetes://...);
                                                                   then "release", "exit"
+    hold-stage-leases ADDRESS PROJECT TTL RENEW POLL DIGEST...    hold a build's stage in-use leases (one batch with
+                                                                  kubernetes://); then "release", "exit"
 """
 
 from __future__ import annotations
@@ -115,7 +117,26 @@ def hold_intent(address, project, digest, ttl, renew, poll) -> None:
     say("released")
 
 
-COMMANDS = {"hold-lease": hold_lease, "hold-file": hold_file, "fill-cache": fill_cache, "hold-intent": hold_intent}
+def hold_stage_leases(address, project, ttl, renew, poll, *digests) -> None:
+    from werf_core.sync.lease import LeaseTimings
+    from werf_core.sync.synchronization import open_synchronization
+
+    timings = LeaseTimings(ttl=float(ttl), renew_period=float(renew), poll_period=float(poll), optimistic_retry=0.05)
+    sync = open_synchronization(address, project, stages_storage=":local", timings=timings)
+    leases = sync.stage_leases()
+    for digest in digests:
+        leases.hold(digest)
+    say("acquired")
+    for order in orders():
+        if order == "release":
+            leases.release_all()
+            say("released")
+        elif order == "exit":
+            return
+
+
+COMMANDS = {"hold-lease": hold_lease, "hold-file": hold_file, "fill-cache": fill_cache, "hold-intent": hold_intent,
+            "hold-stage-leases": hold_stage_leases}
 
 if __name__ == "__main__":
     COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -75,6 +75,8 @@ class GitRepository:
         self.description = description  # how messages name it: a path or a URL
         self._listings: OrderedDict[str, TreeListing] = OrderedDict()
         self._listings_lock = threading.Lock()
+        self._listing_locks: dict[str, threading.Lock] = {}  # one `git ls-tree` per commit, however many ask at once
+        self._pinned_head: str | None = None                 # see pin_head
         self._existing_commits: set[str] = set()            # full SHAs known to exist (objects do not vanish)
         self._ancestry: dict[tuple[str, str], bool] = {}     # (ancestor, descendant) full SHAs → answer
         env = dict(NON_INTERACTIVE_ENV)
@@ -170,6 +172,12 @@ class GitRepository:
         self._existing_commits.add(commit)
         return commit
 
+    def pin_head(self, commit: str) -> None:
+        """The commit this build works from: what `mapping_commit` answers from now on instead of asking git for HEAD
+        again — so every image of a build uses the same commit even if HEAD moves meanwhile, and a build of N
+        images does not start N `git rev-parse` processes."""
+        self._pinned_head = commit
+
     def resolve_commit(self, ref: str) -> str:
         """A branch, tag, (abbreviated) SHA or any revision → the full SHA of the commit it names."""
         if not ref or ref.startswith("-") or self._exit_code("rev-parse", "--verify", "--quiet",
@@ -240,13 +248,20 @@ class GitRepository:
             if commit in self._listings:
                 self._listings.move_to_end(commit)
                 return self._listings[commit]
-        self.require_commit(commit)
-        output = self.run_git("ls-tree", "-r", "-t", "-z", "--full-tree", commit, binary=True, what="ls-tree")
-        listing = TreeListing(commit, parse_ls_tree(output))
-        with self._listings_lock:
-            self._listings[commit] = listing
-            while len(self._listings) > _TREE_CACHE_SIZE:
-                self._listings.popitem(last=False)
+            listing_lock = self._listing_locks.setdefault(commit, threading.Lock())
+        with listing_lock:      # images built in parallel ask for the same commit at the same moment
+            with self._listings_lock:
+                if commit in self._listings:
+                    self._listings.move_to_end(commit)
+                    return self._listings[commit]
+            self.require_commit(commit)
+            output = self.run_git("ls-tree", "-r", "-t", "-z", "--full-tree", commit, binary=True, what="ls-tree")
+            listing = TreeListing(commit, parse_ls_tree(output))
+            with self._listings_lock:
+                self._listings[commit] = listing
+                self._listing_locks.pop(commit, None)
+                while len(self._listings) > _TREE_CACHE_SIZE:
+                    self._listings.popitem(last=False)
         return listing
 
     def stream_git(self, *args: str, what: str | None = None, chunk_size: int = 1 << 16) -> Iterator[bytes]:
@@ -315,8 +330,9 @@ class GitRepository:
 
     # ------------------------------------------------------------------ mapping operations
     def mapping_commit(self, mapping: GitMapping) -> str:
-        """The commit a mapping builds from: HEAD for the project repository (remote repositories override)."""
-        return self.head_commit()
+        """The commit a mapping builds from: HEAD for the project repository (remote repositories override) — the
+        build's pinned HEAD when the session pinned one."""
+        return self._pinned_head or self.head_commit()
 
     def archive(self, mapping: GitMapping, commit: str, *, uid: int = 0, gid: int = 0) -> GitArchive:
         from werf_core.git.archive import create_archive

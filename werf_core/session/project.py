@@ -128,6 +128,7 @@ def open_project(options: BuildOptions, *, warn: Callable[[str], None]) -> Build
     try:
         repository = open_local_repository(project_dir, allow_shallow=options.allow_git_shallow_clone)
         commit = repository.head_commit()
+        repository.pin_head(commit)     # every image of this build from the same commit, without asking git again
     except WerfError:
         if needs_repo:
             raise

@@ -8,8 +8,11 @@ if anyone — another locker, or a stages-storage-cache update in the same Confi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from werf_core.sync.kube_api import Conflict, KubeApi
-from werf_core.sync.stores import RecordVersionChanged, StoreValue
+from werf_core.sync.stores import RecordVersionChanged, ShardRead, StoreValue
 
 
 class ConfigMapAnnotationsStore:
@@ -27,20 +30,34 @@ class ConfigMapAnnotationsStore:
         return StoreValue(annotations.get(key, ""), obj)
 
     def put_value(self, key: str, read: StoreValue, data: str) -> None:
-        # copy only what changes: the data (up to 1 MiB of cache) is sent back untouched
         assert isinstance(read.version, dict), "get_value reads the whole ConfigMap as the version"
-        obj = dict(read.version)
+        self._replace(read.version, {key: data}, key)
+
+    def read_all(self) -> ShardRead:
+        """Every record of this ConfigMap in one read (a batch of leases changes many at once)."""
+        obj = self.api.get_or_create_config_map(self.namespace, self.config_map)
+        return ShardRead(dict((obj.get("metadata") or {}).get("annotations") or {}), obj)
+
+    def put_values(self, read: ShardRead, changes: Mapping[str, str]) -> None:
+        """Set (or, with "", remove) several records in one compare-and-swap against `read`."""
+        assert isinstance(read.version, dict), "read_all reads the whole ConfigMap as the version"
+        self._replace(read.version, changes, ", ".join(sorted(changes)))
+
+    def _replace(self, read_object: dict[str, Any], changes: Mapping[str, str], what: str) -> None:
+        # copy only what changes: the data (up to 1 MiB of cache) is sent back untouched
+        obj = dict(read_object)
         metadata = obj["metadata"] = dict(obj.get("metadata") or {})
         annotations = dict(metadata.get("annotations") or {})
-        if data:
-            annotations[key] = data
-        else:
-            annotations.pop(key, None)
+        for key, data in changes.items():
+            if data:
+                annotations[key] = data
+            else:
+                annotations.pop(key, None)
         metadata["annotations"] = annotations
         try:
             self.api.replace_config_map(self.namespace, obj)
         except Conflict:
-            raise RecordVersionChanged(key) from None
+            raise RecordVersionChanged(what) from None
 
 
 class ShardedConfigMapAnnotationsStore:
@@ -62,13 +79,25 @@ class ShardedConfigMapAnnotationsStore:
     def describe(self) -> str:
         return f"ConfigMaps {self.config_map_prefix}-* in namespace {self.namespace} at {self.api.server}"
 
-    def store_for(self, key: str) -> ConfigMapAnnotationsStore:
+    def shard_of(self, key: str) -> int:
         digest = key.rsplit("/", 1)[-1]
         try:
             index = int(digest[:4], 16)
         except ValueError:
             index = sum(digest.encode())
-        return self._stores[index % self.shards]
+        return index % self.shards
+
+    def store_for(self, key: str) -> ConfigMapAnnotationsStore:
+        return self._stores[self.shard_of(key)]
+
+    def read_shard(self, shard: int) -> ShardRead:
+        return self._stores[shard].read_all()
+
+    def write_shard(self, shard: int, read: ShardRead, changes: Mapping[str, str]) -> None:
+        self._stores[shard].put_values(read, changes)
+
+    def describe_shard(self, shard: int) -> str:
+        return self._stores[shard].describe()
 
     def get_value(self, key: str) -> StoreValue:
         return self.store_for(key).get_value(key)

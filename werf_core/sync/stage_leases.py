@@ -13,7 +13,9 @@ Two lock families carry the lease:
 | the project's synchronization (`:local` file locks or `kubernetes://`) | `<project>.<digest>.in-use` / `stage-in-use/<digest>` | images/stages cleanup, on any machine |
 | host file locks (always) | `<project>.<digest>.in-use` | `werf host cleanup` (LRU GC of local stage images) |
 
-With `:local` synchronization both are the same file lock, taken once.
+With `:local` synchronization both are the same file lock, taken once. With `kubernetes://` the build's leases are
+one `SharedLeaseBatch` (lease_batch.py): the same lockgate records, but taken, renewed and given back one
+compare-and-swap per shard ConfigMap for all of the build's digests in it, instead of one per digest.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from werf_core.sync.lease_batch import SharedLeaseBatch
 from werf_core.sync.lock_names import stage_in_use_lock_name as in_use_lock_name
 from werf_core.sync.locker import Locker, LockHandle
 
@@ -29,9 +32,12 @@ from werf_core.sync.locker import Locker, LockHandle
 class StageLeases:
     """The shared leases one build holds; `hold(digest)` is idempotent, `release_all()` ends them."""
 
-    def __init__(self, project: str, sync_locker: Locker, *, kubernetes: bool, host_locker: Locker | None) -> None:
+    def __init__(self, project: str, sync_locker: Locker, *, kubernetes: bool, host_locker: Locker | None,
+                 batch: SharedLeaseBatch | None = None) -> None:
+        """`batch`: where the synchronization's leases go when given (kubernetes://), else `sync_locker`."""
         self.project = project
         self.sync_locker = sync_locker
+        self.batch = batch
         self.kubernetes = kubernetes
         # with :local synchronization the sync locks already are host file locks: one lease is enough
         self.host_locker = host_locker if kubernetes else None
@@ -50,10 +56,13 @@ class StageLeases:
                 if digest in self._held:
                     return
             handles: list[LockHandle] = []
-            sync_handle = self.sync_locker.acquire(
-                in_use_lock_name(self.project, digest, kubernetes=self.kubernetes), shared=True)
-            if sync_handle is not None:
-                handles.append(sync_handle)
+            sync_name = in_use_lock_name(self.project, digest, kubernetes=self.kubernetes)
+            if self.batch is not None:
+                self.batch.hold(sync_name)
+            else:
+                sync_handle = self.sync_locker.acquire(sync_name, shared=True)
+                if sync_handle is not None:
+                    handles.append(sync_handle)
             if self.host_locker is not None:
                 host_handle = self.host_locker.acquire(in_use_lock_name(self.project, digest), shared=True)
                 if host_handle is not None:
@@ -71,6 +80,8 @@ class StageLeases:
         stage it looked at, so one after the other they would add up at the end of every build."""
         with self._mutex:
             held, self._held = self._held, {}
+        if self.batch is not None:
+            self.batch.release_all()
         handles = [handle for digest_handles in held.values() for handle in digest_handles]
 
         def release(handle: LockHandle) -> None:

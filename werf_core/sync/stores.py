@@ -8,6 +8,8 @@ re-reads and retries. That compare-and-swap is all the distributed locker needs.
 from __future__ import annotations
 
 import threading
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +32,32 @@ class OptimisticStore(Protocol):
 
     def describe(self) -> str:
         """Where the records live, for messages."""
+
+
+@dataclass(frozen=True)
+class ShardRead:
+    """All records of one shard (one ConfigMap) as read at `version`."""
+
+    values: Mapping[str, str]
+    version: object
+
+
+class ShardedStore(Protocol):
+    """Records spread over a fixed number of shards, each read whole and written with one compare-and-swap: what
+    lets one holder change many of its records (all its leases in that shard) in a single write."""
+
+    shards: int
+
+    def shard_of(self, key: str) -> int: ...
+
+    def read_shard(self, shard: int) -> ShardRead: ...
+
+    def write_shard(self, shard: int, read: ShardRead, changes: Mapping[str, str]) -> None:
+        """Set (or with "" remove) the `changes` if the shard is still as read; `RecordVersionChanged` if not."""
+
+    def describe(self) -> str: ...
+
+    def describe_shard(self, shard: int) -> str: ...
 
 
 class InMemoryStore:
@@ -56,3 +84,50 @@ class InMemoryStore:
 
     def describe(self) -> str:
         return "in-memory lock store"
+
+
+class InMemoryShardedStore:
+    """`ShardedStore` and `OptimisticStore` at once, in this process: the layout of the sharded ConfigMaps (a write
+    to any record of a shard conflicts with every reader of that shard), for tests without an API server."""
+
+    def __init__(self, shards: int = 16) -> None:
+        self.shards = shards
+        self._mutex = threading.Lock()
+        self._records: list[dict[str, str]] = [{} for _ in range(shards)]
+        self._versions = [0] * shards
+        self.reads = 0
+        self.writes = 0
+
+    def shard_of(self, key: str) -> int:
+        return zlib.crc32(key.encode()) % self.shards
+
+    def read_shard(self, shard: int) -> ShardRead:
+        with self._mutex:
+            self.reads += 1
+            return ShardRead(dict(self._records[shard]), self._versions[shard])
+
+    def write_shard(self, shard: int, read: ShardRead, changes: Mapping[str, str]) -> None:
+        with self._mutex:
+            if self._versions[shard] != read.version:
+                raise RecordVersionChanged(", ".join(sorted(changes)))
+            for key, data in changes.items():
+                if data:
+                    self._records[shard][key] = data
+                else:
+                    self._records[shard].pop(key, None)
+            self._versions[shard] += 1
+            self.writes += 1
+
+    def get_value(self, key: str) -> StoreValue:
+        read = self.read_shard(self.shard_of(key))
+        return StoreValue(read.values.get(key, ""), read)
+
+    def put_value(self, key: str, read: StoreValue, data: str) -> None:
+        assert isinstance(read.version, ShardRead)
+        self.write_shard(self.shard_of(key), read.version, {key: data})
+
+    def describe(self) -> str:
+        return "in-memory sharded lock store"
+
+    def describe_shard(self, shard: int) -> str:
+        return f"shard {shard} of the in-memory sharded lock store"

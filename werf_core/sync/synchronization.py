@@ -28,6 +28,7 @@ from werf_core.sync.stages_cache import FileStagesStorageCache, StagesStorageCac
 
 if TYPE_CHECKING:
     from werf_core.sync.stage_leases import StageLeases
+    from werf_core.sync.stores import ShardedStore
 
 
 class BuildSynchronization(StagesSynchronization, Protocol):
@@ -51,6 +52,8 @@ class Synchronization:
     cache: StagesStorageCache
     is_kubernetes: bool = False
     in_use_locker: Locker | None = None       # where stage in-use leases live (default: `locker`)
+    in_use_store: ShardedStore | None = None  # kubernetes://: their sharded ConfigMaps, for a build's lease batch
+    in_use_timings: LeaseTimings = LeaseTimings()
     intents: BuildIntents | None = None      # None: every runner builds what it misses (no coordination)
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -76,8 +79,13 @@ class Synchronization:
     def stage_leases(self) -> StageLeases:
         """A build's set of shared stage leases (see stage_leases.py); release them with `release_all()`."""
         from werf_core.sync.stage_leases import StageLeases
+        batch = None
+        if self.in_use_store is not None:
+            from werf_core.sync.lease_batch import SharedLeaseBatch
+            batch = SharedLeaseBatch(self.in_use_store, timings=self.in_use_timings)
+            self._on_close.append(batch.close)
         return StageLeases(self.project, self.leases_locker, kubernetes=self.is_kubernetes,
-                           host_locker=host_locker())
+                           host_locker=host_locker(), batch=batch)
 
     def close(self) -> None:
         """Stop background lease renewal (held distributed locks then expire after their TTL)."""
@@ -138,9 +146,11 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     # stage in-use leases (stage_leases.py) are many and renewed often: spread over their own ConfigMaps. Every
     # runner of a commit joins and leaves the same shared records at about the same moment, so compare-and-swap
     # races are the rule there: retried after ~0.1 s, not lockgate's 1 s (they are ours alone, like intents)
-    in_use_locker = DistributedLocker(ShardedConfigMapAnnotationsStore(api, address.namespace,
-                                                                       f"{config_map_name(project)}-in-use"),
-                                      timings=replace(timings, optimistic_retry=min(timings.optimistic_retry, 0.1)))
+    # a build holds them as one batch (lease_batch.py: one compare-and-swap per shard for all of its digests there);
+    # `in_use_locker` is how cleanup probes them one by one
+    in_use_store = ShardedConfigMapAnnotationsStore(api, address.namespace, f"{config_map_name(project)}-in-use")
+    in_use_timings = replace(timings, optimistic_retry=min(timings.optimistic_retry, 0.1))
+    in_use_locker = DistributedLocker(in_use_store, timings=in_use_timings)
     cache_options: dict[str, Any] = {} if cache_budget is None else {"budget": cache_budget}
     cache = KubernetesStagesStorageCache(api, address.namespace, **cache_options)
     # intents are ours alone: their leases live apart from werf's lock records (fewer write conflicts), and a lost
@@ -152,7 +162,7 @@ def _open_kubernetes(address: SynchronizationAddress, project: str, *, timings: 
     intents = BuildIntents(intent_locker, lambda digest: lock_names.build_intent_lock_name(
         project, digest, kubernetes=True), poll=min(timings.poll_period, INTENT_POLL), retake_every=timings.poll_period)
     return Synchronization(address.text, project, locker, cache, is_kubernetes=True, intents=intents,
-                           in_use_locker=in_use_locker,
+                           in_use_locker=in_use_locker, in_use_store=in_use_store, in_use_timings=in_use_timings,
                            _on_close=[locker.close, intent_locker.close, in_use_locker.close, api.close])
 
 
