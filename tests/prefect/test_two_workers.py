@@ -6,7 +6,14 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from tests.prefect.runs import artifacts, finished_flow_run, small_project, start_deployment_run, table_rows
+from tests.prefect.runs import (
+    artifacts,
+    finished_flow_run,
+    small_project,
+    start_deployment_run,
+    table_rows,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.prefect, pytest.mark.docker, pytest.mark.slow]
 
@@ -27,6 +34,9 @@ def test_two_workers_racing_on_one_project_publish_each_digest_once(prefect_api,
     # a slow install stage keeps both builds in flight together
     small_project(git_repo, project_name, install="sleep 3; cat /app/VERSION > /installed")
     workers = [start_worker(limit=1), start_worker(limit=1)]
+    # both polling before the runs exist: a worker still starting (Prefect's import under load) would let the other
+    # finish the first build before it takes the second, and the builds would not race at all
+    wait_until(lambda: all("started!" in w.log_tail() for w in workers), timeout=120, what="both workers to start")
     parameters = {"repository": str(git_repo.path), "ref": "main", "project_name": project_name}
     run_ids = [start_deployment_run("werf-build/ci-build", parameters) for _ in range(2)]
     runs = [finished_flow_run(prefect_api, run_id, workers=workers) for run_id in run_ids]
