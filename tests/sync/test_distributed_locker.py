@@ -131,8 +131,9 @@ def test_renewal_that_finds_the_lease_gone_reports_a_lost_lease(lock_store):
 def test_a_werf_runners_lease_is_respected_and_joinable(lock_store):
     """Records written by werf (Go lockgate) look exactly like this; both sides must honour each other."""
     key = lease_key("stage/werf")
+    expire_at = int(time.time()) + 60       # one value: the expired record below is made by replacing it
     werf_exclusive = ('{"uuid":"11111111-2222-3333-4444-555555555555","lockName":"stage/werf",'
-                      f'"ExpireAtTimestamp":{int(time.time()) + 60},"SharedHoldersCount":1,"IsShared":false}}')
+                      f'"ExpireAtTimestamp":{expire_at},"SharedHoldersCount":1,"IsShared":false}}')
     lock_store.put_value(key, lock_store.get_value(key), werf_exclusive)
     locker = DistributedLocker(lock_store, timings=FAST)
     assert locker.acquire("stage/werf", non_blocking=True) is None
@@ -147,7 +148,8 @@ def test_a_werf_runners_lease_is_respected_and_joinable(lock_store):
     locker.release(joined)
     assert LeaseRecord.from_json(lock_store.get_value(key).data).shared_holders == 1  # werf's holder remains
 
-    expired = werf_exclusive.replace(str(int(time.time()) + 60), str(int(time.time()) - 1))
+    expired = werf_exclusive.replace(str(expire_at), str(int(time.time()) - 1))
+    assert expired != werf_exclusive
     lock_store.put_value(key, lock_store.get_value(key), expired)
     taken = locker.acquire("stage/werf", non_blocking=True)  # a dead werf runner's lease is taken over
     assert taken is not None and taken.uuid != "11111111-2222-3333-4444-555555555555"

@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable
 
 from werf_core.errors import LockError, WerfError
-from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key
+from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key, parse_lease_record
 from werf_core.sync.locker import Locker, LockHandle, OnLostLease, OnWait
 from werf_core.sync.stores import OptimisticStore, RecordVersionChanged
 
@@ -212,13 +212,7 @@ class DistributedLocker(Locker):
         return self.timings.optimistic_retry * random.uniform(0.5, 1.5)
 
     def _parse(self, name: str, key: str, data: str) -> LeaseRecord | None:
-        if not data:
-            return None
-        try:
-            return LeaseRecord.from_json(data)
-        except (ValueError, TypeError, AttributeError) as err:
-            raise LockError(f'The lease record of lock "{name}" ({key} in {self.describe()}) is not valid JSON: '
-                            f'{err}', hint=f"Remove the {key} entry so the lock can be taken again.") from None
+        return parse_lease_record(name, key, self.describe(), data)
 
     # -------- lost leases
     def _forget(self, handle: LockHandle) -> None:

@@ -13,6 +13,7 @@ import math
 import uuid as uuid_module
 from dataclasses import dataclass, replace
 
+from werf_core.errors import LockError
 from werf_core.hashing import sha3_224_hash
 
 KEY_PREFIX = "lockgate.io/"
@@ -76,3 +77,15 @@ class LeaseRecord:
 def expire_time(now: float, ttl: float) -> int:
     # round up, so a lease never lasts less than the TTL although the record keeps whole seconds
     return math.ceil(now + ttl)
+
+
+def parse_lease_record(name: str, key: str, where: str, data: str) -> LeaseRecord | None:
+    """The lease record stored under `key` (in `where`, for the message) for lock `name`; None when there is none.
+    A record that is not ours to read is one clear error naming the entry to remove."""
+    if not data:
+        return None
+    try:
+        return LeaseRecord.from_json(data)
+    except (ValueError, TypeError, AttributeError) as err:
+        raise LockError(f'The lease record of lock "{name}" ({key} in {where}) is not valid JSON: {err}',
+                        hint=f"Remove the {key} entry so the lock can be taken again.") from None

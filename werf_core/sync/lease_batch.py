@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from werf_core.errors import LockError
-from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key
+from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key, parse_lease_record
 from werf_core.sync.stores import RecordVersionChanged, ShardedStore
 
 log = logging.getLogger("werf_core.sync")
@@ -298,12 +298,5 @@ class SharedLeaseBatch:
         return self.timings.optimistic_retry * random.uniform(0.5, 1.5)
 
     def _parse(self, name: str, key: str, shard: int, data: str) -> LeaseRecord | None:
-        if not data:
-            return None
-        try:
-            return LeaseRecord.from_json(data)
-        except (ValueError, TypeError, AttributeError) as err:
-            raise LockError(f'The lease record of lock "{name}" ({key} in {self.store.describe_shard(shard)}) is '
-                            f"not valid JSON: {err}",
-                            hint=f"Remove the {key} entry so the lock can be taken again.") from None
+        return parse_lease_record(name, key, self.store.describe_shard(shard), data)
 
