@@ -32,6 +32,18 @@ def orders():
         yield line.strip()
 
 
+def serve_release(release, check=None) -> None:
+    """Hold until stdin says "release" (then `release()`, and keep listening) or "exit"; "check" runs `check`."""
+    for order in orders():
+        if order == "check" and check is not None:
+            check()
+        elif order == "release":
+            release()
+            say("released")
+        elif order == "exit":
+            return
+
+
 def hold_lease(kubeconfig, namespace, project, lock, ttl, renew, poll) -> None:
     from werf_core.sync.configmap_store import ConfigMapAnnotationsStore
     from werf_core.sync.distributed_locker import DistributedLocker
@@ -44,18 +56,14 @@ def hold_lease(kubeconfig, namespace, project, lock, ttl, renew, poll) -> None:
     locker = DistributedLocker(ConfigMapAnnotationsStore(api, namespace, f"werf-{project}"), timings=timings)
     handle = locker.acquire(lock, on_lost_lease=lambda h: say(f"lost-lease {h.name}"))
     say(f"acquired {handle.uuid}")
-    for order in orders():
-        if order == "check":
-            try:
-                handle.ensure_held()
-                say("held")
-            except WerfError as err:
-                say("LockError " + err.message.replace("\n", " "))
-        elif order == "release":
-            handle.release()
-            say("released")
-        elif order == "exit":
-            return
+
+    def check() -> None:
+        try:
+            handle.ensure_held()
+            say("held")
+        except WerfError as err:
+            say("LockError " + err.message.replace("\n", " "))
+    serve_release(handle.release, check)
 
 
 def hold_file(locks_dir, lock, mode) -> None:
@@ -64,12 +72,7 @@ def hold_file(locks_dir, lock, mode) -> None:
     locker = FileLocker(locks_dir, poll_interval=0.05)
     handle = locker.acquire(lock, shared=mode == "shared", on_wait=lambda name: say(f"waiting {name}"))
     say("acquired")
-    for order in orders():
-        if order == "release":
-            handle.release()
-            say("released")
-        elif order == "exit":
-            return
+    serve_release(handle.release)
 
 
 def fill_cache(kubeconfig, namespace, project, worker, count) -> None:
@@ -127,12 +130,7 @@ def hold_stage_leases(address, project, ttl, renew, poll, *digests) -> None:
     for digest in digests:
         leases.hold(digest)
     say("acquired")
-    for order in orders():
-        if order == "release":
-            leases.release_all()
-            say("released")
-        elif order == "exit":
-            return
+    serve_release(leases.release_all)
 
 
 COMMANDS = {"hold-lease": hold_lease, "hold-file": hold_file, "fill-cache": fill_cache, "hold-intent": hold_intent,
