@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable
 
 from werf_core.errors import LockError, WerfError
-from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key, parse_lease_record
+from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key, lease_to_take, parse_lease_record
 from werf_core.sync.locker import Locker, LockHandle, OnLostLease, OnWait
 from werf_core.sync.stores import OptimisticStore, RecordVersionChanged
 
@@ -102,12 +102,8 @@ class DistributedLocker(Locker):
         while True:
             read = self.store.get_value(key)
             current = self._parse(name, key, read.data)
-            now = self.clock()
-            if current is None or current.expired(now):
-                lease = LeaseRecord.new(name, shared=shared, now=now, ttl=self.timings.ttl)
-            elif shared and current.is_shared:
-                lease = current.with_holders(current.shared_holders + 1).renewed(now, self.timings.ttl)
-            else:
+            lease = lease_to_take(current, name, shared=shared, now=self.clock(), ttl=self.timings.ttl)
+            if lease is None:
                 return None
             try:
                 self.store.put_value(key, read, lease.to_json())
@@ -140,7 +136,7 @@ class DistributedLocker(Locker):
         if handle.lost:
             return  # the record belongs to someone else now; nothing of ours to give back
         try:
-            self._change_lease(handle.name, handle.uuid, _one_holder_less)
+            self._change_lease(handle.name, handle.uuid, LeaseRecord.one_holder_less)
         except _LeaseLost:
             pass  # expired and taken over after our last renewal: already not ours
 
@@ -181,8 +177,7 @@ class DistributedLocker(Locker):
         def fresh(lease: LeaseRecord) -> bool:
             if cancelled is not None and cancelled():
                 return True     # released meanwhile: a renewal now would revive a record that is not ours any more
-            return (unless_fresh and lease.is_shared and lease.shared_holders > 1
-                    and lease.expire_at - self.clock() > self.timings.ttl - self.timings.renew_period / 2)
+            return unless_fresh and lease.renewed_by_another(self.clock(), self.timings)
 
         self._change_lease(name, uuid, lambda lease: lease.renewed(self.clock(), self.timings.ttl), skip=fresh)
 
@@ -251,7 +246,3 @@ class DistributedLocker(Locker):
                  f"suspended, overloaded or cut off from the lock store, and another runner took the lock over. "
                  f"Nothing was published by this process; run the build again.",
         )
-
-
-def _one_holder_less(lease: LeaseRecord) -> LeaseRecord | None:
-    return lease.with_holders(lease.shared_holders - 1) if lease.shared_holders > 1 else None

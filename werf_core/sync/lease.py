@@ -60,6 +60,16 @@ class LeaseRecord:
     def with_holders(self, count: int) -> LeaseRecord:
         return replace(self, shared_holders=count)
 
+    def one_holder_less(self) -> LeaseRecord | None:
+        """The record after one holder gave it back; None (delete it) when that was the last one."""
+        return self.with_holders(self.shared_holders - 1) if self.shared_holders > 1 else None
+
+    def renewed_by_another(self, now: float, timings: LeaseTimings) -> bool:
+        """A shared lease another holder renewed within the last half renewal period: one holder's renewal keeps it
+        alive for all, so six runners sharing a stage's lease need not all write it every period."""
+        return (self.is_shared and self.shared_holders > 1
+                and self.expire_at - now > timings.ttl - timings.renew_period / 2)
+
     def to_json(self) -> str:
         # field order and names as Go's encoding/json writes lockgate's LockLeaseRecord
         return json.dumps({"uuid": self.uuid, "lockName": self.lock_name, "ExpireAtTimestamp": self.expire_at,
@@ -89,3 +99,14 @@ def parse_lease_record(name: str, key: str, where: str, data: str) -> LeaseRecor
     except (ValueError, TypeError, AttributeError) as err:
         raise LockError(f'The lease record of lock "{name}" ({key} in {where}) is not valid JSON: {err}',
                         hint=f"Remove the {key} entry so the lock can be taken again.") from None
+
+
+def lease_to_take(current: LeaseRecord | None, name: str, *, shared: bool, now: float,
+                  ttl: float) -> LeaseRecord | None:
+    """lockgate's acquisition rule: a new lease over a missing or expired record, the live shared lease joined (one
+    holder more) when we want it shared too; None when the caller must wait."""
+    if current is None or current.expired(now):
+        return LeaseRecord.new(name, shared=shared, now=now, ttl=ttl)
+    if shared and current.is_shared:
+        return current.with_holders(current.shared_holders + 1).renewed(now, ttl)
+    return None

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from werf_core.errors import LockError
-from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key, parse_lease_record
+from werf_core.sync.lease import LeaseRecord, LeaseTimings, lease_key, lease_to_take, parse_lease_record
 from werf_core.sync.stores import RecordVersionChanged, ShardedStore
 
 log = logging.getLogger("werf_core.sync")
@@ -137,11 +137,8 @@ class SharedLeaseBatch:
             taken: dict[str, _Held] = {}
             for key, name in batch.items():
                 current = self._parse(name, key, shard, read.values.get(key, ""))
-                if current is None or current.expired(now):
-                    lease = LeaseRecord.new(name, shared=True, now=now, ttl=self.timings.ttl)
-                elif current.is_shared:
-                    lease = current.with_holders(current.shared_holders + 1).renewed(now, self.timings.ttl)
-                else:
+                lease = lease_to_take(current, name, shared=True, now=now, ttl=self.timings.ttl)
+                if lease is None:
                     continue
                 changes[key] = lease.to_json()
                 taken[key] = _Held(name, lease.uuid, shard)
@@ -204,7 +201,7 @@ class SharedLeaseBatch:
                         lost.append((key, held, "its lease record is gone"))
                     elif current.uuid != held.uuid:
                         lost.append((key, held, f"its lease was taken over by another holder (lease {current.uuid})"))
-                    elif not self._fresh(current, now):
+                    elif not current.renewed_by_another(now, self.timings):
                         changes[key] = current.renewed(now, self.timings.ttl).to_json()
                 written = True
                 if changes:
@@ -216,10 +213,6 @@ class SharedLeaseBatch:
                     self._lose(lost)
                     return
             time.sleep(self._retry_pause())
-
-    def _fresh(self, lease: LeaseRecord, now: float) -> bool:
-        return (lease.is_shared and lease.shared_holders > 1
-                and lease.expire_at - now > self.timings.ttl - self.timings.renew_period / 2)
 
     def _lose(self, lost: list[tuple[str, _Held, str]]) -> None:
         for key, held, why in lost:
@@ -274,8 +267,8 @@ class SharedLeaseBatch:
                         continue    # not a record of ours any more
                     if current is None or current.uuid != held.uuid:
                         continue
-                    changes[key] = (current.with_holders(current.shared_holders - 1).to_json()
-                                    if current.shared_holders > 1 else "")
+                    remaining = current.one_holder_less()
+                    changes[key] = "" if remaining is None else remaining.to_json()
                 if not changes:
                     return
                 try:
